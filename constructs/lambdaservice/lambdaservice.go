@@ -1,0 +1,313 @@
+// Package lambdaservice is the deployment target of a Lambda service in one environment: the
+// function, its live alias, the CodeDeploy deployment group that shifts traffic to every new
+// version, the alarms that stop and roll back a bad one, and the optional traffic hooks.
+//
+// The code the function runs is never named in the template. It comes from the release
+// parameter (an SSM parameter the pipeline writes), read through a CloudFormation parameter of
+// type AWS::SSM::Parameter::Value<String>, which CloudFormation resolves again on every stack
+// update. So a `cdk deploy` of the stack, whatever it changes, keeps the build the pipeline
+// released last: it cannot put an older build back.
+package lambdaservice
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/golden-pipelines/microservice-pipelines/constructs/internal/cdkutil"
+	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
+)
+
+// ReleaseParameterID is the logical ID of the CloudFormation parameter holding the release.
+const ReleaseParameterID = "Release"
+
+// ReleasedConditionID is the logical ID of the condition "a build has been released".
+const ReleasedConditionID = "Released"
+
+// Props of a LambdaService.
+type Props struct {
+	// Service is the definition, with defaults applied and validated. Required.
+	Service spec.Service
+	// Environment is "staging" or "production". Required.
+	Environment string
+	// PackageBucket holds the release packages the pipeline builds. Required.
+	PackageBucket awss3.IBucket
+}
+
+// LambdaService is a Lambda function deployed through CodeDeploy.
+type LambdaService struct {
+	constructs.Construct
+	// Function is the function; its name is <service>-<environment>.
+	Function awslambda.Function
+	// Version is the version published for the current release and configuration.
+	Version awslambda.Version
+	// Alias is the "live" alias that CodeDeploy moves and callers invoke.
+	Alias awslambda.Alias
+	// DeploymentGroup shifts traffic to each new version.
+	DeploymentGroup awscodedeploy.LambdaDeploymentGroup
+	// Alarms guard every deployment: the defaults (errors, throttles, p99 duration) first, then
+	// the service's own, in definition order.
+	Alarms []awscloudwatch.Alarm
+	// PreTrafficHook and PostTrafficHook are the hook functions, or nil.
+	PreTrafficHook, PostTrafficHook awslambda.Function
+	// Release is the CloudFormation parameter that resolves the release parameter.
+	Release awscdk.CfnParameter
+}
+
+var runtimes = map[string]func() awslambda.Runtime{
+	"nodejs20.x": awslambda.Runtime_NODEJS_20_X,
+	"nodejs22.x": awslambda.Runtime_NODEJS_22_X,
+	"python3.12": awslambda.Runtime_PYTHON_3_12,
+	"python3.13": awslambda.Runtime_PYTHON_3_13,
+}
+
+var predefinedConfigs = map[string]func() awscodedeploy.ILambdaDeploymentConfig{
+	"AllAtOnce":                     awscodedeploy.LambdaDeploymentConfig_ALL_AT_ONCE,
+	"Canary10Percent5Minutes":       awscodedeploy.LambdaDeploymentConfig_CANARY_10PERCENT_5MINUTES,
+	"Canary10Percent10Minutes":      awscodedeploy.LambdaDeploymentConfig_CANARY_10PERCENT_10MINUTES,
+	"Canary10Percent15Minutes":      awscodedeploy.LambdaDeploymentConfig_CANARY_10PERCENT_15MINUTES,
+	"Canary10Percent30Minutes":      awscodedeploy.LambdaDeploymentConfig_CANARY_10PERCENT_30MINUTES,
+	"Linear10PercentEvery1Minute":   awscodedeploy.LambdaDeploymentConfig_LINEAR_10PERCENT_EVERY_1MINUTE,
+	"Linear10PercentEvery2Minutes":  awscodedeploy.LambdaDeploymentConfig_LINEAR_10PERCENT_EVERY_2MINUTES,
+	"Linear10PercentEvery3Minutes":  awscodedeploy.LambdaDeploymentConfig_LINEAR_10PERCENT_EVERY_3MINUTES,
+	"Linear10PercentEvery10Minutes": awscodedeploy.LambdaDeploymentConfig_LINEAR_10PERCENT_EVERY_10MINUTES,
+}
+
+var comparisons = map[string]awscloudwatch.ComparisonOperator{
+	">=": awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+	">":  awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+	"<=": awscloudwatch.ComparisonOperator_LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+	"<":  awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD,
+}
+
+// NewLambdaService creates the function, alias, deployment group, alarms and hooks of one
+// environment. The service must have been through WithDefaults and Validate.
+func NewLambdaService(scope constructs.Construct, id string, props *Props) *LambdaService {
+	svc, env := props.Service, props.Environment
+	named := environment(&svc, env)
+	s := &LambdaService{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	stack := awscdk.Stack_Of(scope)
+
+	s.Release = awscdk.NewCfnParameter(stack, jsii.String(ReleaseParameterID), &awscdk.CfnParameterProps{
+		Type:    jsii.String("AWS::SSM::Parameter::Value<String>"),
+		Default: jsii.String(svc.ReleaseParameterName(env)),
+		Description: jsii.String("SSM parameter holding the build this environment runs. The pipeline writes it; " +
+			"CloudFormation resolves it on every update, so any deploy keeps the released build. Do not override."),
+	})
+	released := awscdk.NewCfnCondition(stack, jsii.String(ReleasedConditionID), &awscdk.CfnConditionProps{
+		Expression: awscdk.Fn_ConditionNot(awscdk.Fn_ConditionEquals(s.Release.ValueAsString(), jsii.String(spec.BootstrapRelease))),
+	})
+	code := &releasedCode{
+		bucket:   props.PackageBucket,
+		key:      awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String(svc.Name + "/"), s.Release.ValueAsString(), jsii.String(".zip")}),
+		released: released,
+		svc:      &svc,
+		env:      env,
+	}
+	description := awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("release "), s.Release.ValueAsString()})
+
+	s.Function = code.function(s.Construct, "Function", svc.FunctionName(env), svc.Lambda.Handler, svc.Lambda.Environment,
+		&awslambda.VersionOptions{
+			// A new release changes the description, which makes CloudFormation publish a new
+			// version (Description is replace-only); a new configuration changes the version's
+			// logical ID. Either way the live alias moves, and CodeDeploy shifts the traffic.
+			Description: description,
+			// Replaced versions are deleted once the update has finished, as SAM does: the
+			// rollback target lives until then, and old versions do not pile up code storage.
+			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		})
+	s.Version = s.Function.CurrentVersion()
+	s.Alias = awslambda.NewAlias(s.Construct, jsii.String("Live"), &awslambda.AliasProps{
+		AliasName:   jsii.String(spec.LiveAlias),
+		Version:     s.Version,
+		Description: description,
+	})
+
+	s.Alarms = s.alarms(&svc, env, named.Alarms)
+	alarmRefs := make([]interfacesawscloudwatch.IAlarmRef, len(s.Alarms))
+	for i, a := range s.Alarms {
+		alarmRefs[i] = a
+	}
+
+	hookEnv := map[string]string{"FUNCTION_NAME": svc.FunctionName(env), "FUNCTION_ALIAS": spec.LiveAlias}
+	if h := named.Hooks.PreTraffic; h != "" {
+		s.PreTrafficHook = code.function(s.Construct, "PreTrafficHook", svc.HookFunctionName(env, "pretraffic"), h, hookEnv, nil)
+	}
+	if h := named.Hooks.PostTraffic; h != "" {
+		s.PostTrafficHook = code.function(s.Construct, "PostTrafficHook", svc.HookFunctionName(env, "posttraffic"), h, hookEnv, nil)
+	}
+
+	name := svc.DeploymentGroupName(env)
+	dgProps := &awscodedeploy.LambdaDeploymentGroupProps{
+		Application: awscodedeploy.NewLambdaApplication(s.Construct, jsii.String("Application"), &awscodedeploy.LambdaApplicationProps{
+			ApplicationName: jsii.String(name),
+		}),
+		DeploymentGroupName: jsii.String(name),
+		Alias:               s.Alias,
+		DeploymentConfig:    s.deploymentConfig(named.Deployment),
+		Alarms:              &alarmRefs,
+		AutoRollback: &awscodedeploy.AutoRollbackConfig{
+			FailedDeployment:  jsii.Bool(true),
+			StoppedDeployment: jsii.Bool(true),
+			DeploymentInAlarm: jsii.Bool(true),
+		},
+	}
+	for _, hook := range []awslambda.Function{s.PreTrafficHook, s.PostTrafficHook} {
+		if hook == nil {
+			continue
+		}
+		// A hook checks the new version: it may invoke the function, and it is updated before
+		// the alias so that a release's hooks come from the same build as the release.
+		s.Function.GrantInvoke(hook)
+		s.Alias.Node().AddDependency(hook)
+	}
+	if s.PreTrafficHook != nil {
+		dgProps.PreHook = s.PreTrafficHook
+	}
+	if s.PostTrafficHook != nil {
+		dgProps.PostHook = s.PostTrafficHook
+	}
+	s.DeploymentGroup = awscodedeploy.NewLambdaDeploymentGroup(s.Construct, jsii.String("DeploymentGroup"), dgProps)
+	return s
+}
+
+func environment(svc *spec.Service, env string) spec.NamedEnvironment {
+	for _, e := range svc.Environments() {
+		if e.Name == env {
+			return e
+		}
+	}
+	panic(fmt.Sprintf("service %q has no environment %q (want one of %v)", svc.Name, env, spec.EnvironmentNames))
+}
+
+// releasedCode makes functions whose code is the released package, or a placeholder before the
+// first release.
+type releasedCode struct {
+	bucket   awss3.IBucket
+	key      *string
+	released awscdk.CfnCondition
+	svc      *spec.Service
+	env      string
+}
+
+func (c *releasedCode) function(scope constructs.Construct, id, name, handler string, env map[string]string, version *awslambda.VersionOptions) awslambda.Function {
+	l := c.svc.Lambda
+	logs := awslogs.NewLogGroup(scope, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String("/aws/lambda/" + name),
+		Retention:     cdkutil.Retention(c.svc.LogRetentionDays),
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	vars := map[string]*string{}
+	for _, k := range cdkutil.SortedKeys(env) {
+		vars[k] = jsii.String(env[k])
+	}
+	fn := awslambda.NewFunction(scope, jsii.String(id), &awslambda.FunctionProps{
+		FunctionName:          jsii.String(name),
+		Runtime:               runtimes[l.Runtime](),
+		Handler:               jsii.String(placeholderHandler),
+		Code:                  awslambda.Code_FromInline(jsii.String(placeholder(c.svc, c.env))),
+		MemorySize:            jsii.Number(float64(l.MemoryMiB)),
+		Timeout:               awscdk.Duration_Seconds(jsii.Number(float64(l.TimeoutSeconds))),
+		Environment:           &vars,
+		LogGroup:              logs,
+		Tracing:               awslambda.Tracing_ACTIVE,
+		CurrentVersionOptions: version,
+		Description:           jsii.String(fmt.Sprintf("%s %s (%s)", c.svc.Name, c.env, name)),
+	})
+	// Before the first release the function runs the inline placeholder; afterwards the package
+	// the release parameter names. The read permission for CloudFormation's role comes from the
+	// bootstrap execution role, which reads any object in the account.
+	cfn := fn.Node().DefaultChild().(awslambda.CfnFunction)
+	cfn.AddPropertyOverride(jsii.String("Code"), awscdk.Fn_ConditionIf(c.released.LogicalId(),
+		map[string]interface{}{"S3Bucket": c.bucket.BucketName(), "S3Key": c.key},
+		map[string]interface{}{"ZipFile": placeholder(c.svc, c.env)}))
+	cfn.AddPropertyOverride(jsii.String("Handler"), awscdk.Fn_ConditionIf(c.released.LogicalId(), handler, placeholderHandler))
+	return fn
+}
+
+const placeholderHandler = "index.handler"
+
+// placeholder is the inline code a function runs before the pipeline released a build.
+func placeholder(svc *spec.Service, env string) string {
+	msg := fmt.Sprintf("%s has no release in %s yet: push to %s of %s and let the pipeline release it", svc.Name, env, svc.Branch, svc.Repository)
+	if spec.SupportedRuntimes[svc.Lambda.Runtime].Language == "python" {
+		return fmt.Sprintf("def handler(event, context):\n    return {\"statusCode\": 503, \"body\": %q}\n", msg)
+	}
+	return fmt.Sprintf("exports.handler = async () => ({ statusCode: 503, body: %q });\n", msg)
+}
+
+func (s *LambdaService) deploymentConfig(d spec.Deployment) awscodedeploy.ILambdaDeploymentConfig {
+	if d.Custom == nil {
+		return predefinedConfigs[d.Config]()
+	}
+	c := d.Custom
+	interval := awscdk.Duration_Minutes(jsii.Number(float64(c.IntervalMinutes)))
+	pct := jsii.Number(float64(c.Percentage))
+	var routing awscodedeploy.TrafficRouting
+	if c.Type == "linear" {
+		routing = awscodedeploy.TrafficRouting_TimeBasedLinear(&awscodedeploy.TimeBasedLinearTrafficRoutingProps{Interval: interval, Percentage: pct})
+	} else {
+		routing = awscodedeploy.TrafficRouting_TimeBasedCanary(&awscodedeploy.TimeBasedCanaryTrafficRoutingProps{Interval: interval, Percentage: pct})
+	}
+	return awscodedeploy.NewLambdaDeploymentConfig(s.Construct, jsii.String("DeploymentConfig"), &awscodedeploy.LambdaDeploymentConfigProps{
+		TrafficRouting: routing,
+	})
+}
+
+func (s *LambdaService) alarms(svc *spec.Service, env string, a spec.Alarms) []awscloudwatch.Alarm {
+	minute := awscdk.Duration_Minutes(jsii.Number(1))
+	prefix := svc.FunctionName(env) + "-"
+	out := []awscloudwatch.Alarm{
+		s.alarm("ErrorsAlarm", prefix+"errors", "errors on the live alias",
+			s.Alias.MetricErrors(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")}),
+			float64(a.ErrorsThreshold), ">=", 1),
+		s.alarm("ThrottlesAlarm", prefix+"throttles", "throttles on the live alias",
+			s.Alias.MetricThrottles(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")}),
+			float64(a.ThrottlesThreshold), ">=", 1),
+		s.alarm("P99DurationAlarm", prefix+"p99-duration", "p99 duration (ms) on the live alias",
+			s.Alias.MetricDuration(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("p99")}),
+			float64(a.P99DurationMillis), ">=", 1),
+	}
+	for _, c := range a.Custom {
+		opts := &awscloudwatch.MetricOptions{
+			Period:    awscdk.Duration_Seconds(jsii.Number(float64(c.PeriodSeconds))),
+			Statistic: jsii.String(c.Statistic),
+		}
+		var metric awscloudwatch.IMetric
+		if c.Namespace == "AWS/Lambda" {
+			metric = s.Alias.Metric(jsii.String(c.MetricName), opts)
+		} else {
+			dims := map[string]*string{}
+			for _, k := range cdkutil.SortedKeys(c.Dimensions) {
+				dims[k] = jsii.String(c.Dimensions[k])
+			}
+			metric = awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+				Namespace: jsii.String(c.Namespace), MetricName: jsii.String(c.MetricName),
+				DimensionsMap: &dims, Period: opts.Period, Statistic: opts.Statistic,
+			})
+		}
+		out = append(out, s.alarm("Alarm"+c.Name, prefix+c.Name, c.Namespace+" "+c.MetricName, metric, *c.Threshold, c.Comparison, c.EvaluationPeriods))
+	}
+	return out
+}
+
+func (s *LambdaService) alarm(id, name, what string, metric awscloudwatch.IMetric, threshold float64, cmp string, periods int) awscloudwatch.Alarm {
+	return awscloudwatch.NewAlarm(s.Construct, jsii.String(id), &awscloudwatch.AlarmProps{
+		AlarmName:          jsii.String(name),
+		AlarmDescription:   jsii.String(fmt.Sprintf("%s: stops and rolls back a deployment when %s %s %g", name, what, cmp, threshold)),
+		Metric:             metric,
+		Threshold:          jsii.Number(threshold),
+		ComparisonOperator: comparisons[cmp],
+		EvaluationPeriods:  jsii.Number(float64(periods)),
+		// No invocations is not a failure: idle environments must not block or roll back.
+		TreatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+}

@@ -1,0 +1,343 @@
+// Package pipeline holds MicroservicePipeline, the golden release pipeline of one service:
+//
+//	Source ──► Build ──► Staging ──────────────────► Approval ──► Production
+//	CodeCommit  CodeBuild  deploy (CodeDeploy through     manual       deploy (CodeDeploy
+//	(EventBridge) tests,   CloudFormation), then the      (optional)   canary/linear,
+//	            package    integration tests                           alarm rollback)
+//	            build-<id>
+package pipeline
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodecommit"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipelineactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/golden-pipelines/microservice-pipelines/constructs/internal/cdkutil"
+	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
+)
+
+// Props of a MicroservicePipeline.
+type Props struct {
+	// Service is the definition, with defaults applied and validated. Required.
+	Service spec.Service
+	// ArtifactRetentionDays: pipeline artifacts (source zips, release.json) expire after this.
+	// Default: 30.
+	ArtifactRetentionDays int
+}
+
+// MicroservicePipeline is the release pipeline of one service. It deploys to the service
+// stacks by name (<service>-staging, <service>-production), so it does not depend on them.
+type MicroservicePipeline struct {
+	constructs.Construct
+	// Pipeline is the CodePipeline (V2), named after the service.
+	Pipeline awscodepipeline.Pipeline
+	// Key encrypts the artifact and package buckets; it rotates yearly.
+	Key awskms.Key
+	// ArtifactBucket holds the pipeline's artifacts.
+	ArtifactBucket awss3.Bucket
+	// PackageBucket holds the release packages, one immutable object per build:
+	// <service>/build-<id>.zip.
+	PackageBucket awss3.Bucket
+	// BuildProject runs the unit tests and builds the release package.
+	BuildProject awscodebuild.PipelineProject
+	// IntegrationTestProject runs the integration tests against staging, or is nil.
+	IntegrationTestProject awscodebuild.PipelineProject
+	// Environments are the deployment stages in pipeline order.
+	Environments []*Environment
+}
+
+// Environment is one deployment stage of the pipeline.
+type Environment struct {
+	// Name is "staging" or "production".
+	Name string
+	// StackName is the service stack the stage updates.
+	StackName string
+	// ReleaseParameterName is the SSM parameter naming the build the environment runs.
+	ReleaseParameterName string
+	// DeployProject releases a build to the environment and waits for CodeDeploy's outcome.
+	DeployProject awscodebuild.PipelineProject
+	// DeploymentGroup is the environment's CodeDeploy deployment group (by name; it lives in
+	// the service stack).
+	DeploymentGroup awscodedeploy.ILambdaDeploymentGroup
+}
+
+// NewMicroservicePipeline creates the pipeline of one service. The service must have been
+// through WithDefaults and Validate.
+func NewMicroservicePipeline(scope constructs.Construct, id string, props *Props) *MicroservicePipeline {
+	svc := props.Service
+	retention := props.ArtifactRetentionDays
+	if retention == 0 {
+		retention = 30
+	}
+	p := &MicroservicePipeline{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	stack := awscdk.Stack_Of(scope)
+
+	p.Key = awskms.NewKey(p.Construct, jsii.String("Key"), &awskms.KeyProps{
+		Description:       jsii.String(fmt.Sprintf("Encrypts the pipeline artifacts and release packages of %s", svc.Name)),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+	})
+	p.ArtifactBucket = p.bucket("Artifacts", &awss3.LifecycleRule{
+		Expiration:                          awscdk.Duration_Days(jsii.Number(float64(retention))),
+		NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(1)),
+		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+	})
+	// Release packages are kept: they are what an environment runs, and what a rollback or a
+	// configuration change redeploys. Objects are never overwritten (conditional writes), so
+	// noncurrent versions only appear if someone deletes one by hand.
+	p.PackageBucket = p.bucket("Packages", &awss3.LifecycleRule{
+		NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(90)),
+		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+	})
+	logs := awslogs.NewLogGroup(p.Construct, jsii.String("BuildLogs"), &awslogs.LogGroupProps{
+		Retention:     cdkutil.Retention(svc.LogRetentionDays),
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+
+	source := awscodepipeline.NewArtifact(jsii.String("Source"), nil)
+	release := awscodepipeline.NewArtifact(jsii.String("Release"), nil)
+	sourceAction := awscodepipelineactions.NewCodeCommitSourceAction(&awscodepipelineactions.CodeCommitSourceActionProps{
+		ActionName: jsii.String("Source"),
+		Repository: awscodecommit.Repository_FromRepositoryName(p.Construct, jsii.String("Repository"), jsii.String(svc.Repository)),
+		Branch:     jsii.String(svc.Branch),
+		Output:     source,
+		// A push starts the pipeline through an EventBridge rule; CodePipeline never polls.
+		Trigger: awscodepipelineactions.CodeCommitTrigger_EVENTS,
+	})
+
+	p.BuildProject = p.project("Build", svc.Name+"-build", LambdaBuildSpec(svc).Object(), svc.Build.ComputeType,
+		svc.Build.TimeoutMinutes, logs, map[string]*string{"RELEASE_BUCKET": p.PackageBucket.BucketName()})
+	p.PackageBucket.GrantPut(p.BuildProject, jsii.String(svc.Name+"/*"))
+	buildAction := awscodepipelineactions.NewCodeBuildAction(&awscodepipelineactions.CodeBuildActionProps{
+		ActionName:         jsii.String("Build"),
+		Project:            p.BuildProject,
+		Input:              source,
+		Outputs:            &[]awscodepipeline.Artifact{release},
+		VariablesNamespace: jsii.String("Build"),
+	})
+	releaseTag := buildAction.Variable(jsii.String(BuildTagVariable))
+
+	stages := []*awscodepipeline.StageProps{
+		{StageName: jsii.String("Source"), Actions: &[]awscodepipeline.IAction{sourceAction}},
+		{StageName: jsii.String("Build"), Actions: &[]awscodepipeline.IAction{buildAction}},
+	}
+	for _, env := range svc.Environments() {
+		e := p.environment(stack, &svc, env, logs)
+		p.Environments = append(p.Environments, e)
+		actions := []awscodepipeline.IAction{awscodepipelineactions.NewCodeBuildAction(&awscodepipelineactions.CodeBuildActionProps{
+			ActionName: jsii.String("Deploy"),
+			Project:    e.DeployProject,
+			Input:      release,
+			RunOrder:   jsii.Number(1),
+			EnvironmentVariables: &map[string]*awscodebuild.BuildEnvironmentVariable{
+				"RELEASE": {Value: releaseTag},
+			},
+		})}
+		if env.Name == "staging" && len(svc.IntegrationTest.Commands) > 0 {
+			actions = append(actions, p.integrationTest(stack, &svc, source, releaseTag, logs))
+		}
+		if env.Name == "production" && svc.ApprovalRequired() {
+			stages = append(stages, &awscodepipeline.StageProps{
+				StageName: jsii.String("Approval"),
+				Actions: &[]awscodepipeline.IAction{awscodepipelineactions.NewManualApprovalAction(&awscodepipelineactions.ManualApprovalActionProps{
+					ActionName:            jsii.String("PromoteToProduction"),
+					AdditionalInformation: jsii.String(fmt.Sprintf("Release %s of %s passed staging. Approve to deploy it to production.", *releaseTag, svc.Name)),
+				})},
+			})
+		}
+		stages = append(stages, &awscodepipeline.StageProps{
+			StageName: jsii.String(stageName(env.Name)),
+			Actions:   &actions,
+		})
+	}
+
+	p.Pipeline = awscodepipeline.NewPipeline(p.Construct, jsii.String("Pipeline"), &awscodepipeline.PipelineProps{
+		PipelineName:             jsii.String(svc.Name),
+		PipelineType:             awscodepipeline.PipelineType_V2,
+		ArtifactBucket:           p.ArtifactBucket,
+		RestartExecutionOnUpdate: jsii.Bool(false),
+		// Releases are queued, never superseded mid-deployment: each one reaches production
+		// in order or fails visibly.
+		ExecutionMode: awscodepipeline.ExecutionMode_QUEUED,
+		Stages:        &stages,
+	})
+	return p
+}
+
+func stageName(env string) string {
+	return map[string]string{"staging": "Staging", "production": "Production"}[env]
+}
+
+// bucket creates an encrypted, SSL-only, private, versioned bucket.
+func (p *MicroservicePipeline) bucket(id string, rule *awss3.LifecycleRule) awss3.Bucket {
+	return awss3.NewBucket(p.Construct, jsii.String(id), &awss3.BucketProps{
+		Encryption:        awss3.BucketEncryption_KMS,
+		EncryptionKey:     p.Key,
+		BucketKeyEnabled:  jsii.Bool(true),
+		EnforceSSL:        jsii.Bool(true),
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		Versioned:         jsii.Bool(true),
+		LifecycleRules:    &[]*awss3.LifecycleRule{rule},
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+	})
+}
+
+// project creates a CodeBuild project on the standard image, without privileged mode (nothing
+// here builds container images), logging to the pipeline's log group.
+func (p *MicroservicePipeline) project(id, name string, buildSpec map[string]interface{}, compute string, timeoutMinutes int,
+	logs awslogs.ILogGroup, env map[string]*string) awscodebuild.PipelineProject {
+	vars := map[string]*awscodebuild.BuildEnvironmentVariable{}
+	for _, k := range cdkutil.SortedKeys(env) {
+		vars[k] = &awscodebuild.BuildEnvironmentVariable{Value: env[k]}
+	}
+	return awscodebuild.NewPipelineProject(p.Construct, jsii.String(id), &awscodebuild.PipelineProjectProps{
+		ProjectName: jsii.String(name),
+		BuildSpec:   awscodebuild.BuildSpec_FromObjectToYaml(&buildSpec),
+		Environment: &awscodebuild.BuildEnvironment{
+			BuildImage:  awscodebuild.LinuxBuildImage_STANDARD_7_0(),
+			ComputeType: awscodebuild.ComputeType(compute),
+			Privileged:  jsii.Bool(false),
+		},
+		EnvironmentVariables: &vars,
+		EncryptionKey:        p.Key,
+		Timeout:              awscdk.Duration_Minutes(jsii.Number(float64(timeoutMinutes))),
+		Logging: &awscodebuild.LoggingOptions{CloudWatch: &awscodebuild.CloudWatchLoggingOptions{
+			LogGroup: logs, Prefix: jsii.String(name),
+		}},
+	})
+}
+
+// environment creates the release parameter and the deploy project of one environment.
+func (p *MicroservicePipeline) environment(stack awscdk.Stack, svc *spec.Service, env spec.NamedEnvironment, logs awslogs.ILogGroup) *Environment {
+	e := &Environment{
+		Name:                 env.Name,
+		StackName:            svc.StackName(env.Name),
+		ReleaseParameterName: svc.ReleaseParameterName(env.Name),
+	}
+	id := stageName(env.Name)
+	paramArn := stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("ssm"), Resource: jsii.String("parameter"),
+		ResourceName: jsii.String(e.ReleaseParameterName[1:]),
+	})
+	// The release parameter must exist before the service stack (which resolves it) is
+	// created. It is created once with the bootstrap value and never written by CloudFormation
+	// again: only the pipeline moves it, so no later deploy of this stack can reset a release.
+	customresources.NewAwsCustomResource(p.Construct, jsii.String(id+"ReleaseParameter"), &customresources.AwsCustomResourceProps{
+		OnCreate: &customresources.AwsSdkCall{
+			Service: jsii.String("SSM"),
+			Action:  jsii.String("putParameter"),
+			Parameters: map[string]interface{}{
+				"Name":        e.ReleaseParameterName,
+				"Value":       spec.BootstrapRelease,
+				"Type":        "String",
+				"Overwrite":   false,
+				"Description": fmt.Sprintf("Build that %s runs in %s; written by its pipeline only", svc.Name, env.Name),
+			},
+			PhysicalResourceId:       customresources.PhysicalResourceId_Of(jsii.String(e.ReleaseParameterName)),
+			IgnoreErrorCodesMatching: jsii.String("ParameterAlreadyExists"),
+		},
+		Policy: customresources.AwsCustomResourcePolicy_FromSdkCalls(&customresources.SdkCallsPolicyOptions{
+			Resources: &[]*string{paramArn},
+		}),
+		InstallLatestAwsSdk: jsii.Bool(false),
+	})
+
+	timeout := env.Deployment.DeployTimeoutMinutes()
+	e.DeployProject = p.project(id+"Deploy", fmt.Sprintf("%s-deploy-%s", svc.Name, env.Name), DeploySpec().Object(),
+		"SMALL", timeout+10, logs, map[string]*string{
+			"SERVICE":           jsii.String(svc.Name),
+			"ENVIRONMENT":       jsii.String(env.Name),
+			"STACK_NAME":        jsii.String(e.StackName),
+			"RELEASE_PARAMETER": jsii.String(e.ReleaseParameterName),
+			"RELEASE_BUCKET":    p.PackageBucket.BucketName(),
+			"TIMEOUT_MINUTES":   jsii.String(fmt.Sprint(timeout)),
+		})
+	role := e.DeployProject
+	p.PackageBucket.GrantRead(role, jsii.String(svc.Name+"/*"))
+	role.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("MoveTheRelease"),
+		Actions:   jsii.Strings("ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter"),
+		Resources: jsii.Strings(*paramArn),
+	}))
+	stackArn := stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("cloudformation"), Resource: jsii.String("stack"),
+		ResourceName: jsii.String(e.StackName + "/*"),
+	})
+	role.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("UpdateTheServiceStack"),
+		Actions: jsii.Strings("cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents",
+			"cloudformation:UpdateStack", "cloudformation:CancelUpdateStack"),
+		Resources: jsii.Strings(*stackArn),
+	}))
+	// The update runs as the stack's own CloudFormation role (the CDK bootstrap execution role
+	// that `cdk deploy` used); UpdateStack needs to pass it.
+	role.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("PassTheStackRole"),
+		Actions:   jsii.Strings("iam:PassRole"),
+		Resources: jsii.Strings(*cfnExecutionRoleArn(stack)),
+		Conditions: &map[string]interface{}{
+			"StringEquals": map[string]interface{}{"iam:PassedToService": "cloudformation.amazonaws.com"},
+		},
+	}))
+
+	dgName := svc.DeploymentGroupName(env.Name)
+	e.DeploymentGroup = awscodedeploy.LambdaDeploymentGroup_FromLambdaDeploymentGroupAttributes(p.Construct, jsii.String(id+"DeploymentGroup"),
+		&awscodedeploy.LambdaDeploymentGroupAttributes{
+			Application:         awscodedeploy.LambdaApplication_FromLambdaApplicationName(p.Construct, jsii.String(id+"Application"), jsii.String(dgName)),
+			DeploymentGroupName: jsii.String(dgName),
+		})
+	return e
+}
+
+// integrationTest creates the integration test project and its staging action.
+func (p *MicroservicePipeline) integrationTest(stack awscdk.Stack, svc *spec.Service, source awscodepipeline.Artifact,
+	releaseTag *string, logs awslogs.ILogGroup) awscodepipeline.IAction {
+	fnArn := stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("lambda"), Resource: jsii.String("function"),
+		ResourceName: jsii.String(svc.FunctionName("staging") + ":" + spec.LiveAlias),
+		ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
+	})
+	p.IntegrationTestProject = p.project("IntegrationTest", svc.Name+"-integration-test", IntegrationTestSpec(*svc).Object(),
+		"SMALL", svc.IntegrationTest.TimeoutMinutes, logs, map[string]*string{
+			"FUNCTION_NAME":  jsii.String(svc.FunctionName("staging")),
+			"FUNCTION_ALIAS": jsii.String(spec.LiveAlias),
+			"FUNCTION_ARN":   fnArn,
+		})
+	p.IntegrationTestProject.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("InvokeStaging"),
+		Actions:   jsii.Strings("lambda:InvokeFunction"),
+		Resources: jsii.Strings(*fnArn),
+	}))
+	return awscodepipelineactions.NewCodeBuildAction(&awscodepipelineactions.CodeBuildActionProps{
+		ActionName: jsii.String("IntegrationTest"),
+		Project:    p.IntegrationTestProject,
+		Input:      source,
+		RunOrder:   jsii.Number(2),
+		EnvironmentVariables: &map[string]*awscodebuild.BuildEnvironmentVariable{
+			"RELEASE": {Value: releaseTag},
+		},
+	})
+}
+
+// cfnExecutionRoleArn is the CDK bootstrap's CloudFormation execution role for the stack's
+// qualifier (context @aws-cdk/core:bootstrapQualifier, default hnb659fds).
+func cfnExecutionRoleArn(stack awscdk.Stack) *string {
+	qualifier := "hnb659fds"
+	if q, ok := stack.Node().TryGetContext(jsii.String("@aws-cdk/core:bootstrapQualifier")).(string); ok && q != "" {
+		qualifier = q
+	}
+	return awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-"+qualifier+"-cfn-exec-role-${AWS::AccountId}-${AWS::Region}"), nil)
+}

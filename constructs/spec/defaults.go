@@ -1,0 +1,171 @@
+package spec
+
+import "strconv"
+
+// Runtime families the pipeline knows how to build and bootstrap.
+const (
+	familyNode   = "nodejs"
+	familyPython = "python"
+)
+
+// SupportedRuntimes maps each Lambda runtime to the CodeBuild runtime-versions entry that builds
+// it on the aws/codebuild/standard:7.0 image.
+var SupportedRuntimes = map[string]RuntimeBuild{
+	"nodejs20.x": {Family: familyNode, Language: "nodejs", Version: "20"},
+	"nodejs22.x": {Family: familyNode, Language: "nodejs", Version: "22"},
+	"python3.12": {Family: familyPython, Language: "python", Version: "3.12"},
+	"python3.13": {Family: familyPython, Language: "python", Version: "3.13"},
+}
+
+// RuntimeBuild says how CodeBuild installs a Lambda runtime.
+type RuntimeBuild struct {
+	Family   string
+	Language string
+	Version  string
+}
+
+// Defaults of the service definition, named so docs and tests refer to one value.
+const (
+	DefaultBranch              = "main"
+	DefaultMemoryMiB           = 256
+	DefaultTimeoutSeconds      = 10
+	DefaultReportDir           = "reports"
+	DefaultComputeType         = "SMALL"
+	DefaultBuildTimeoutMinutes = 30
+	DefaultTestTimeoutMinutes  = 20
+	DefaultLogRetentionDays    = 30
+	DefaultErrorsThreshold     = 1
+	DefaultThrottlesThreshold  = 1
+	DefaultAlarmStatistic      = "Sum"
+	DefaultAlarmComparison     = ">="
+	DefaultAlarmPeriodSeconds  = 60
+	DefaultEvaluationPeriods   = 1
+	// DefaultP99Percent of the function timeout is the default p99 duration threshold.
+	DefaultP99Percent = 80
+)
+
+// WithDefaults returns a copy of the service with every unset field set to its documented
+// default. It does not validate: call Validate on the result.
+func (s Service) WithDefaults() Service {
+	out := s
+	if out.Repository == "" {
+		out.Repository = out.Name
+	}
+	if out.Branch == "" {
+		out.Branch = DefaultBranch
+	}
+	if out.LogRetentionDays == 0 {
+		out.LogRetentionDays = DefaultLogRetentionDays
+	}
+	if out.ManualApproval == nil {
+		approve := true
+		out.ManualApproval = &approve
+	}
+	l := &out.Lambda
+	if l.MemoryMiB == 0 {
+		l.MemoryMiB = DefaultMemoryMiB
+	}
+	if l.TimeoutSeconds == 0 {
+		l.TimeoutSeconds = DefaultTimeoutSeconds
+	}
+	l.Environment = cloneMap(l.Environment)
+
+	family := SupportedRuntimes[l.Runtime].Family
+	b := &out.Build
+	b.Install = orDefault(b.Install, map[string][]string{
+		familyNode:   {"npm ci"},
+		familyPython: {"pip install -r requirements.txt -t package"},
+	}[family])
+	b.Test = orDefault(b.Test, map[string][]string{
+		familyNode:   {"npm test"},
+		familyPython: {"python -m pytest --junitxml=reports/junit.xml"},
+	}[family])
+	b.Package = orDefault(b.Package, map[string][]string{
+		familyNode:   {"npm run build"},
+		familyPython: {"cp -r src/. package/"},
+	}[family])
+	if b.PackageDir == "" {
+		b.PackageDir = map[string]string{familyNode: "dist", familyPython: "package"}[family]
+	}
+	if b.ReportDir == "" {
+		b.ReportDir = DefaultReportDir
+	}
+	if b.ComputeType == "" {
+		b.ComputeType = DefaultComputeType
+	}
+	if b.TimeoutMinutes == 0 {
+		b.TimeoutMinutes = DefaultBuildTimeoutMinutes
+	}
+	if out.IntegrationTest.TimeoutMinutes == 0 {
+		out.IntegrationTest.TimeoutMinutes = DefaultTestTimeoutMinutes
+	}
+	out.IntegrationTest.Install = append([]string(nil), out.IntegrationTest.Install...)
+	out.IntegrationTest.Commands = append([]string(nil), out.IntegrationTest.Commands...)
+
+	out.Staging = out.Staging.withDefaults(DefaultStagingConfig, l.TimeoutSeconds)
+	out.Production = out.Production.withDefaults(DefaultProductionConfig, l.TimeoutSeconds)
+	return out
+}
+
+func (e Environment) withDefaults(config string, timeoutSeconds int) Environment {
+	out := e
+	if out.Deployment.Config == "" && out.Deployment.Custom == nil {
+		out.Deployment.Config = config
+	}
+	if out.Deployment.Custom != nil {
+		c := *out.Deployment.Custom
+		out.Deployment.Custom = &c
+	}
+	a := &out.Alarms
+	if a.ErrorsThreshold == 0 {
+		a.ErrorsThreshold = DefaultErrorsThreshold
+	}
+	if a.ThrottlesThreshold == 0 {
+		a.ThrottlesThreshold = DefaultThrottlesThreshold
+	}
+	if a.P99DurationMillis == 0 {
+		a.P99DurationMillis = timeoutSeconds * 1000 * DefaultP99Percent / 100
+	}
+	custom := make([]CustomAlarm, len(a.Custom))
+	for i, c := range a.Custom {
+		if c.Namespace == "" {
+			c.Namespace = "AWS/Lambda"
+		}
+		if c.Statistic == "" {
+			c.Statistic = DefaultAlarmStatistic
+		}
+		if c.Comparison == "" {
+			c.Comparison = DefaultAlarmComparison
+		}
+		if c.PeriodSeconds == 0 {
+			c.PeriodSeconds = DefaultAlarmPeriodSeconds
+		}
+		if c.EvaluationPeriods == 0 {
+			c.EvaluationPeriods = DefaultEvaluationPeriods
+		}
+		c.Dimensions = cloneMap(c.Dimensions)
+		custom[i] = c
+	}
+	a.Custom = custom
+	return out
+}
+
+func orDefault(v, def []string) []string {
+	if len(v) > 0 {
+		return append([]string(nil), v...)
+	}
+	return append([]string(nil), def...)
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -1,0 +1,198 @@
+// Package spec holds the service definition: the one typed value a team writes to get a golden
+// pipeline. Every field has a documented default that WithDefaults fills in, and Validate
+// reports every problem at once, naming the service, the field and the fix, before any
+// construct is created.
+package spec
+
+// Service is one microservice's definition. Only Name, Runtime and Handler are required.
+type Service struct {
+	// Name of the service: 2-28 characters, lowercase letters, digits and hyphens, starting with
+	// a letter. It prefixes every stack (<name>-pipeline, <name>-staging, <name>-production),
+	// the functions (<name>-<environment>) and the release parameters.
+	Name string `json:"name" yaml:"name"`
+	// Repository is the existing CodeCommit repository holding the service's code.
+	// Default: the service name.
+	Repository string `json:"repository,omitempty" yaml:"repository,omitempty"`
+	// Branch whose pushes start the pipeline (through an EventBridge rule, never polling).
+	// Default: "main".
+	Branch string `json:"branch,omitempty" yaml:"branch,omitempty"`
+
+	// Lambda describes the function that is deployed to every environment.
+	Lambda Lambda `json:"lambda" yaml:"lambda"`
+	// Build describes how the build stage tests and packages the service.
+	Build Build `json:"build,omitempty" yaml:"build,omitempty"`
+	// IntegrationTest runs against staging after its deployment; a failure stops promotion.
+	IntegrationTest IntegrationTest `json:"integrationTest,omitempty" yaml:"integrationTest,omitempty"`
+
+	// ManualApproval puts a manual approval action between staging and production.
+	// Default: true.
+	ManualApproval *bool `json:"manualApproval,omitempty" yaml:"manualApproval,omitempty"`
+
+	// Staging is the first environment. Default deployment: AllAtOnce.
+	Staging Environment `json:"staging,omitempty" yaml:"staging,omitempty"`
+	// Production is deployed after staging (and the approval). Default deployment:
+	// Canary10Percent5Minutes.
+	Production Environment `json:"production,omitempty" yaml:"production,omitempty"`
+
+	// LogRetentionDays for the function, build and deploy logs. Must be one of CloudWatch's
+	// retention values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ...). Default: 30.
+	LogRetentionDays int `json:"logRetentionDays,omitempty" yaml:"logRetentionDays,omitempty"`
+}
+
+// Lambda is the function's runtime configuration, the same in every environment.
+type Lambda struct {
+	// Runtime: one of SupportedRuntimes (nodejs20.x, nodejs22.x, python3.12, python3.13).
+	// Required.
+	Runtime string `json:"runtime" yaml:"runtime"`
+	// Handler inside the package, e.g. "index.handler" or "app.main". Required.
+	Handler string `json:"handler" yaml:"handler"`
+	// MemoryMiB: 128 to 10240. Default: 256.
+	MemoryMiB int `json:"memoryMiB,omitempty" yaml:"memoryMiB,omitempty"`
+	// TimeoutSeconds: 1 to 900. Default: 10.
+	TimeoutSeconds int `json:"timeoutSeconds,omitempty" yaml:"timeoutSeconds,omitempty"`
+	// Environment variables of the function. Names must be valid shell names and not start with
+	// AWS_ (reserved by Lambda). Default: none.
+	Environment map[string]string `json:"environment,omitempty" yaml:"environment,omitempty"`
+}
+
+// Build configures the CodeBuild project of the build stage. Commands run under bash with
+// `set -euo pipefail`: the first failing command fails the build.
+type Build struct {
+	// Install commands. Default: "npm ci" for Node.js, "pip install -r requirements.txt -t
+	// package" for Python.
+	Install []string `json:"install,omitempty" yaml:"install,omitempty"`
+	// Test commands: the unit tests. They must write JUnit XML files under ReportDir.
+	// Default: "npm test" for Node.js, "python -m pytest --junitxml=reports/junit.xml" for Python.
+	Test []string `json:"test,omitempty" yaml:"test,omitempty"`
+	// ReportDir holds the JUnit XML files published as a CodeBuild report group.
+	// Default: "reports".
+	ReportDir string `json:"reportDir,omitempty" yaml:"reportDir,omitempty"`
+	// Package commands fill PackageDir with what the function runs.
+	// Default: "npm run build" for Node.js, "cp -r src/. package/" for Python.
+	Package []string `json:"package,omitempty" yaml:"package,omitempty"`
+	// PackageDir is zipped into the release package. Default: "dist" for Node.js, "package" for
+	// Python.
+	PackageDir string `json:"packageDir,omitempty" yaml:"packageDir,omitempty"`
+	// ComputeType of CodeBuild: SMALL, MEDIUM, LARGE, X2_LARGE. Default: SMALL.
+	ComputeType string `json:"computeType,omitempty" yaml:"computeType,omitempty"`
+	// TimeoutMinutes of the build: 5 to 480. Default: 30.
+	TimeoutMinutes int `json:"timeoutMinutes,omitempty" yaml:"timeoutMinutes,omitempty"`
+}
+
+// IntegrationTest runs the service's own tests against the staging deployment in CodeBuild,
+// from the same source revision. The commands see FUNCTION_NAME (the staging function),
+// FUNCTION_ALIAS ("live"), FUNCTION_ARN (the alias ARN), RELEASE (the build tag) and
+// AWS_REGION. Empty Commands: no integration test action.
+type IntegrationTest struct {
+	// Install commands run before Commands. Default: none.
+	Install []string `json:"install,omitempty" yaml:"install,omitempty"`
+	// Commands of the test; any failing command fails the action and stops promotion.
+	Commands []string `json:"commands,omitempty" yaml:"commands,omitempty"`
+	// TimeoutMinutes: 5 to 480. Default: 20.
+	TimeoutMinutes int `json:"timeoutMinutes,omitempty" yaml:"timeoutMinutes,omitempty"`
+}
+
+// Environment is one deployment target (staging or production).
+type Environment struct {
+	// Deployment is how traffic moves to the new version.
+	Deployment Deployment `json:"deployment,omitempty" yaml:"deployment,omitempty"`
+	// Alarms guard the deployment: CodeDeploy stops and rolls back when one fires.
+	Alarms Alarms `json:"alarms,omitempty" yaml:"alarms,omitempty"`
+	// Hooks are optional validation functions run by CodeDeploy around the traffic shift.
+	Hooks Hooks `json:"hooks,omitempty" yaml:"hooks,omitempty"`
+}
+
+// Deployment selects a CodeDeploy Lambda deployment configuration: either a predefined one by
+// name (Config) or a custom one (Custom), not both.
+type Deployment struct {
+	// Config is one of PredefinedConfigs: AllAtOnce, Canary10Percent5Minutes,
+	// Canary10Percent10Minutes, Canary10Percent15Minutes, Canary10Percent30Minutes,
+	// Linear10PercentEvery1Minute, Linear10PercentEvery2Minutes, Linear10PercentEvery3Minutes,
+	// Linear10PercentEvery10Minutes. Default: AllAtOnce in staging, Canary10Percent5Minutes in
+	// production.
+	Config string `json:"config,omitempty" yaml:"config,omitempty"`
+	// Custom traffic shifting, created as a CodeDeploy deployment configuration of its own.
+	Custom *CustomDeployment `json:"custom,omitempty" yaml:"custom,omitempty"`
+}
+
+// CustomDeployment is a canary (one step of Percentage, then the rest) or a linear (Percentage
+// every interval) traffic shift.
+type CustomDeployment struct {
+	// Type: "canary" or "linear". Required.
+	Type string `json:"type" yaml:"type"`
+	// Percentage shifted in the first step (canary) or in each step (linear): 1 to 99. Required.
+	Percentage int `json:"percentage" yaml:"percentage"`
+	// IntervalMinutes between the steps: 1 to 2880. Required.
+	IntervalMinutes int `json:"intervalMinutes" yaml:"intervalMinutes"`
+}
+
+// Alarms configures the default alarms on the live alias and adds the service's own.
+type Alarms struct {
+	// ErrorsThreshold: the alarm fires when the alias reports at least this many errors in one
+	// minute. Default: 1.
+	ErrorsThreshold int `json:"errorsThreshold,omitempty" yaml:"errorsThreshold,omitempty"`
+	// ThrottlesThreshold: the alarm fires at this many throttles in one minute. Default: 1.
+	ThrottlesThreshold int `json:"throttlesThreshold,omitempty" yaml:"throttlesThreshold,omitempty"`
+	// P99DurationMillis: the alarm fires when the p99 duration over one minute reaches this.
+	// Default: 80% of the function timeout.
+	P99DurationMillis int `json:"p99DurationMillis,omitempty" yaml:"p99DurationMillis,omitempty"`
+	// Custom alarms added to the deployment group beside the defaults.
+	Custom []CustomAlarm `json:"custom,omitempty" yaml:"custom,omitempty"`
+}
+
+// CustomAlarm is one more alarm guarding the deployment.
+type CustomAlarm struct {
+	// Name: letters, digits and hyphens, unique within the environment. Required.
+	Name string `json:"name" yaml:"name"`
+	// Namespace of the metric. Default: "AWS/Lambda", measured on the live alias (the
+	// FunctionName and Resource dimensions are set for you).
+	Namespace string `json:"namespace,omitempty" yaml:"namespace,omitempty"`
+	// MetricName, e.g. "ConcurrentExecutions" or a metric the service publishes. Required.
+	MetricName string `json:"metricName" yaml:"metricName"`
+	// Dimensions of the metric (only for namespaces other than AWS/Lambda). Default: none.
+	Dimensions map[string]string `json:"dimensions,omitempty" yaml:"dimensions,omitempty"`
+	// Statistic: Sum, Average, Minimum, Maximum, SampleCount or a percentile like p99.
+	// Default: Sum.
+	Statistic string `json:"statistic,omitempty" yaml:"statistic,omitempty"`
+	// Threshold the statistic is compared with. Required.
+	Threshold *float64 `json:"threshold" yaml:"threshold"`
+	// Comparison: ">=", ">", "<=", "<". Default: ">=".
+	Comparison string `json:"comparison,omitempty" yaml:"comparison,omitempty"`
+	// PeriodSeconds of the statistic: 60 or a multiple of 60. Default: 60.
+	PeriodSeconds int `json:"periodSeconds,omitempty" yaml:"periodSeconds,omitempty"`
+	// EvaluationPeriods that must breach before the alarm fires: 1 to 10. Default: 1.
+	EvaluationPeriods int `json:"evaluationPeriods,omitempty" yaml:"evaluationPeriods,omitempty"`
+}
+
+// Hooks name handlers inside the service's own release package. Each hook runs as a function
+// of its own (<name>-<environment>-<hook>) from the same build as the function it checks, may
+// invoke the function, and must report its result with
+// codedeploy:PutLifecycleEventHookExecutionStatus (the permission is granted).
+type Hooks struct {
+	// PreTraffic handler, run before any traffic reaches the new version. Default: none.
+	PreTraffic string `json:"preTraffic,omitempty" yaml:"preTraffic,omitempty"`
+	// PostTraffic handler, run after all traffic reached the new version. Default: none.
+	PostTraffic string `json:"postTraffic,omitempty" yaml:"postTraffic,omitempty"`
+}
+
+// EnvironmentNames are the environments every service is deployed to, in pipeline order.
+var EnvironmentNames = []string{"staging", "production"}
+
+// Environments returns the service's environments in pipeline order with their names.
+func (s *Service) Environments() []NamedEnvironment {
+	return []NamedEnvironment{
+		{Name: "staging", Environment: &s.Staging},
+		{Name: "production", Environment: &s.Production},
+	}
+}
+
+// NamedEnvironment pairs an environment with its name.
+type NamedEnvironment struct {
+	Name string
+	*Environment
+}
+
+// ApprovalRequired reports whether production waits for a manual approval.
+func (s *Service) ApprovalRequired() bool {
+	return s.ManualApproval == nil || *s.ManualApproval
+}

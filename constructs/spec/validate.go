@@ -1,0 +1,341 @@
+package spec
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Problem is one thing wrong with a service definition.
+type Problem struct {
+	Service string // the service name as written (may be empty)
+	Field   string // the field path, e.g. "production.deployment.config"
+	What    string // what is wrong
+	Fix     string // how to fix it
+}
+
+func (p Problem) String() string {
+	return fmt.Sprintf("service %q: %s: %s; fix: %s", p.Service, p.Field, p.What, p.Fix)
+}
+
+// Problems is every problem found in one or more definitions. It is the error Validate returns.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	return fmt.Sprintf("%d problem(s) in the service definitions:\n  %s", len(ps), strings.Join(lines, "\n  "))
+}
+
+var (
+	serviceNameRE = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+	repoNameRE    = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
+	envVarRE      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	alarmNameRE   = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
+	handlerRE     = regexp.MustCompile(`^[^\s]{1,128}$`)
+	percentileRE  = regexp.MustCompile(`^p(\d{1,2}(\.\d{1,2})?|100)$`)
+)
+
+var (
+	logRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+	computeTypes     = []string{"SMALL", "MEDIUM", "LARGE", "X2_LARGE"}
+	statistics       = []string{"Sum", "Average", "Minimum", "Maximum", "SampleCount"}
+	comparisons      = []string{">=", ">", "<=", "<"}
+)
+
+// Validate checks one service definition after WithDefaults and returns every problem found,
+// or nil. It never stops at the first problem.
+func (s Service) Validate() error {
+	v := &validator{service: s.Name}
+	switch {
+	case s.Name == "":
+		v.add("name", "is missing", `name the service, e.g. name: "orders"`)
+	case len(s.Name) < 2 || len(s.Name) > 28 || !serviceNameRE.MatchString(s.Name):
+		v.add("name", fmt.Sprintf("%q is not a valid service name", s.Name),
+			"use 2-28 lowercase letters, digits and single hyphens, starting with a letter (it prefixes stack, function and parameter names)")
+	}
+	if !repoNameRE.MatchString(s.Repository) || strings.HasSuffix(s.Repository, ".git") {
+		v.add("repository", fmt.Sprintf("%q is not a valid CodeCommit repository name", s.Repository),
+			"use 1-100 letters, digits, '.', '_' or '-', not ending in .git")
+	}
+	if !validBranch(s.Branch) {
+		v.add("branch", fmt.Sprintf("%q is not a valid git branch name", s.Branch),
+			"use a branch name such as main or release/1.x: no spaces, '..', '~^:?*[\\' or leading '-'")
+	}
+	v.lambda(s.Lambda)
+	v.build(s.Build)
+	v.integrationTest(s.IntegrationTest)
+	if !slices.Contains(logRetentionDays, s.LogRetentionDays) {
+		v.add("logRetentionDays", fmt.Sprintf("%d is not a CloudWatch Logs retention period", s.LogRetentionDays),
+			"use one of "+joinInts(logRetentionDays))
+	}
+	for _, env := range s.Environments() {
+		v.environment(env.Name, *env.Environment, s.Lambda.TimeoutSeconds)
+	}
+	if len(v.problems) == 0 {
+		return nil
+	}
+	return v.problems
+}
+
+// ValidateAll checks every service and that no two share a name, and returns all problems.
+func ValidateAll(services []Service) error {
+	var all Problems
+	seen := map[string]int{}
+	for i, s := range services {
+		if err := s.Validate(); err != nil {
+			all = append(all, err.(Problems)...)
+		}
+		if first, ok := seen[s.Name]; ok && s.Name != "" {
+			all = append(all, Problem{Service: s.Name, Field: "name",
+				What: fmt.Sprintf("is used by definitions %d and %d", first+1, i+1),
+				Fix:  "give every service a unique name"})
+		} else {
+			seen[s.Name] = i
+		}
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	return all
+}
+
+type validator struct {
+	service  string
+	problems Problems
+}
+
+func (v *validator) add(field, what, fix string) {
+	v.problems = append(v.problems, Problem{Service: v.service, Field: field, What: what, Fix: fix})
+}
+
+func (v *validator) lambda(l Lambda) {
+	if _, ok := SupportedRuntimes[l.Runtime]; !ok {
+		what := fmt.Sprintf("runtime %q is not supported", l.Runtime)
+		if l.Runtime == "" {
+			what = "runtime is missing"
+		}
+		v.add("lambda.runtime", what, "use one of "+strings.Join(sortedKeys(SupportedRuntimes), ", ")+didYouMean(l.Runtime, sortedKeys(SupportedRuntimes)))
+	}
+	if !handlerRE.MatchString(l.Handler) {
+		v.add("lambda.handler", fmt.Sprintf("%q is not a handler", l.Handler), `name the handler inside the package, e.g. "index.handler"`)
+	}
+	if l.MemoryMiB < 128 || l.MemoryMiB > 10240 {
+		v.add("lambda.memoryMiB", fmt.Sprintf("%d MiB is out of range", l.MemoryMiB), "use 128 to 10240")
+	}
+	if l.TimeoutSeconds < 1 || l.TimeoutSeconds > 900 {
+		v.add("lambda.timeoutSeconds", fmt.Sprintf("%d s is out of range", l.TimeoutSeconds), "use 1 to 900")
+	}
+	for _, k := range sortedKeys(l.Environment) {
+		if !envVarRE.MatchString(k) || strings.HasPrefix(strings.ToUpper(k), "AWS_") {
+			v.add("lambda.environment."+k, "is not a usable environment variable name",
+				"use letters, digits and '_', starting with a letter or '_', and not the reserved AWS_ prefix")
+		}
+	}
+}
+
+func (v *validator) build(b Build) {
+	for _, f := range []struct {
+		field string
+		cmds  []string
+	}{{"build.install", b.Install}, {"build.test", b.Test}, {"build.package", b.Package}} {
+		if len(f.cmds) == 0 {
+			v.add(f.field, "has no commands", "give at least one command (the runtime has no default)")
+		}
+		v.commands(f.field, f.cmds)
+	}
+	v.relDir("build.packageDir", b.PackageDir)
+	v.relDir("build.reportDir", b.ReportDir)
+	if !slices.Contains(computeTypes, b.ComputeType) {
+		v.add("build.computeType", fmt.Sprintf("%q is not a CodeBuild compute type", b.ComputeType),
+			"use one of "+strings.Join(computeTypes, ", ")+didYouMean(b.ComputeType, computeTypes))
+	}
+	if b.TimeoutMinutes < 5 || b.TimeoutMinutes > maxCodeBuildMinutes {
+		v.add("build.timeoutMinutes", fmt.Sprintf("%d is out of range", b.TimeoutMinutes), "use 5 to 480")
+	}
+}
+
+func (v *validator) integrationTest(t IntegrationTest) {
+	v.commands("integrationTest.install", t.Install)
+	v.commands("integrationTest.commands", t.Commands)
+	if len(t.Install) > 0 && len(t.Commands) == 0 {
+		v.add("integrationTest.commands", "is empty while integrationTest.install is set",
+			"add the test commands, or remove integrationTest.install")
+	}
+	if t.TimeoutMinutes < 5 || t.TimeoutMinutes > maxCodeBuildMinutes {
+		v.add("integrationTest.timeoutMinutes", fmt.Sprintf("%d is out of range", t.TimeoutMinutes), "use 5 to 480")
+	}
+}
+
+func (v *validator) commands(field string, cmds []string) {
+	for i, c := range cmds {
+		if strings.TrimSpace(c) == "" {
+			v.add(fmt.Sprintf("%s[%d]", field, i), "is an empty command", "remove it or write the command")
+		}
+	}
+}
+
+func (v *validator) relDir(field, dir string) {
+	clean := strings.TrimSuffix(dir, "/")
+	if clean == "" || clean == "." || strings.HasPrefix(clean, "/") || slices.Contains(strings.Split(clean, "/"), "..") ||
+		strings.ContainsAny(clean, " \t\n\"'$`\\*?") {
+		v.add(field, fmt.Sprintf("%q is not a directory inside the source", dir),
+			`use a relative path without spaces, quotes, '..' or glob characters, e.g. "dist"`)
+	}
+}
+
+func (v *validator) environment(name string, e Environment, timeoutSeconds int) {
+	d := e.Deployment
+	field := name + ".deployment"
+	switch {
+	case d.Custom != nil && d.Config != "":
+		v.add(field, "sets both config and custom", "keep one: a predefined config name or a custom shift")
+	case d.Custom != nil:
+		c := d.Custom
+		if c.Type != "canary" && c.Type != "linear" {
+			v.add(field+".custom.type", fmt.Sprintf("%q is not a traffic shift type", c.Type), `use "canary" or "linear"`)
+		}
+		if c.Percentage < 1 || c.Percentage > 99 {
+			v.add(field+".custom.percentage", fmt.Sprintf("%d is out of range", c.Percentage), "use 1 to 99")
+		}
+		if c.IntervalMinutes < 1 || c.IntervalMinutes > 2880 {
+			v.add(field+".custom.intervalMinutes", fmt.Sprintf("%d is out of range", c.IntervalMinutes), "use 1 to 2880")
+		} else if d.DeployTimeoutMinutes() > maxCodeBuildMinutes {
+			v.add(field+".custom", fmt.Sprintf("the shift takes %d minutes, longer than the pipeline can wait (%d)", d.ShiftMinutes(), maxCodeBuildMinutes-deployOverheadMinutes),
+				"use fewer steps or shorter intervals")
+		}
+	default:
+		if _, ok := predefined(d.Config); !ok {
+			names := make([]string, len(PredefinedConfigs))
+			for i, c := range PredefinedConfigs {
+				names[i] = c.Name
+			}
+			v.add(field+".config", fmt.Sprintf("%q is not a predefined Lambda deployment config", d.Config),
+				"use one of "+strings.Join(names, ", ")+" or a custom shift"+didYouMean(strings.TrimPrefix(d.Config, "CodeDeployDefault.Lambda"), names))
+		}
+	}
+	a := e.Alarms
+	if a.ErrorsThreshold < 1 {
+		v.add(name+".alarms.errorsThreshold", fmt.Sprintf("%d never fires", a.ErrorsThreshold), "use 1 or more errors per minute")
+	}
+	if a.ThrottlesThreshold < 1 {
+		v.add(name+".alarms.throttlesThreshold", fmt.Sprintf("%d never fires", a.ThrottlesThreshold), "use 1 or more throttles per minute")
+	}
+	if a.P99DurationMillis < 1 || a.P99DurationMillis > timeoutSeconds*1000 {
+		v.add(name+".alarms.p99DurationMillis", fmt.Sprintf("%d ms cannot fire for a %d s timeout", a.P99DurationMillis, timeoutSeconds),
+			fmt.Sprintf("use 1 to %d (the function timeout in milliseconds)", timeoutSeconds*1000))
+	}
+	names := map[string]bool{"errors": true, "throttles": true, "p99-duration": true}
+	for i, c := range a.Custom {
+		v.customAlarm(fmt.Sprintf("%s.alarms.custom[%d]", name, i), c, names)
+	}
+	if e.Hooks.PreTraffic != "" && !handlerRE.MatchString(e.Hooks.PreTraffic) {
+		v.add(name+".hooks.preTraffic", fmt.Sprintf("%q is not a handler", e.Hooks.PreTraffic), `name a handler in the package, e.g. "hooks.preTraffic"`)
+	}
+	if e.Hooks.PostTraffic != "" && !handlerRE.MatchString(e.Hooks.PostTraffic) {
+		v.add(name+".hooks.postTraffic", fmt.Sprintf("%q is not a handler", e.Hooks.PostTraffic), `name a handler in the package, e.g. "hooks.postTraffic"`)
+	}
+}
+
+func (v *validator) customAlarm(field string, c CustomAlarm, names map[string]bool) {
+	switch {
+	case !alarmNameRE.MatchString(c.Name):
+		v.add(field+".name", fmt.Sprintf("%q is not an alarm name", c.Name), "use 1-64 letters, digits and hyphens")
+	case names[strings.ToLower(c.Name)]:
+		v.add(field+".name", fmt.Sprintf("%q is used twice (or by a default alarm)", c.Name), "give every alarm of the environment its own name")
+	default:
+		names[strings.ToLower(c.Name)] = true
+	}
+	if c.MetricName == "" {
+		v.add(field+".metricName", "is missing", `name the metric, e.g. "ConcurrentExecutions"`)
+	}
+	if c.Namespace == "AWS/Lambda" && len(c.Dimensions) > 0 {
+		v.add(field+".dimensions", "are set on an AWS/Lambda metric, which is always measured on the live alias",
+			"remove dimensions, or use the metric's own namespace")
+	}
+	if c.Threshold == nil {
+		v.add(field+".threshold", "is missing", "set the value the statistic is compared with")
+	}
+	if !slices.Contains(statistics, c.Statistic) && !percentileRE.MatchString(c.Statistic) {
+		v.add(field+".statistic", fmt.Sprintf("%q is not a statistic", c.Statistic),
+			"use Sum, Average, Minimum, Maximum, SampleCount or a percentile like p99"+didYouMean(c.Statistic, statistics))
+	}
+	if !slices.Contains(comparisons, c.Comparison) {
+		v.add(field+".comparison", fmt.Sprintf("%q is not a comparison", c.Comparison), "use >=, >, <= or <")
+	}
+	if c.PeriodSeconds < 60 || c.PeriodSeconds%60 != 0 || c.PeriodSeconds > 86400 {
+		v.add(field+".periodSeconds", fmt.Sprintf("%d is not a period", c.PeriodSeconds), "use 60 or a multiple of 60, up to 86400")
+	}
+	if c.EvaluationPeriods < 1 || c.EvaluationPeriods > 10 {
+		v.add(field+".evaluationPeriods", fmt.Sprintf("%d is out of range", c.EvaluationPeriods), "use 1 to 10")
+	}
+}
+
+func validBranch(b string) bool {
+	if b == "" || strings.HasPrefix(b, "-") || strings.HasPrefix(b, "/") || strings.HasSuffix(b, "/") ||
+		strings.HasSuffix(b, ".") || strings.HasSuffix(b, ".lock") || strings.Contains(b, "..") || strings.Contains(b, "@{") {
+		return false
+	}
+	for _, r := range b {
+		if r <= ' ' || r == 0x7f || strings.ContainsRune("~^:?*[\\", r) {
+			return false
+		}
+	}
+	return true
+}
+
+// didYouMean suggests the closest candidate when it is close enough to be a likely typo.
+func didYouMean(got string, candidates []string) string {
+	best, bestDist := "", len(got)/2+2
+	for _, c := range candidates {
+		if d := distance(strings.ToLower(got), strings.ToLower(c)); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	if best == "" || got == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// distance is the Levenshtein edit distance.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func joinInts(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = itoa(x)
+	}
+	return strings.Join(s, ", ")
+}

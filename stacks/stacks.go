@@ -1,0 +1,93 @@
+// Package stacks composes the constructs into CloudFormation stacks: one pipeline stack per
+// service and one service stack per environment.
+package stacks
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/golden-pipelines/microservice-pipelines/constructs/lambdaservice"
+	"github.com/golden-pipelines/microservice-pipelines/constructs/pipeline"
+	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
+)
+
+// Service is every stack of one service.
+type Service struct {
+	// Spec is the definition with its defaults filled in.
+	Spec spec.Service
+	// PipelineStack holds the pipeline, named <service>-pipeline.
+	PipelineStack awscdk.Stack
+	// Pipeline is the service's MicroservicePipeline.
+	Pipeline *pipeline.MicroservicePipeline
+	// Environments are the service stacks in pipeline order (staging, production).
+	Environments []*Environment
+}
+
+// Environment is the service stack of one environment, named <service>-<environment>.
+type Environment struct {
+	Name    string
+	Stack   awscdk.Stack
+	Service *lambdaservice.LambdaService
+}
+
+// AddServices fills in the defaults of every definition, validates them all, and only then
+// creates the stacks: a bad definition creates nothing, and the error lists every problem in
+// every definition. env is the account and region of every stack (nil: environment-agnostic).
+func AddServices(app awscdk.App, services []spec.Service, env *awscdk.Environment) ([]*Service, error) {
+	defaulted := make([]spec.Service, len(services))
+	for i, s := range services {
+		defaulted[i] = s.WithDefaults()
+	}
+	if err := spec.ValidateAll(defaulted); err != nil {
+		return nil, err
+	}
+	out := make([]*Service, len(defaulted))
+	for i, s := range defaulted {
+		out[i] = newService(app, s, env)
+	}
+	return out, nil
+}
+
+func newService(app awscdk.App, svc spec.Service, env *awscdk.Environment) *Service {
+	out := &Service{Spec: svc}
+	out.PipelineStack = awscdk.NewStack(app, jsii.String(svc.PipelineStackName()), &awscdk.StackProps{
+		Env:         env,
+		Description: jsii.String(fmt.Sprintf("Release pipeline of %s: CodeCommit %s@%s to staging and production", svc.Name, svc.Repository, svc.Branch)),
+		Tags:        &map[string]*string{"service": jsii.String(svc.Name)},
+	})
+	out.Pipeline = pipeline.NewMicroservicePipeline(out.PipelineStack, "Pipeline", &pipeline.Props{Service: svc})
+	for _, name := range spec.EnvironmentNames {
+		stack := awscdk.NewStack(app, jsii.String(svc.StackName(name)), &awscdk.StackProps{
+			Env:         env,
+			Description: jsii.String(fmt.Sprintf("%s in %s: function, live alias and CodeDeploy deployment group", svc.Name, name)),
+			Tags:        &map[string]*string{"service": jsii.String(svc.Name), "environment": jsii.String(name)},
+		})
+		// The service stack resolves the release parameter the pipeline stack creates, and
+		// reads packages from its bucket: the pipeline stack is deployed first.
+		stack.AddStackDependency(out.PipelineStack, jsii.String("the release parameter and package bucket"))
+		out.Environments = append(out.Environments, &Environment{
+			Name:  name,
+			Stack: stack,
+			Service: lambdaservice.NewLambdaService(stack, "Service", &lambdaservice.Props{
+				Service:       svc,
+				Environment:   name,
+				PackageBucket: out.Pipeline.PackageBucket,
+			}),
+		})
+	}
+	return out
+}
+
+// EnvFromCLI is the account and region the CDK CLI resolved from the caller's credentials
+// (CDK_DEFAULT_ACCOUNT, CDK_DEFAULT_REGION), or nil without credentials: the stacks are then
+// environment-agnostic and still synthesize.
+func EnvFromCLI() *awscdk.Environment {
+	account, region := os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION")
+	if account == "" || region == "" {
+		return nil
+	}
+	return &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(region)}
+}
