@@ -1,0 +1,188 @@
+// Package test holds the whole-app tests: fine-grained assertions on the synthesized
+// templates, snapshots of every stack of the example app, and runs of the generated build and
+// deploy scripts under bash with stand-in aws commands.
+//
+// jsii serves the whole test binary from one Node process and is not goroutine-safe, so
+// TestMain synthesizes every app exactly once, before any test runs, and the tests only read
+// the resulting templates.
+package test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
+	"github.com/golden-pipelines/microservice-pipelines/pipelines"
+	"github.com/golden-pipelines/microservice-pipelines/stacks"
+)
+
+// synthesized is one app's cloud assembly, read back as parsed templates.
+type synthesized struct {
+	dir       string
+	templates map[string]map[string]interface{} // stack name -> template
+	raw       map[string][]byte                 // stack name -> template file bytes
+	services  []*stacks.Service
+	cache     map[string]assertions.Template
+}
+
+var (
+	// example is the example app exactly as app/main.go builds it.
+	example *synthesized
+	// variants is an app of test services that exercise the options the example does not.
+	variants *synthesized
+	// memoryChanged is the example app with one configuration change (orders' memory), for
+	// the no-revert tests.
+	memoryChanged *synthesized
+)
+
+func TestMain(m *testing.M) {
+	// Unit tests skip the CDK's built-in CloudFormation validation (5 s a synth); the real
+	// synth in .ci/run keeps it and fails on any finding.
+	os.Setenv("CDK_VALIDATION", "false")
+	tmp, err := os.MkdirTemp("", "golden-pipelines-test-")
+	if err != nil {
+		panic(err)
+	}
+	example = synth(filepath.Join(tmp, "example"), pipelines.All())
+	variants = synth(filepath.Join(tmp, "variants"), variantServices())
+	changed := pipelines.All()
+	changed[0].Lambda.MemoryMiB = 1024
+	memoryChanged = synth(filepath.Join(tmp, "memory"), changed)
+	code := m.Run()
+	jsii.Close()
+	os.RemoveAll(tmp)
+	os.Exit(code)
+}
+
+// cdkContext is the context of ../cdk.json (the feature flags), which the CDK CLI hands to the
+// app: the tests synthesize with it so that they see what `cdk synth` produces.
+func cdkContext() map[string]interface{} {
+	b, err := os.ReadFile("../cdk.json")
+	if err != nil {
+		panic(err)
+	}
+	var cfg struct {
+		Context map[string]interface{} `json:"context"`
+	}
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		panic(fmt.Sprintf("cdk.json: %v", err))
+	}
+	return cfg.Context
+}
+
+func synth(outdir string, services []spec.Service) *synthesized {
+	ctx := cdkContext()
+	// AnalyticsReporting off matches "versionReporting": false in cdk.json.
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir), Context: &ctx, AnalyticsReporting: jsii.Bool(false)})
+	created, err := stacks.AddServices(app, services, nil)
+	if err != nil {
+		panic(err)
+	}
+	app.Synth(nil)
+	s := &synthesized{dir: outdir, templates: map[string]map[string]interface{}{}, raw: map[string][]byte{},
+		services: created, cache: map[string]assertions.Template{}}
+	files, err := filepath.Glob(filepath.Join(outdir, "*.template.json"))
+	if err != nil || len(files) == 0 {
+		panic(fmt.Sprintf("no templates in %s: %v", outdir, err))
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			panic(err)
+		}
+		var t map[string]interface{}
+		if err := json.Unmarshal(b, &t); err != nil {
+			panic(err)
+		}
+		name := filepath.Base(f)
+		name = name[:len(name)-len(".template.json")]
+		s.templates[name] = t
+		s.raw[name] = b
+	}
+	return s
+}
+
+// template returns the assertions.Template of a stack, built once from the synthesized JSON.
+func (s *synthesized) template(t *testing.T, stack string) assertions.Template {
+	t.Helper()
+	if tpl, ok := s.cache[stack]; ok {
+		return tpl
+	}
+	raw, ok := s.templates[stack]
+	if !ok {
+		t.Fatalf("no stack %q synthesized (have %v)", stack, keys(s.templates))
+	}
+	tpl := assertions.Template_FromJSON(&raw, nil)
+	s.cache[stack] = tpl
+	return tpl
+}
+
+// resources returns the resources of a type in a stack, by logical ID.
+func (s *synthesized) resources(t *testing.T, stack, typ string) map[string]map[string]interface{} {
+	t.Helper()
+	tpl, ok := s.templates[stack]
+	if !ok {
+		t.Fatalf("no stack %q synthesized", stack)
+	}
+	out := map[string]map[string]interface{}{}
+	for id, r := range tpl["Resources"].(map[string]interface{}) {
+		res := r.(map[string]interface{})
+		if res["Type"] == typ {
+			out[id] = res
+		}
+	}
+	return out
+}
+
+// only returns the single resource of a type in a stack.
+func (s *synthesized) only(t *testing.T, stack, typ string) (string, map[string]interface{}) {
+	t.Helper()
+	rs := s.resources(t, stack, typ)
+	if len(rs) != 1 {
+		t.Fatalf("%s: want exactly one %s, have %d", stack, typ, len(rs))
+	}
+	for id, r := range rs {
+		return id, r
+	}
+	panic("unreachable")
+}
+
+// assert runs a CDK assertion and turns its panic (jsii raises assertion failures as errors)
+// into a test failure with the assertion's message.
+func assert(t *testing.T, what string, f func()) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("%s: %v", what, r)
+		}
+	}()
+	f()
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func props(r map[string]interface{}) map[string]interface{} {
+	return r["Properties"].(map[string]interface{})
+}
+
+func jsonString(t *testing.T, v interface{}) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

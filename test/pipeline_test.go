@@ -1,0 +1,377 @@
+package test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+)
+
+func pipelineStages(t *testing.T, app *synthesized, stack string) []map[string]interface{} {
+	t.Helper()
+	_, p := app.only(t, stack, "AWS::CodePipeline::Pipeline")
+	var out []map[string]interface{}
+	for _, s := range props(p)["Stages"].([]interface{}) {
+		out = append(out, s.(map[string]interface{}))
+	}
+	return out
+}
+
+func stageNames(stages []map[string]interface{}) []string {
+	var out []string
+	for _, s := range stages {
+		out = append(out, s["Name"].(string))
+	}
+	return out
+}
+
+func TestPipelineShapeWithAndWithoutApproval(t *testing.T) {
+	cases := map[string]string{
+		"orders-pipeline":   "Source Build Staging Approval Production",
+		"payments-pipeline": "Source Build Staging Production",
+	}
+	for stack, want := range cases {
+		got := strings.Join(stageNames(pipelineStages(t, example, stack)), " ")
+		if got != want {
+			t.Errorf("%s stages: got %q, want %q", stack, got, want)
+		}
+	}
+	assert(t, "pipeline V2, queued", func() {
+		example.template(t, "orders-pipeline").HasResourceProperties(jsii.String("AWS::CodePipeline::Pipeline"), &m{
+			"Name": "orders", "PipelineType": "V2", "ExecutionMode": "QUEUED",
+			"Stages": assertions.Match_ArrayWith(&a{m{
+				"Name": "Approval",
+				"Actions": a{assertions.Match_ObjectLike(&m{
+					"Name":          "PromoteToProduction",
+					"ActionTypeId":  m{"Category": "Approval", "Owner": "AWS", "Provider": "Manual", "Version": "1"},
+					"Configuration": m{"CustomData": assertions.Match_StringLikeRegexp(jsii.String(`#\{Build\.BUILD_TAG\}`))},
+				})},
+			}}),
+		})
+	})
+}
+
+// Staging deploys, then runs the integration tests; production deploys; every deploy and test
+// action gets the build tag the build exported.
+func TestStagesCarryTheBuildTag(t *testing.T) {
+	stages := pipelineStages(t, example, "orders-pipeline")
+	actions := map[string][]string{}
+	for _, s := range stages {
+		for _, act := range s["Actions"].([]interface{}) {
+			act := act.(map[string]interface{})
+			name := s["Name"].(string) + "/" + act["Name"].(string)
+			actions[s["Name"].(string)] = append(actions[s["Name"].(string)], act["Name"].(string))
+			cfg, _ := act["Configuration"].(map[string]interface{})
+			if s["Name"] == "Staging" || s["Name"] == "Production" {
+				var vars []map[string]string
+				if err := json.Unmarshal([]byte(cfg["EnvironmentVariables"].(string)), &vars); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				if len(vars) != 1 || vars[0]["name"] != "RELEASE" || vars[0]["value"] != "#{Build.BUILD_TAG}" {
+					t.Errorf("%s: environment %v, want RELEASE=#{Build.BUILD_TAG}", name, vars)
+				}
+			}
+			if s["Name"] == "Build" && act["Namespace"] != "Build" {
+				t.Errorf("build action namespace %v, want Build", act["Namespace"])
+			}
+		}
+	}
+	if got := strings.Join(actions["Staging"], ","); got != "Deploy,IntegrationTest" {
+		t.Errorf("staging actions %s, want Deploy then IntegrationTest", got)
+	}
+	if got := strings.Join(actions["Production"], ","); got != "Deploy" {
+		t.Errorf("production actions %s", got)
+	}
+	// The integration test runs after the deployment (a later run order) and a failure stops
+	// the stage, so production is never reached.
+	for _, s := range stages {
+		if s["Name"] != "Staging" {
+			continue
+		}
+		order := map[string]float64{}
+		for _, act := range s["Actions"].([]interface{}) {
+			act := act.(map[string]interface{})
+			order[act["Name"].(string)] = act["RunOrder"].(float64)
+		}
+		if order["IntegrationTest"] <= order["Deploy"] {
+			t.Errorf("integration test run order %v is not after deploy %v", order["IntegrationTest"], order["Deploy"])
+		}
+	}
+	// A service without integration test commands has no such action or project.
+	if got := strings.Join(stageNames(pipelineStages(t, variants, "cfg0-pipeline")), " "); got != "Source Build Staging Approval Production" {
+		t.Errorf("cfg0 stages %s", got)
+	}
+	for _, p := range variants.resources(t, "cfg0-pipeline", "AWS::CodeBuild::Project") {
+		if props(p)["Name"] == "cfg0-integration-test" {
+			t.Error("cfg0 has no integration test commands but got an integration test project")
+		}
+	}
+}
+
+// CodeCommit starts the pipeline through an EventBridge rule, never by polling.
+func TestSourceIsEventDriven(t *testing.T) {
+	tpl := example.template(t, "payments-pipeline")
+	assert(t, "source action does not poll", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CodePipeline::Pipeline"), &m{
+			"Stages": assertions.Match_ArrayWith(&a{m{"Name": "Source", "Actions": a{assertions.Match_ObjectLike(&m{
+				"ActionTypeId": m{"Category": "Source", "Owner": "AWS", "Provider": "CodeCommit", "Version": "1"},
+				"Configuration": m{
+					"RepositoryName": "payments-service", "BranchName": "release", "PollForSourceChanges": false,
+				},
+			})}}}),
+		})
+	})
+	assert(t, "EventBridge rule on the branch", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), &m{
+			"EventPattern": m{
+				"source":      a{"aws.codecommit"},
+				"detail-type": a{"CodeCommit Repository State Change"},
+				"detail":      m{"event": a{"referenceCreated", "referenceUpdated"}, "referenceName": a{"release"}},
+			},
+			"State": "ENABLED",
+		})
+	})
+}
+
+// The artifact and package buckets are KMS-encrypted with a rotating key, SSL-only, private,
+// versioned, and old artifacts expire.
+func TestBucketsAreEncryptedPrivateAndSSLOnly(t *testing.T) {
+	tpl := example.template(t, "orders-pipeline")
+	assert(t, "key rotates", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::KMS::Key"), &m{"EnableKeyRotation": true})
+	})
+	keyID, _ := example.only(t, "orders-pipeline", "AWS::KMS::Key")
+	buckets := example.resources(t, "orders-pipeline", "AWS::S3::Bucket")
+	if len(buckets) != 2 {
+		t.Fatalf("want the artifact and package buckets, have %d buckets", len(buckets))
+	}
+	for id := range buckets {
+		assert(t, id+" encryption and access", func() {
+			tpl.HasResource(jsii.String("AWS::S3::Bucket"), &m{
+				"Properties": assertions.Match_ObjectLike(&m{
+					"BucketEncryption": m{"ServerSideEncryptionConfiguration": a{m{
+						"BucketKeyEnabled": true,
+						"ServerSideEncryptionByDefault": m{
+							"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": m{"Fn::GetAtt": a{keyID, "Arn"}},
+						},
+					}}},
+					"PublicAccessBlockConfiguration": m{
+						"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true,
+					},
+					"VersioningConfiguration": m{"Status": "Enabled"},
+				}),
+				"DeletionPolicy": "Retain",
+			})
+		})
+		assert(t, id+" denies non-SSL requests", func() {
+			tpl.HasResourceProperties(jsii.String("AWS::S3::BucketPolicy"), &m{
+				"Bucket": m{"Ref": id},
+				"PolicyDocument": m{"Statement": assertions.Match_ArrayWith(&a{assertions.Match_ObjectLike(&m{
+					"Effect": "Deny", "Action": "s3:*",
+					"Condition": m{"Bool": m{"aws:SecureTransport": "false"}},
+				})})},
+			})
+		})
+	}
+	assert(t, "artifacts expire after 30 days", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::S3::Bucket"), &m{
+			"LifecycleConfiguration": m{"Rules": a{assertions.Match_ObjectLike(&m{"ExpirationInDays": 30, "Status": "Enabled"})}},
+		})
+	})
+	_, pipeline := example.only(t, "orders-pipeline", "AWS::CodePipeline::Pipeline")
+	store := jsonString(t, props(pipeline)["ArtifactStore"])
+	if !strings.Contains(store, `"Type":"KMS"`) {
+		t.Errorf("artifact store is not KMS-encrypted: %s", store)
+	}
+}
+
+// The build project is unprivileged, publishes the unit-test report group, may write only the
+// service's prefix of the package bucket, and exports the build tag.
+func TestBuildProject(t *testing.T) {
+	tpl := example.template(t, "orders-pipeline")
+	assert(t, "unprivileged standard image", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CodeBuild::Project"), &m{
+			"Name": "orders-build",
+			"Environment": assertions.Match_ObjectLike(&m{
+				"Image": "aws/codebuild/standard:7.0", "PrivilegedMode": false, "ComputeType": "BUILD_GENERAL1_SMALL",
+			}),
+			"TimeoutInMinutes": 30,
+		})
+	})
+	bs := buildSpec(t, example, "orders-pipeline", "orders-build")
+	env := bs["env"].(map[string]interface{})
+	if got := jsonString(t, env["exported-variables"]); got != `["BUILD_TAG"]` {
+		t.Errorf("exported variables %s", got)
+	}
+	if env["shell"] != "bash" {
+		t.Errorf("shell %v, want bash", env["shell"])
+	}
+	report := jsonString(t, bs["reports"])
+	if !strings.Contains(report, `"file-format":"JUNITXML"`) || !strings.Contains(report, `"unit-tests"`) {
+		t.Errorf("reports %s", report)
+	}
+	assert(t, "report group permissions", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), &m{
+			"PolicyDocument": m{"Statement": assertions.Match_ArrayWith(&a{assertions.Match_ObjectLike(&m{
+				"Action": assertions.Match_ArrayWith(&a{"codebuild:BatchPutTestCases"}),
+			})})},
+		})
+	})
+	packages := packageBucketID(t, example, "orders-pipeline")
+	assert(t, "writes only its own prefix", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), &m{
+			"PolicyDocument": m{"Statement": assertions.Match_ArrayWith(&a{assertions.Match_ObjectLike(&m{
+				"Action":   assertions.Match_ArrayWith(&a{"s3:PutObject"}),
+				"Resource": m{"Fn::Join": a{"", a{m{"Fn::GetAtt": a{packages, "Arn"}}, "/orders/*"}}},
+			})})},
+		})
+	})
+}
+
+func packageBucketID(t *testing.T, app *synthesized, stack string) string {
+	t.Helper()
+	for id := range app.resources(t, stack, "AWS::S3::Bucket") {
+		if strings.Contains(id, "Packages") {
+			return id
+		}
+	}
+	t.Fatalf("%s: no package bucket", stack)
+	return ""
+}
+
+// Each deploy project may move only its environment's release parameter, update only its
+// service stack, pass only the CDK execution role to CloudFormation, and waits long enough for
+// the slowest traffic shift.
+func TestDeployProjectsAreScopedToTheirEnvironment(t *testing.T) {
+	tpl := example.template(t, "orders-pipeline")
+	for _, c := range []struct {
+		env     string
+		timeout float64
+	}{
+		{"staging", 0 + 30 + 10},    // AllAtOnce
+		{"production", 5 + 30 + 10}, // Canary10Percent5Minutes
+	} {
+		assert(t, c.env+" deploy project", func() {
+			tpl.HasResourceProperties(jsii.String("AWS::CodeBuild::Project"), &m{
+				"Name":             "orders-deploy-" + c.env,
+				"TimeoutInMinutes": c.timeout,
+				"Environment": assertions.Match_ObjectLike(&m{
+					"PrivilegedMode": false,
+					"EnvironmentVariables": assertions.Match_ArrayWith(&a{
+						m{"Name": "ENVIRONMENT", "Type": "PLAINTEXT", "Value": c.env},
+						m{"Name": "RELEASE_PARAMETER", "Type": "PLAINTEXT", "Value": "/golden-pipelines/orders/" + c.env + "/release"},
+						m{"Name": "STACK_NAME", "Type": "PLAINTEXT", "Value": "orders-" + c.env},
+					}),
+				}),
+			})
+		})
+		for _, statement := range []map[string]interface{}{
+			{"Sid": "MoveTheRelease", "Action": a{"ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter"},
+				"Resource": joinEndingWith(":parameter/golden-pipelines/orders/" + c.env + "/release")},
+			{"Sid": "UpdateTheServiceStack",
+				"Action":   a{"cloudformation:CancelUpdateStack", "cloudformation:DescribeStackEvents", "cloudformation:DescribeStacks", "cloudformation:UpdateStack"},
+				"Resource": joinEndingWith(":stack/orders-" + c.env + "/*")},
+			{"Sid": "PassTheStackRole", "Action": "iam:PassRole",
+				"Condition": m{"StringEquals": m{"iam:PassedToService": "cloudformation.amazonaws.com"}},
+				"Resource":  m{"Fn::Sub": assertions.Match_StringLikeRegexp(jsii.String(`role/cdk-hnb659fds-cfn-exec-role-`))}},
+		} {
+			assert(t, c.env+" deploy permission "+statement["Sid"].(string), func() {
+				tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), &m{
+					"Roles":          a{m{"Ref": assertions.Match_StringLikeRegexp(jsii.String(stageName(c.env) + "DeployRole"))}},
+					"PolicyDocument": m{"Statement": assertions.Match_ArrayWith(&a{assertions.Match_ObjectLike(&statement)})},
+				})
+			})
+		}
+	}
+	// payments production shifts 10% every 2 minutes: 18 minutes of shifting.
+	assert(t, "linear timeout", func() {
+		example.template(t, "payments-pipeline").HasResourceProperties(jsii.String("AWS::CodeBuild::Project"), &m{
+			"Name": "payments-deploy-production", "TimeoutInMinutes": 18 + 30 + 10,
+		})
+	})
+}
+
+// The integration test may invoke only the staging live alias.
+func TestIntegrationTestProject(t *testing.T) {
+	tpl := example.template(t, "orders-pipeline")
+	assert(t, "integration test invokes staging", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), &m{
+			"PolicyDocument": m{"Statement": assertions.Match_ArrayWith(&a{assertions.Match_ObjectLike(&m{
+				"Sid": "InvokeStaging", "Action": "lambda:InvokeFunction",
+				"Resource": joinEndingWith(":function:orders-staging:live"),
+			})})},
+		})
+	})
+}
+
+// The release parameters exist before the service stacks need them, and CloudFormation only
+// ever creates them: there is no update call that could reset a release.
+func TestReleaseParametersAreCreatedOnce(t *testing.T) {
+	crs := example.resources(t, "orders-pipeline", "Custom::AWS")
+	if len(crs) != 2 {
+		t.Fatalf("want one release parameter per environment, have %d", len(crs))
+	}
+	for id, r := range crs {
+		p := props(r)
+		if _, ok := p["Update"]; ok {
+			t.Errorf("%s has an update call: a pipeline stack update could reset the release", id)
+		}
+		if _, ok := p["Delete"]; ok {
+			t.Errorf("%s deletes the release parameter with the stack", id)
+		}
+		create := jsonString(t, p["Create"])
+		for _, want := range []string{`\"action\":\"putParameter\"`, `\"Overwrite\":false`, `\"Value\":\"bootstrap\"`, `ParameterAlreadyExists`} {
+			if !strings.Contains(create, want) {
+				t.Errorf("%s create call %s lacks %s", id, create, want)
+			}
+		}
+	}
+	// The service stacks are deployed after the pipeline stack.
+	for _, svc := range example.services {
+		for _, env := range svc.Environments {
+			deps := env.Stack.Dependencies()
+			if deps == nil || len(*deps) != 1 || *(*deps)[0].StackName() != svc.Spec.PipelineStackName() {
+				t.Errorf("%s does not depend on %s", *env.Stack.StackName(), svc.Spec.PipelineStackName())
+			}
+		}
+	}
+}
+
+// MicroservicePipeline exposes the pieces a caller builds on.
+func TestConstructExposesItsParts(t *testing.T) {
+	for _, svc := range example.services {
+		p := svc.Pipeline
+		if p.Pipeline == nil || p.BuildProject == nil || p.ArtifactBucket == nil || p.PackageBucket == nil || p.Key == nil {
+			t.Errorf("%s: pipeline parts not exposed", svc.Spec.Name)
+		}
+		if (p.IntegrationTestProject != nil) != (len(svc.Spec.IntegrationTest.Commands) > 0) {
+			t.Errorf("%s: integration test project exposed %v", svc.Spec.Name, p.IntegrationTestProject != nil)
+		}
+		if len(p.Environments) != 2 {
+			t.Fatalf("%s: %d environments", svc.Spec.Name, len(p.Environments))
+		}
+		for i, e := range p.Environments {
+			if e.DeploymentGroup == nil || e.DeployProject == nil {
+				t.Errorf("%s/%s: parts not exposed", svc.Spec.Name, e.Name)
+			}
+			if got := *e.DeploymentGroup.DeploymentGroupName(); got != svc.Spec.DeploymentGroupName(e.Name) {
+				t.Errorf("%s: deployment group %s", e.Name, got)
+			}
+			s := svc.Environments[i].Service
+			if s.Function == nil || s.Alias == nil || s.DeploymentGroup == nil || len(s.Alarms) < 3 {
+				t.Errorf("%s/%s: service parts not exposed", svc.Spec.Name, e.Name)
+			}
+		}
+	}
+}
+
+// joinEndingWith matches an ARN the CDK renders as {"Fn::Join": ["", [..., suffix]]}.
+func joinEndingWith(suffix string) map[string]interface{} {
+	return m{"Fn::Join": a{"", assertions.Match_ArrayWith(&a{suffix})}}
+}
+
+func stageName(env string) string {
+	return strings.ToUpper(env[:1]) + env[1:]
+}

@@ -1,0 +1,458 @@
+package test
+
+import (
+	"archive/zip"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/golden-pipelines/microservice-pipelines/constructs/buildspec"
+)
+
+// buildSpec returns the parsed buildspec of a CodeBuild project, exactly as synthesized.
+func buildSpec(t *testing.T, app *synthesized, stack, project string) map[string]interface{} {
+	t.Helper()
+	for _, r := range app.resources(t, stack, "AWS::CodeBuild::Project") {
+		p := props(r)
+		if p["Name"] != project {
+			continue
+		}
+		text, ok := p["Source"].(map[string]interface{})["BuildSpec"].(string)
+		if !ok {
+			t.Fatalf("%s: buildspec is not a plain string", project)
+		}
+		var out map[string]interface{}
+		if err := yaml.Unmarshal([]byte(text), &out); err != nil {
+			t.Fatalf("%s: buildspec is not YAML: %v", project, err)
+		}
+		return out
+	}
+	t.Fatalf("%s: no project %s", stack, project)
+	return nil
+}
+
+// projectEnv returns the plain environment variables the CodeBuild project sets, with the
+// given overrides (for values the template holds as references, like bucket names).
+func projectEnv(t *testing.T, app *synthesized, stack, project string, overrides map[string]string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, r := range app.resources(t, stack, "AWS::CodeBuild::Project") {
+		p := props(r)
+		if p["Name"] != project {
+			continue
+		}
+		vars, _ := p["Environment"].(map[string]interface{})["EnvironmentVariables"].([]interface{})
+		for _, v := range vars {
+			v := v.(map[string]interface{})
+			if s, ok := v["Value"].(string); ok {
+				out[v["Name"].(string)] = s
+			}
+		}
+	}
+	for k, v := range overrides {
+		out[k] = v
+	}
+	return out
+}
+
+// run is the outcome of running a buildspec locally.
+type run struct {
+	ok       bool
+	output   string
+	awsCalls []string
+	exported map[string]string
+	work     string // the source directory the phases ran in
+	state    string // the stand-in AWS state
+}
+
+// fakeAWS is the stand-in aws command. It records every call in $AWS_STATE/calls and keeps
+// just enough state to play S3, SSM and CloudFormation:
+//   - s3api put-object stores the body under $AWS_STATE/s3/<key> and, like S3's conditional
+//     write with --if-none-match '*', refuses to replace an existing object;
+//   - s3api head-object fails for a missing object;
+//   - ssm get-parameter / put-parameter read and write $AWS_STATE/param;
+//   - cloudformation describe-stacks answers the parameter keys, or the next stack status
+//     from $AWS_STATE/statuses (the last one repeats);
+//   - cloudformation update-stack fails with $UPDATE_ERROR when set.
+const fakeAWS = `#!/usr/bin/env bash
+set -u
+printf '%s\n' "$*" >> "$AWS_STATE/calls"
+arg() { local want=$1; shift; while [ $# -gt 0 ]; do if [ "$1" = "$want" ]; then echo "$2"; return; fi; shift; done; }
+case "$1 $2" in
+  "s3api put-object")
+    [ -z "${FAIL_UPLOAD:-}" ] || { echo "upload failed: AccessDenied" >&2; exit 1; }
+    key=$(arg --key "$@"); dest="$AWS_STATE/s3/$key"
+    if [ -e "$dest" ] && [ "$(arg --if-none-match "$@")" = "*" ]; then echo "An error occurred (PreconditionFailed)" >&2; exit 254; fi
+    mkdir -p "$(dirname "$dest")"; cp "$(arg --body "$@")" "$dest" ;;
+  "s3api head-object")
+    [ -e "$AWS_STATE/s3/$(arg --key "$@")" ] || { echo "An error occurred (404) when calling the HeadObject operation: Not Found" >&2; exit 254; } ;;
+  "ssm get-parameter") cat "$AWS_STATE/param" ;;
+  "ssm put-parameter") arg --value "$@" > "$AWS_STATE/param" ;;
+  "cloudformation describe-stacks")
+    case "$(arg --query "$@")" in
+      *ParameterKey*) printf 'Release\tBootstrapVersion\n' ;;
+      *StackStatus*)
+        status=$(head -n 1 "$AWS_STATE/statuses")
+        [ "$(wc -l < "$AWS_STATE/statuses")" -le 1 ] || sed -i 1d "$AWS_STATE/statuses"
+        echo "$status" ;;
+    esac ;;
+  "cloudformation update-stack")
+    if [ -n "${UPDATE_ERROR:-}" ]; then echo "$UPDATE_ERROR" >&2; exit 254; fi
+    echo '{"StackId": "arn:aws:cloudformation:eu-west-1:111111111111:stack/x/y"}' ;;
+  "cloudformation describe-stack-events") printf 'ServiceLive\tDeployment failed: alarm orders-staging-errors fired\n' ;;
+  "cloudformation cancel-update-stack") ;;
+  *) echo "stand-in aws: unexpected call: $*" >&2; exit 2 ;;
+esac
+`
+
+// runSpec runs the phases of a buildspec as CodeBuild does: every command in order in one bash
+// shell, stopping at the first command that fails. env holds the project and action variables;
+// setup prepares the source directory and the AWS state.
+func runSpec(t *testing.T, bs map[string]interface{}, env map[string]string, setup func(work, state string)) run {
+	t.Helper()
+	dir := t.TempDir()
+	work, state, bin := filepath.Join(dir, "src"), filepath.Join(dir, "aws"), filepath.Join(dir, "bin")
+	for _, d := range []string{work, filepath.Join(state, "s3"), bin} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(bin, "aws"), []byte(fakeAWS), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if setup != nil {
+		setup(work, state)
+	}
+	var script strings.Builder
+	script.WriteString("cd " + buildspec.ShellQuote(work) + "\n")
+	// CodeBuild sets the buildspec's env.variables for every phase.
+	if vars, ok := bs["env"].(map[string]interface{})["variables"].(map[string]interface{}); ok {
+		for k, v := range vars {
+			fmt.Fprintf(&script, "export %s=%s\n", k, buildspec.ShellQuote(fmt.Sprint(v)))
+		}
+	}
+	phases := bs["phases"].(map[string]interface{})
+	for _, name := range buildspec.PhaseNames {
+		phase, ok := phases[name].(map[string]interface{})
+		if !ok {
+			continue
+		}
+		cmds, _ := phase["commands"].([]interface{})
+		for i, c := range cmds {
+			fmt.Fprintf(&script, "%s\nrc=$?; if [ $rc -ne 0 ]; then echo \"phase %s command %d failed ($rc)\" >&2; exit $rc; fi\n", c, name, i)
+		}
+	}
+	if exported, ok := bs["env"].(map[string]interface{})["exported-variables"].([]interface{}); ok {
+		for _, v := range exported {
+			fmt.Fprintf(&script, "echo \"%s=${%s:-}\" >> %s\n", v, v, buildspec.ShellQuote(filepath.Join(state, "exported")))
+		}
+	}
+	cmd := exec.Command("bash", "-c", script.String())
+	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "AWS_STATE="+state, "WORK_LOG="+filepath.Join(state, "work.log"))
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out, err := cmd.CombinedOutput()
+	r := run{ok: err == nil, output: string(out), exported: map[string]string{}, work: work, state: state}
+	if calls, err := os.ReadFile(filepath.Join(state, "calls")); err == nil {
+		r.awsCalls = strings.Split(strings.TrimSpace(string(calls)), "\n")
+	}
+	if exp, err := os.ReadFile(filepath.Join(state, "exported")); err == nil {
+		for _, line := range strings.Split(strings.TrimSpace(string(exp)), "\n") {
+			k, v, _ := strings.Cut(line, "=")
+			r.exported[k] = v
+		}
+	}
+	return r
+}
+
+func (r run) called(prefix string) []string {
+	var out []string
+	for _, c := range r.awsCalls {
+		if strings.HasPrefix(c, prefix) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+const buildID = "scripted-build:0b7e2c4e-5a1d-4c1e-9d1a-3f8f0c6e2b11"
+
+var buildEnv = map[string]string{
+	"CODEBUILD_BUILD_ID":                buildID,
+	"CODEBUILD_RESOLVED_SOURCE_VERSION": "4f2a9c1",
+	"RELEASE_BUCKET":                    "packages-bucket",
+}
+
+func TestBuildNamesThePackageByBuildIDAndUploadsItOnce(t *testing.T) {
+	bs := buildSpec(t, variants, "scripted-pipeline", "scripted-build")
+	r := runSpec(t, bs, projectEnv(t, variants, "scripted-pipeline", "scripted-build", buildEnv), nil)
+	if !r.ok {
+		t.Fatalf("build failed:\n%s", r.output)
+	}
+	const tag = "build-0b7e2c4e-5a1d-4c1e-9d1a-3f8f0c6e2b11"
+	if r.exported["BUILD_TAG"] != tag {
+		t.Errorf("exported BUILD_TAG %q, want %q", r.exported["BUILD_TAG"], tag)
+	}
+	puts := r.called("s3api put-object")
+	if len(puts) != 1 {
+		t.Fatalf("want one upload, got %v", puts)
+	}
+	for _, want := range []string{"--bucket packages-bucket", "--key scripted/" + tag + ".zip", "--if-none-match *"} {
+		if !strings.Contains(puts[0], want) {
+			t.Errorf("upload %q lacks %q", puts[0], want)
+		}
+	}
+	// What was uploaded: a zip of the package directory, whose CodeSha256 is recorded.
+	uploaded := filepath.Join(r.state, "s3", "scripted", tag+".zip")
+	body, err := os.ReadFile(uploaded)
+	if err != nil {
+		t.Fatalf("nothing uploaded: %v", err)
+	}
+	zr, err := zip.OpenReader(uploaded)
+	if err != nil {
+		t.Fatalf("upload is not a zip: %v", err)
+	}
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+	}
+	zr.Close()
+	if strings.Join(names, ",") != "index.js" {
+		t.Errorf("package holds %v, want exactly index.js at its root", names)
+	}
+	sum := sha256.Sum256(body)
+	wantSha := base64.StdEncoding.EncodeToString(sum[:])
+	var release map[string]string
+	raw, err := os.ReadFile(filepath.Join(r.work, "release.json"))
+	if err != nil {
+		t.Fatalf("no release.json artifact: %v", err)
+	}
+	if err := json.Unmarshal(raw, &release); err != nil {
+		t.Fatalf("release.json is not JSON: %v\n%s", err, raw)
+	}
+	want := map[string]string{"service": "scripted", "release": tag, "bucket": "packages-bucket",
+		"key": "scripted/" + tag + ".zip", "codeSha256": wantSha, "sourceVersion": "4f2a9c1"}
+	for k, v := range want {
+		if release[k] != v {
+			t.Errorf("release.json %s = %q, want %q", k, release[k], v)
+		}
+	}
+	if !strings.Contains(puts[0], "code-sha256="+wantSha) {
+		t.Errorf("upload metadata lacks the CodeSha256: %s", puts[0])
+	}
+	if _, err := os.Stat(filepath.Join(r.work, "reports", "junit.xml")); err != nil {
+		t.Errorf("unit-test report not written where the report group reads it: %v", err)
+	}
+}
+
+func TestBuildFailures(t *testing.T) {
+	bs := buildSpec(t, variants, "scripted-pipeline", "scripted-build")
+	cases := []struct {
+		name    string
+		env     map[string]string
+		setup   func(work, state string)
+		message string
+	}{
+		{"failing unit test", map[string]string{"FAIL_TESTS": "1"}, nil, "1 test failed"},
+		{"failing upload", map[string]string{"FAIL_UPLOAD": "1"}, nil, "AccessDenied"},
+		{"empty package", map[string]string{"EMPTY_PACKAGE": "1"}, nil, "nothing to release"},
+		{"build ID without uuid", map[string]string{"CODEBUILD_BUILD_ID": "scripted-build"}, nil, "has no build uuid"},
+		{"release object already exists", nil, func(work, state string) {
+			dest := filepath.Join(state, "s3", "scripted", "build-0b7e2c4e-5a1d-4c1e-9d1a-3f8f0c6e2b11.zip")
+			os.MkdirAll(filepath.Dir(dest), 0o755)
+			os.WriteFile(dest, []byte("the released package"), 0o644)
+		}, "PreconditionFailed"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			env := projectEnv(t, variants, "scripted-pipeline", "scripted-build", buildEnv)
+			for k, v := range c.env {
+				env[k] = v
+			}
+			r := runSpec(t, bs, env, c.setup)
+			if r.ok {
+				t.Fatalf("build succeeded, want failure:\n%s", r.output)
+			}
+			if !strings.Contains(r.output, c.message) {
+				t.Errorf("output lacks %q:\n%s", c.message, r.output)
+			}
+			if _, err := os.Stat(filepath.Join(r.work, "release.json")); err == nil {
+				t.Error("a failed build wrote release.json")
+			}
+			if c.name == "release object already exists" {
+				b, _ := os.ReadFile(filepath.Join(r.state, "s3", "scripted", "build-0b7e2c4e-5a1d-4c1e-9d1a-3f8f0c6e2b11.zip"))
+				if string(b) != "the released package" {
+					t.Error("the existing release object was overwritten")
+				}
+			}
+		})
+	}
+}
+
+// The example services' own build specs run too, with a stand-in npm and pip.
+func TestExampleBuildSpecsRun(t *testing.T) {
+	fakeTools := func(work, state string) {
+		bin := filepath.Join(filepath.Dir(state), "bin")
+		os.WriteFile(filepath.Join(bin, "npm"), []byte("#!/usr/bin/env bash\necho \"npm $*\" >> \"$WORK_LOG\"\n"+
+			"case \"$1 ${2:-}\" in \"run build\") mkdir -p dist && echo 'exports.handler=1' > dist/index.js ;; esac\n"), 0o755)
+		os.WriteFile(filepath.Join(bin, "pip"), []byte("#!/usr/bin/env bash\necho \"pip $*\" >> \"$WORK_LOG\"; mkdir -p package\n"), 0o755)
+		os.WriteFile(filepath.Join(bin, "python"), []byte("#!/usr/bin/env bash\necho \"python $*\" >> \"$WORK_LOG\"\n"), 0o755)
+		os.MkdirAll(filepath.Join(work, "src"), 0o755)
+		os.WriteFile(filepath.Join(work, "src", "app.py"), []byte("def handler(e, c): return 1\n"), 0o644)
+	}
+	for _, svc := range example.services {
+		name := svc.Spec.Name
+		r := runSpec(t, buildSpec(t, example, name+"-pipeline", name+"-build"),
+			projectEnv(t, example, name+"-pipeline", name+"-build", buildEnv), fakeTools)
+		if !r.ok {
+			t.Errorf("%s build failed:\n%s", name, r.output)
+			continue
+		}
+		if len(r.called("s3api put-object --bucket packages-bucket --key "+name+"/build-0b7e2c4e")) != 1 {
+			t.Errorf("%s: no build-ID named upload in %v", name, r.awsCalls)
+		}
+	}
+}
+
+// deployRun runs the staging deploy project of the scripted service against the stand-in
+// CloudFormation, which answers the given stack statuses in turn.
+func deployRun(t *testing.T, release string, statuses []string, extra map[string]string, packaged bool) run {
+	t.Helper()
+	bs := buildSpec(t, variants, "scripted-pipeline", "scripted-deploy-staging")
+	env := projectEnv(t, variants, "scripted-pipeline", "scripted-deploy-staging",
+		map[string]string{"RELEASE": release, "RELEASE_BUCKET": "packages-bucket", "POLL_SECONDS": "0"})
+	for k, v := range extra {
+		env[k] = v
+	}
+	return runSpec(t, bs, env, func(work, state string) {
+		os.WriteFile(filepath.Join(state, "param"), []byte("build-previous\n"), 0o644)
+		os.WriteFile(filepath.Join(state, "statuses"), []byte(strings.Join(statuses, "\n")+"\n"), 0o644)
+		if packaged {
+			dest := filepath.Join(state, "s3", "scripted", release+".zip")
+			os.MkdirAll(filepath.Dir(dest), 0o755)
+			os.WriteFile(dest, []byte("zip"), 0o644)
+		}
+	})
+}
+
+func param(t *testing.T, r run) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(r.state, "param"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func TestDeployReleasesTheBuildAndWaitsForCodeDeploy(t *testing.T) {
+	r := deployRun(t, "build-42", []string{"UPDATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"}, nil, true)
+	if !r.ok {
+		t.Fatalf("deploy failed:\n%s", r.output)
+	}
+	if got := param(t, r); got != "build-42" {
+		t.Errorf("release parameter %q, want build-42", got)
+	}
+	updates := r.called("cloudformation update-stack")
+	if len(updates) != 1 {
+		t.Fatalf("want one stack update, got %v", r.awsCalls)
+	}
+	for _, want := range []string{"--stack-name scripted-staging", "--use-previous-template",
+		"ParameterKey=Release,UsePreviousValue=true", "ParameterKey=BootstrapVersion,UsePreviousValue=true"} {
+		if !strings.Contains(updates[0], want) {
+			t.Errorf("update %q lacks %q", updates[0], want)
+		}
+	}
+	// The parameter moves before the update (CloudFormation resolves it during the update).
+	order := strings.Join(r.awsCalls, "\n")
+	if strings.Index(order, "ssm put-parameter") > strings.Index(order, "cloudformation update-stack") {
+		t.Error("the release parameter was written after the stack update started")
+	}
+	if n := len(r.called("cloudformation describe-stacks --stack-name scripted-staging --query Stacks[0].StackStatus")); n != 3 {
+		t.Errorf("polled %d times, want until the update completed (3)", n)
+	}
+}
+
+func TestDeployFailsTheActionOnRollbackAndRestoresTheRelease(t *testing.T) {
+	r := deployRun(t, "build-43", []string{"UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE"}, nil, true)
+	if r.ok {
+		t.Fatalf("a rolled back deployment passed:\n%s", r.output)
+	}
+	if !strings.Contains(r.output, "rolled back") || !strings.Contains(r.output, "alarm orders-staging-errors fired") {
+		t.Errorf("output does not explain the rollback:\n%s", r.output)
+	}
+	if got := param(t, r); got != "build-previous" {
+		t.Errorf("release parameter %q after a rollback, want the running build-previous", got)
+	}
+}
+
+func TestDeployRefusals(t *testing.T) {
+	cases := []struct {
+		name, release, message string
+		packaged               bool
+		extra                  map[string]string
+		statuses               []string
+		wantOK                 bool
+		wantParam              string
+	}{
+		{name: "movable tag", release: "latest", message: "only immutable build-<id> tags", packaged: true, wantParam: "build-previous"},
+		{name: "missing package", release: "build-44", message: "Not Found", wantParam: "build-previous"},
+		{name: "update refused", release: "build-45", packaged: true, extra: map[string]string{"UPDATE_ERROR": "ValidationError: stack is in UPDATE_IN_PROGRESS state"},
+			message: "CloudFormation refused the update", wantParam: "build-previous"},
+		{name: "already released", release: "build-46", packaged: true, extra: map[string]string{"UPDATE_ERROR": "ValidationError: No updates are to be performed."},
+			message: "already runs build-46", wantOK: true, wantParam: "build-46"},
+		{name: "timeout", release: "build-47", packaged: true, extra: map[string]string{"TIMEOUT_MINUTES": "0"},
+			statuses: []string{"UPDATE_IN_PROGRESS"}, message: "no outcome after 0 minutes", wantParam: "build-previous"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			statuses := c.statuses
+			if statuses == nil {
+				statuses = []string{"UPDATE_COMPLETE"}
+			}
+			r := deployRun(t, c.release, statuses, c.extra, c.packaged)
+			if r.ok != c.wantOK {
+				t.Fatalf("ok=%v, want %v:\n%s", r.ok, c.wantOK, r.output)
+			}
+			if !strings.Contains(r.output, c.message) {
+				t.Errorf("output lacks %q:\n%s", c.message, r.output)
+			}
+			if got := param(t, r); got != c.wantParam {
+				t.Errorf("release parameter %q, want %q", got, c.wantParam)
+			}
+			if c.name == "timeout" && len(r.called("cloudformation cancel-update-stack")) != 1 {
+				t.Errorf("a timed-out update was not cancelled: %v", r.awsCalls)
+			}
+			if c.name == "movable tag" && len(r.awsCalls) != 0 {
+				t.Errorf("a refused tag still called aws: %v", r.awsCalls)
+			}
+		})
+	}
+}
+
+func TestIntegrationTestFailureFailsTheAction(t *testing.T) {
+	bs := buildSpec(t, variants, "scripted-pipeline", "scripted-integration-test")
+	env := projectEnv(t, variants, "scripted-pipeline", "scripted-integration-test",
+		map[string]string{"RELEASE": "build-48", "FUNCTION_ARN": "arn:fn:scripted-staging:live"})
+	ok := runSpec(t, bs, env, nil)
+	if !ok.ok {
+		t.Fatalf("integration test failed:\n%s", ok.output)
+	}
+	log, _ := os.ReadFile(filepath.Join(ok.state, "work.log"))
+	if !strings.Contains(string(log), "tested build-48 on arn:fn:scripted-staging:live") {
+		t.Errorf("the test commands did not see RELEASE and FUNCTION_ARN: %q", log)
+	}
+	env["FAIL_INTEGRATION"] = "1"
+	bad := runSpec(t, bs, env, nil)
+	if bad.ok || !strings.Contains(bad.output, "staging answered 500") {
+		t.Errorf("a failing integration test passed:\n%s", bad.output)
+	}
+}

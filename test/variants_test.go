@@ -1,0 +1,58 @@
+package test
+
+import (
+	"strconv"
+
+	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
+)
+
+// variantServices exercise what the example app does not: every predefined deployment config,
+// custom canary and linear shifts, a service with no integration test, and a build whose
+// commands the script tests run for real.
+func variantServices() []spec.Service {
+	var out []spec.Service
+	// One service per pair of predefined configs: staging takes one, production another, so
+	// every predefined config lands in some deployment group.
+	configs := spec.PredefinedConfigs
+	for i := 0; i < len(configs); i += 2 {
+		prod := configs[(i+1)%len(configs)].Name
+		out = append(out, spec.Service{
+			Name:       "cfg" + strconv.Itoa(i),
+			Lambda:     spec.Lambda{Runtime: "nodejs20.x", Handler: "index.handler"},
+			Staging:    spec.Environment{Deployment: spec.Deployment{Config: configs[i].Name}},
+			Production: spec.Environment{Deployment: spec.Deployment{Config: prod}},
+		})
+	}
+	out = append(out, spec.Service{
+		Name:   "custom",
+		Lambda: spec.Lambda{Runtime: "python3.12", Handler: "app.handler", TimeoutSeconds: 30},
+		Staging: spec.Environment{
+			Deployment: spec.Deployment{Custom: &spec.CustomDeployment{Type: "canary", Percentage: 25, IntervalMinutes: 7}},
+			Hooks:      spec.Hooks{PostTraffic: "hooks.post"},
+		},
+		Production: spec.Environment{
+			Deployment: spec.Deployment{Custom: &spec.CustomDeployment{Type: "linear", Percentage: 20, IntervalMinutes: 4}},
+		},
+	})
+	// scripted is what the buildspec tests run under bash: plain shell commands stand in for
+	// a real toolchain.
+	out = append(out, spec.Service{
+		Name:   "scripted",
+		Lambda: spec.Lambda{Runtime: "nodejs22.x", Handler: "index.handler"},
+		Build: spec.Build{
+			Install: []string{`echo installed > "$WORK_LOG"`},
+			Test: []string{
+				`if [ -n "${FAIL_TESTS:-}" ]; then echo "1 test failed" >&2; exit 1; fi`,
+				`printf '<testsuite name="unit" tests="1"/>\n' > reports/junit.xml`,
+			},
+			Package: []string{
+				`mkdir -p dist`,
+				`if [ -z "${EMPTY_PACKAGE:-}" ]; then printf 'exports.handler = async () => "ok";\n' > dist/index.js; fi`,
+			},
+		},
+		IntegrationTest: spec.IntegrationTest{
+			Commands: []string{`if [ -n "${FAIL_INTEGRATION:-}" ]; then echo "staging answered 500" >&2; exit 1; fi`, `echo "tested $RELEASE on $FUNCTION_ARN" >> "$WORK_LOG"`},
+		},
+	})
+	return out
+}
