@@ -40,6 +40,8 @@ var (
 	// memoryChanged is the example app with one configuration change (orders' memory), for
 	// the no-revert tests.
 	memoryChanged *synthesized
+	// exampleAgain is a second synth of the example app, for the determinism test.
+	exampleAgain *synthesized
 )
 
 func TestMain(m *testing.M) {
@@ -51,6 +53,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	example = synth(filepath.Join(tmp, "example"), pipelines.All())
+	exampleAgain = synth(filepath.Join(tmp, "again"), pipelines.All())
 	variants = synth(filepath.Join(tmp, "variants"), variantServices())
 	changed := pipelines.All()
 	changed[0].Lambda.MemoryMiB = 1024
@@ -61,26 +64,34 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// cdkContext is the context of ../cdk.json (the feature flags), which the CDK CLI hands to the
-// app: the tests synthesize with it so that they see what `cdk synth` produces.
+// cdkContext is what the CDK CLI hands the app from ../cdk.json: its context (the feature
+// flags) and its metadata switches. The tests synthesize with it, so they see exactly what
+// `cdk synth` produces.
 func cdkContext() map[string]interface{} {
 	b, err := os.ReadFile("../cdk.json")
 	if err != nil {
 		panic(err)
 	}
-	var cfg struct {
-		Context map[string]interface{} `json:"context"`
-	}
+	cfg := struct {
+		Context          map[string]interface{} `json:"context"`
+		PathMetadata     *bool                  `json:"pathMetadata"`
+		AssetMetadata    *bool                  `json:"assetMetadata"`
+		VersionReporting *bool                  `json:"versionReporting"`
+	}{}
 	if err := json.Unmarshal(b, &cfg); err != nil {
 		panic(fmt.Sprintf("cdk.json: %v", err))
 	}
-	return cfg.Context
+	orTrue := func(b *bool) bool { return b == nil || *b }
+	ctx := cfg.Context
+	ctx["aws:cdk:enable-path-metadata"] = orTrue(cfg.PathMetadata)
+	ctx["aws:cdk:enable-asset-metadata"] = orTrue(cfg.AssetMetadata)
+	ctx["aws:cdk:version-reporting"] = orTrue(cfg.VersionReporting)
+	return ctx
 }
 
 func synth(outdir string, services []spec.Service) *synthesized {
 	ctx := cdkContext()
-	// AnalyticsReporting off matches "versionReporting": false in cdk.json.
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir), Context: &ctx, AnalyticsReporting: jsii.Bool(false)})
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir), Context: &ctx})
 	created, err := stacks.AddServices(app, services, nil)
 	if err != nil {
 		panic(err)

@@ -1,0 +1,99 @@
+package test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// snapshotDir holds one golden template per stack of the example app.
+const snapshotDir = "__snapshots__"
+
+// assetHash matches the content hashes of file assets (the custom resource handler bundled
+// with aws-cdk-lib), which change with every CDK upgrade and say nothing about this project.
+var assetHash = regexp.MustCompile(`\b[0-9a-f]{64}\b`)
+
+// normalize renders a template with sorted keys and two-space indentation, asset hashes
+// replaced by a placeholder.
+func normalize(t *testing.T, raw []byte) string {
+	t.Helper()
+	var v interface{}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	return assetHash.ReplaceAllString(out.String(), "<asset-hash>")
+}
+
+// TestSnapshots compares every stack of the example app with its golden file. After an
+// intended change, update them with
+//
+//	UPDATE_SNAPSHOTS=1 go test ./test/ -run TestSnapshots
+//
+// and read the diff of __snapshots__ before committing it.
+func TestSnapshots(t *testing.T) {
+	update := os.Getenv("UPDATE_SNAPSHOTS") != ""
+	if update {
+		if err := os.MkdirAll(snapshotDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	names := keys(example.raw)
+	sort.Strings(names)
+	for _, name := range names {
+		got := normalize(t, example.raw[name])
+		file := filepath.Join(snapshotDir, name+".template.json")
+		if update {
+			if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(file)
+		if err != nil {
+			t.Errorf("%s: no snapshot (%v); create it with UPDATE_SNAPSHOTS=1 go test ./test/ -run TestSnapshots", name, err)
+			continue
+		}
+		if got != string(want) {
+			t.Errorf("%s differs from %s (-snapshot +synthesized); if intended, run UPDATE_SNAPSHOTS=1 go test ./test/ -run TestSnapshots\n%s",
+				name, file, cmp.Diff(strings.Split(string(want), "\n"), strings.Split(got, "\n")))
+		}
+	}
+	// A snapshot whose stack is gone is stale.
+	files, _ := filepath.Glob(filepath.Join(snapshotDir, "*.template.json"))
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".template.json")
+		if _, ok := example.raw[name]; !ok {
+			if update {
+				os.Remove(f)
+			} else {
+				t.Errorf("%s: snapshot of a stack the app no longer has; remove it or run with UPDATE_SNAPSHOTS=1", f)
+			}
+		}
+	}
+}
+
+// The same definitions give byte-identical templates.
+func TestSynthIsDeterministic(t *testing.T) {
+	if len(exampleAgain.raw) != len(example.raw) {
+		t.Fatalf("second synth has %d stacks, first %d", len(exampleAgain.raw), len(example.raw))
+	}
+	for name, raw := range example.raw {
+		if !bytes.Equal(raw, exampleAgain.raw[name]) {
+			t.Errorf("%s: two synths of the same app differ", name)
+		}
+	}
+}
