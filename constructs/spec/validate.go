@@ -67,7 +67,8 @@ func (s Service) Validate() error {
 			"use a branch name such as main or release/1.x: no spaces, '..', '~^:?*[\\' or leading '-'")
 	}
 	v.lambda(s.Lambda)
-	v.build(s.Build)
+	_, runtimeKnown := SupportedRuntimes[s.Lambda.Runtime]
+	v.build(s.Build, runtimeKnown)
 	v.integrationTest(s.IntegrationTest)
 	if !slices.Contains(logRetentionDays, s.LogRetentionDays) {
 		v.add("logRetentionDays", fmt.Sprintf("%d is not a CloudWatch Logs retention period", s.LogRetentionDays),
@@ -138,17 +139,21 @@ func (v *validator) lambda(l Lambda) {
 	}
 }
 
-func (v *validator) build(b Build) {
+// build checks the build settings. Without a known runtime the command and directory defaults
+// are missing too; only the runtime is reported then, not its consequences.
+func (v *validator) build(b Build, runtimeKnown bool) {
 	for _, f := range []struct {
 		field string
 		cmds  []string
 	}{{"build.install", b.Install}, {"build.test", b.Test}, {"build.package", b.Package}} {
-		if len(f.cmds) == 0 {
+		if len(f.cmds) == 0 && runtimeKnown {
 			v.add(f.field, "has no commands", "give at least one command (the runtime has no default)")
 		}
 		v.commands(f.field, f.cmds)
 	}
-	v.relDir("build.packageDir", b.PackageDir)
+	if runtimeKnown || b.PackageDir != "" {
+		v.relDir("build.packageDir", b.PackageDir)
+	}
 	v.relDir("build.reportDir", b.ReportDir)
 	if !slices.Contains(computeTypes, b.ComputeType) {
 		v.add("build.computeType", fmt.Sprintf("%q is not a CodeBuild compute type", b.ComputeType),

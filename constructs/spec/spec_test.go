@@ -1,0 +1,198 @@
+package spec
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func minimal() Service {
+	return Service{Name: "orders", Lambda: Lambda{Runtime: "nodejs22.x", Handler: "index.handler"}}
+}
+
+func TestWithDefaultsFillsEveryDocumentedDefault(t *testing.T) {
+	s := minimal().WithDefaults()
+	checks := map[string][2]interface{}{
+		"repository":          {s.Repository, "orders"},
+		"branch":              {s.Branch, "main"},
+		"memory":              {s.Lambda.MemoryMiB, 256},
+		"timeout":             {s.Lambda.TimeoutSeconds, 10},
+		"install":             {strings.Join(s.Build.Install, ";"), "npm ci"},
+		"test":                {strings.Join(s.Build.Test, ";"), "npm test"},
+		"package":             {strings.Join(s.Build.Package, ";"), "npm run build"},
+		"packageDir":          {s.Build.PackageDir, "dist"},
+		"reportDir":           {s.Build.ReportDir, "reports"},
+		"computeType":         {s.Build.ComputeType, "SMALL"},
+		"buildTimeout":        {s.Build.TimeoutMinutes, 30},
+		"testTimeout":         {s.IntegrationTest.TimeoutMinutes, 20},
+		"logRetention":        {s.LogRetentionDays, 30},
+		"approval":            {s.ApprovalRequired(), true},
+		"staging config":      {s.Staging.Deployment.Config, "AllAtOnce"},
+		"production config":   {s.Production.Deployment.Config, "Canary10Percent5Minutes"},
+		"errors threshold":    {s.Production.Alarms.ErrorsThreshold, 1},
+		"throttles threshold": {s.Production.Alarms.ThrottlesThreshold, 1},
+		"p99 threshold":       {s.Production.Alarms.P99DurationMillis, 8000},
+	}
+	for name, c := range checks {
+		if c[0] != c[1] {
+			t.Errorf("%s: got %v, want %v", name, c[0], c[1])
+		}
+	}
+	if err := s.Validate(); err != nil {
+		t.Errorf("the minimal definition with defaults is invalid: %v", err)
+	}
+
+	py := Service{Name: "payments", Lambda: Lambda{Runtime: "python3.13", Handler: "app.handler", TimeoutSeconds: 30},
+		Production: Environment{Alarms: Alarms{Custom: []CustomAlarm{{Name: "x", MetricName: "Invocations", Threshold: new(float64)}}}}}.WithDefaults()
+	if py.Build.PackageDir != "package" || !strings.HasPrefix(py.Build.Install[0], "pip install") || py.Production.Alarms.P99DurationMillis != 24000 {
+		t.Errorf("python defaults: %+v", py.Build)
+	}
+	c := py.Production.Alarms.Custom[0]
+	if c.Namespace != "AWS/Lambda" || c.Statistic != "Sum" || c.Comparison != ">=" || c.PeriodSeconds != 60 || c.EvaluationPeriods != 1 {
+		t.Errorf("custom alarm defaults: %+v", c)
+	}
+}
+
+// WithDefaults copies: filling in one service never changes the definition it came from.
+func TestWithDefaultsDoesNotAlias(t *testing.T) {
+	orig := minimal()
+	orig.Lambda.Environment = map[string]string{"A": "1"}
+	orig.Production.Deployment.Custom = &CustomDeployment{Type: "canary", Percentage: 10, IntervalMinutes: 3}
+	d := orig.WithDefaults()
+	d.Lambda.Environment["A"] = "2"
+	d.Production.Deployment.Custom.Percentage = 50
+	if orig.Lambda.Environment["A"] != "1" || orig.Production.Deployment.Custom.Percentage != 10 {
+		t.Error("WithDefaults shares maps or pointers with its input")
+	}
+}
+
+func TestValidateReportsEveryProblemWithFieldAndFix(t *testing.T) {
+	threshold := 1.0
+	cases := []struct {
+		name   string
+		edit   func(*Service)
+		field  string
+		phrase string
+	}{
+		{"missing name", func(s *Service) { s.Name = "" }, "name", "is missing"},
+		{"bad name", func(s *Service) { s.Name = "Orders_Svc" }, "name", "lowercase letters"},
+		{"trailing hyphen", func(s *Service) { s.Name = "orders-" }, "name", "not a valid service name"},
+		{"long name", func(s *Service) { s.Name = strings.Repeat("a", 29) }, "name", "2-28"},
+		{"bad repository", func(s *Service) { s.Repository = "my repo" }, "repository", "CodeCommit repository name"},
+		{"repository .git", func(s *Service) { s.Repository = "orders.git" }, "repository", "not ending in .git"},
+		{"bad branch", func(s *Service) { s.Branch = "feature..x" }, "branch", "not a valid git branch"},
+		{"unknown runtime", func(s *Service) { s.Lambda.Runtime = "nodejs22" }, "lambda.runtime", `did you mean "nodejs22.x"`},
+		{"missing runtime", func(s *Service) { s.Lambda.Runtime = "" }, "lambda.runtime", "runtime is missing"},
+		{"missing handler", func(s *Service) { s.Lambda.Handler = "" }, "lambda.handler", "name the handler"},
+		{"memory", func(s *Service) { s.Lambda.MemoryMiB = 64 }, "lambda.memoryMiB", "128 to 10240"},
+		{"timeout", func(s *Service) { s.Lambda.TimeoutSeconds = 901 }, "lambda.timeoutSeconds", "1 to 900"},
+		{"reserved env", func(s *Service) { s.Lambda.Environment = map[string]string{"AWS_REGION": "x"} }, "lambda.environment.AWS_REGION", "reserved AWS_ prefix"},
+		{"empty command", func(s *Service) { s.Build.Test = []string{" "} }, "build.test[0]", "empty command"},
+		{"package dir escapes", func(s *Service) { s.Build.PackageDir = "../dist" }, "build.packageDir", "relative path"},
+		{"compute type", func(s *Service) { s.Build.ComputeType = "SMAL" }, "build.computeType", `did you mean "SMALL"`},
+		{"build timeout", func(s *Service) { s.Build.TimeoutMinutes = 500 }, "build.timeoutMinutes", "5 to 480"},
+		{"integration install only", func(s *Service) { s.IntegrationTest.Install = []string{"npm ci"} }, "integrationTest.commands", "add the test commands"},
+		{"log retention", func(s *Service) { s.LogRetentionDays = 31 }, "logRetentionDays", "retention period"},
+		{"unknown config", func(s *Service) { s.Production.Deployment.Config = "Canary10Percent5Minute" }, "production.deployment.config", `did you mean "Canary10Percent5Minutes"`},
+		{"codedeploy prefix", func(s *Service) { s.Production.Deployment.Config = "CodeDeployDefault.LambdaAllAtOnce" }, "production.deployment.config", `did you mean "AllAtOnce"`},
+		{"config and custom", func(s *Service) {
+			s.Staging.Deployment = Deployment{Config: "AllAtOnce", Custom: &CustomDeployment{Type: "canary", Percentage: 10, IntervalMinutes: 5}}
+		}, "staging.deployment", "keep one"},
+		{"custom type", func(s *Service) {
+			s.Staging.Deployment = Deployment{Custom: &CustomDeployment{Type: "blue", Percentage: 10, IntervalMinutes: 5}}
+		}, "staging.deployment.custom.type", `"canary" or "linear"`},
+		{"custom percent", func(s *Service) {
+			s.Staging.Deployment = Deployment{Custom: &CustomDeployment{Type: "linear", Percentage: 100, IntervalMinutes: 5}}
+		}, "staging.deployment.custom.percentage", "1 to 99"},
+		{"custom too slow", func(s *Service) {
+			s.Production.Deployment = Deployment{Custom: &CustomDeployment{Type: "linear", Percentage: 1, IntervalMinutes: 60}}
+		}, "production.deployment.custom", "longer than the pipeline can wait"},
+		{"errors threshold", func(s *Service) { s.Production.Alarms.ErrorsThreshold = -1 }, "production.alarms.errorsThreshold", "never fires"},
+		{"p99 above timeout", func(s *Service) { s.Staging.Alarms.P99DurationMillis = 20000 }, "staging.alarms.p99DurationMillis", "use 1 to 10000"},
+		{"alarm without threshold", func(s *Service) {
+			s.Production.Alarms.Custom = []CustomAlarm{{Name: "x", MetricName: "Invocations"}}
+		}, "production.alarms.custom[0].threshold", "is missing"},
+		{"alarm name clash", func(s *Service) {
+			s.Production.Alarms.Custom = []CustomAlarm{{Name: "errors", MetricName: "Errors", Threshold: &threshold}}
+		}, "production.alarms.custom[0].name", "used twice"},
+		{"alarm statistic", func(s *Service) {
+			s.Production.Alarms.Custom = []CustomAlarm{{Name: "x", MetricName: "Errors", Threshold: &threshold, Statistic: "Avg"}}
+		}, "production.alarms.custom[0].statistic", "p99"},
+		{"alarm period", func(s *Service) {
+			s.Production.Alarms.Custom = []CustomAlarm{{Name: "x", MetricName: "Errors", Threshold: &threshold, PeriodSeconds: 90}}
+		}, "production.alarms.custom[0].periodSeconds", "multiple of 60"},
+		{"lambda alarm dimensions", func(s *Service) {
+			s.Production.Alarms.Custom = []CustomAlarm{{Name: "x", MetricName: "Errors", Threshold: &threshold, Dimensions: map[string]string{"A": "b"}}}
+		}, "production.alarms.custom[0].dimensions", "live alias"},
+		{"bad hook", func(s *Service) { s.Production.Hooks.PreTraffic = "hooks pre" }, "production.hooks.preTraffic", "not a handler"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := minimal()
+			c.edit(&s)
+			err := s.WithDefaults().Validate()
+			var ps Problems
+			if !errors.As(err, &ps) {
+				t.Fatalf("want Problems, got %v", err)
+			}
+			for _, p := range ps {
+				if p.Field == c.field && strings.Contains(p.String(), c.phrase) && p.Fix != "" {
+					if !strings.HasPrefix(p.String(), `service "`+s.Name+`": `+c.field+": ") {
+						t.Errorf("message does not lead with the service and field: %s", p)
+					}
+					return
+				}
+			}
+			t.Errorf("no problem on %s mentioning %q in:\n%v", c.field, c.phrase, err)
+		})
+	}
+}
+
+func TestValidateAllReportsAllServicesAtOnceAndDuplicates(t *testing.T) {
+	a := minimal()
+	a.Lambda.MemoryMiB = 1
+	b := minimal()
+	b.Lambda.Runtime = "go1.x"
+	c := minimal()
+	c.Name = "payments"
+	var defaulted []Service
+	for _, s := range []Service{a, b, c} {
+		defaulted = append(defaulted, s.WithDefaults())
+	}
+	err := ValidateAll(defaulted)
+	var ps Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("want problems, got %v", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{"lambda.memoryMiB", "lambda.runtime", "is used by definitions 1 and 2", "3 problem(s)"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
+	}
+	if ValidateAll([]Service{minimal().WithDefaults(), c.WithDefaults()}) != nil {
+		t.Error("two good, distinct services rejected")
+	}
+}
+
+func TestShiftAndTimeoutMinutes(t *testing.T) {
+	cases := []struct {
+		d     Deployment
+		shift int
+	}{
+		{Deployment{Config: "AllAtOnce"}, 0},
+		{Deployment{Config: "Canary10Percent30Minutes"}, 30},
+		{Deployment{Config: "Linear10PercentEvery10Minutes"}, 90},
+		{Deployment{Custom: &CustomDeployment{Type: "canary", Percentage: 25, IntervalMinutes: 7}}, 7},
+		{Deployment{Custom: &CustomDeployment{Type: "linear", Percentage: 20, IntervalMinutes: 4}}, 16},
+		{Deployment{Custom: &CustomDeployment{Type: "linear", Percentage: 30, IntervalMinutes: 5}}, 15},
+	}
+	for _, c := range cases {
+		if got := c.d.ShiftMinutes(); got != c.shift {
+			t.Errorf("%s: shift %d, want %d", c.d.Describe(), got, c.shift)
+		}
+		if got := c.d.DeployTimeoutMinutes(); got != c.shift+deployOverheadMinutes {
+			t.Errorf("%s: timeout %d", c.d.Describe(), got)
+		}
+	}
+}
