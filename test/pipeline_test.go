@@ -268,8 +268,12 @@ func TestDeployProjectsAreScopedToTheirEnvironment(t *testing.T) {
 			})
 		})
 		for _, statement := range []map[string]interface{}{
-			{"Sid": "MoveTheRelease", "Action": a{"ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter"},
+			{"Sid": "MoveTheRelease", "Action": a{"ssm:GetParameter", "ssm:PutParameter"},
 				"Resource": joinEndingWith(":parameter/golden-pipelines/orders/" + c.env + "/release")},
+			{"Sid": "ResolveStackParameters", "Action": "ssm:GetParameters", "Resource": a{
+				joinEndingWith(":parameter/cdk-bootstrap/hnb659fds/version"),
+				joinEndingWith(":parameter/golden-pipelines/orders/" + c.env + "/release"),
+			}},
 			{"Sid": "UpdateTheServiceStack",
 				"Action":   a{"cloudformation:CancelUpdateStack", "cloudformation:DescribeStackEvents", "cloudformation:DescribeStacks", "cloudformation:UpdateStack"},
 				"Resource": joinEndingWith(":stack/orders-" + c.env + "/*")},

@@ -269,7 +269,7 @@ func (p *MicroservicePipeline) environment(stack awscdk.Stack, svc *spec.Service
 	p.PackageBucket.GrantRead(role, jsii.String(svc.Name+"/*"))
 	role.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("MoveTheRelease"),
-		Actions:   jsii.Strings("ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter"),
+		Actions:   jsii.Strings("ssm:GetParameter", "ssm:PutParameter"),
 		Resources: jsii.Strings(*paramArn),
 	}))
 	stackArn := stack.FormatArn(&awscdk.ArnComponents{
@@ -281,6 +281,16 @@ func (p *MicroservicePipeline) environment(stack awscdk.Stack, svc *spec.Service
 		Actions: jsii.Strings("cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents",
 			"cloudformation:UpdateStack", "cloudformation:CancelUpdateStack"),
 		Resources: jsii.Strings(*stackArn),
+	}))
+	// CloudFormation resolves the stack's SSM-typed parameters (the release and the CDK
+	// bootstrap version) while updating it.
+	role.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:     jsii.String("ResolveStackParameters"),
+		Actions: jsii.Strings("ssm:GetParameters"),
+		Resources: &[]*string{paramArn, stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("ssm"), Resource: jsii.String("parameter"),
+			ResourceName: jsii.String("cdk-bootstrap/" + bootstrapQualifier(stack) + "/version"),
+		})},
 	}))
 	// The update runs as the stack's own CloudFormation role (the CDK bootstrap execution role
 	// that `cdk deploy` used); UpdateStack needs to pass it.
@@ -335,9 +345,13 @@ func (p *MicroservicePipeline) integrationTest(stack awscdk.Stack, svc *spec.Ser
 // cfnExecutionRoleArn is the CDK bootstrap's CloudFormation execution role for the stack's
 // qualifier (context @aws-cdk/core:bootstrapQualifier, default hnb659fds).
 func cfnExecutionRoleArn(stack awscdk.Stack) *string {
-	qualifier := "hnb659fds"
+	return awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-"+bootstrapQualifier(stack)+"-cfn-exec-role-${AWS::AccountId}-${AWS::Region}"), nil)
+}
+
+// bootstrapQualifier is the CDK bootstrap qualifier the stack is deployed with.
+func bootstrapQualifier(stack awscdk.Stack) string {
 	if q, ok := stack.Node().TryGetContext(jsii.String("@aws-cdk/core:bootstrapQualifier")).(string); ok && q != "" {
-		qualifier = q
+		return q
 	}
-	return awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-"+qualifier+"-cfn-exec-role-${AWS::AccountId}-${AWS::Region}"), nil)
+	return "hnb659fds"
 }
