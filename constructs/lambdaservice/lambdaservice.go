@@ -11,6 +11,8 @@ package lambdaservice
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -206,7 +208,7 @@ func (c *releasedCode) function(scope constructs.Construct, id, name, handler st
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 	vars := map[string]*string{}
-	for _, k := range cdkutil.SortedKeys(env) {
+	for _, k := range slices.Sorted(maps.Keys(env)) {
 		vars[k] = jsii.String(env[k])
 	}
 	fn := awslambda.NewFunction(scope, jsii.String(id), &awslambda.FunctionProps{
@@ -286,7 +288,7 @@ func (s *LambdaService) alarms(svc *spec.Service, env string, a spec.Alarms) []a
 			metric = s.Alias.Metric(jsii.String(c.MetricName), opts)
 		} else {
 			dims := map[string]*string{}
-			for _, k := range cdkutil.SortedKeys(c.Dimensions) {
+			for _, k := range slices.Sorted(maps.Keys(c.Dimensions)) {
 				dims[k] = jsii.String(c.Dimensions[k])
 			}
 			metric = awscloudwatch.NewMetric(&awscloudwatch.MetricProps{

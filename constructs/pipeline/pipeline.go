@@ -9,6 +9,8 @@ package pipeline
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
@@ -136,17 +138,10 @@ func NewMicroservicePipeline(scope constructs.Construct, id string, props *Props
 	for _, env := range svc.Environments() {
 		e := p.environment(stack, &svc, env, logs)
 		p.Environments = append(p.Environments, e)
-		actions := []awscodepipeline.IAction{awscodepipelineactions.NewCodeBuildAction(&awscodepipelineactions.CodeBuildActionProps{
-			ActionName: jsii.String("Deploy"),
-			Project:    e.DeployProject,
-			Input:      release,
-			RunOrder:   jsii.Number(1),
-			EnvironmentVariables: &map[string]*awscodebuild.BuildEnvironmentVariable{
-				"RELEASE": {Value: releaseTag},
-			},
-		})}
+		actions := []awscodepipeline.IAction{releaseAction("Deploy", e.DeployProject, release, 1, releaseTag)}
 		if env.Name == "staging" && len(svc.IntegrationTest.Commands) > 0 {
-			actions = append(actions, p.integrationTest(stack, &svc, source, releaseTag, logs))
+			p.IntegrationTestProject = p.integrationTestProject(stack, &svc, logs)
+			actions = append(actions, releaseAction("IntegrationTest", p.IntegrationTestProject, source, 2, releaseTag))
 		}
 		if env.Name == "production" && svc.ApprovalRequired() {
 			stages = append(stages, &awscodepipeline.StageProps{
@@ -200,7 +195,7 @@ func (p *MicroservicePipeline) bucket(id string, rule *awss3.LifecycleRule) awss
 func (p *MicroservicePipeline) project(id, name string, buildSpec map[string]interface{}, compute string, timeoutMinutes int,
 	logs awslogs.ILogGroup, env map[string]*string) awscodebuild.PipelineProject {
 	vars := map[string]*awscodebuild.BuildEnvironmentVariable{}
-	for _, k := range cdkutil.SortedKeys(env) {
+	for _, k := range slices.Sorted(maps.Keys(env)) {
 		vars[k] = &awscodebuild.BuildEnvironmentVariable{Value: env[k]}
 	}
 	return awscodebuild.NewPipelineProject(p.Construct, jsii.String(id), &awscodebuild.PipelineProjectProps{
@@ -312,34 +307,39 @@ func (p *MicroservicePipeline) environment(stack awscdk.Stack, svc *spec.Service
 	return e
 }
 
-// integrationTest creates the integration test project and its staging action.
-func (p *MicroservicePipeline) integrationTest(stack awscdk.Stack, svc *spec.Service, source awscodepipeline.Artifact,
-	releaseTag *string, logs awslogs.ILogGroup) awscodepipeline.IAction {
+// releaseAction runs a CodeBuild project on behalf of one release: RELEASE is the build tag.
+func releaseAction(name string, project awscodebuild.IProject, input awscodepipeline.Artifact, runOrder float64, releaseTag *string) awscodepipeline.IAction {
+	return awscodepipelineactions.NewCodeBuildAction(&awscodepipelineactions.CodeBuildActionProps{
+		ActionName: jsii.String(name),
+		Project:    project,
+		Input:      input,
+		RunOrder:   jsii.Number(runOrder),
+		EnvironmentVariables: &map[string]*awscodebuild.BuildEnvironmentVariable{
+			"RELEASE": {Value: releaseTag},
+		},
+	})
+}
+
+// integrationTestProject creates the project that tests staging; it may invoke only the
+// staging live alias.
+func (p *MicroservicePipeline) integrationTestProject(stack awscdk.Stack, svc *spec.Service, logs awslogs.ILogGroup) awscodebuild.PipelineProject {
 	fnArn := stack.FormatArn(&awscdk.ArnComponents{
 		Service: jsii.String("lambda"), Resource: jsii.String("function"),
 		ResourceName: jsii.String(svc.FunctionName("staging") + ":" + spec.LiveAlias),
 		ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
 	})
-	p.IntegrationTestProject = p.project("IntegrationTest", svc.Name+"-integration-test", IntegrationTestSpec(*svc).Object(),
+	project := p.project("IntegrationTest", svc.Name+"-integration-test", IntegrationTestSpec(*svc).Object(),
 		"SMALL", svc.IntegrationTest.TimeoutMinutes, logs, map[string]*string{
 			"FUNCTION_NAME":  jsii.String(svc.FunctionName("staging")),
 			"FUNCTION_ALIAS": jsii.String(spec.LiveAlias),
 			"FUNCTION_ARN":   fnArn,
 		})
-	p.IntegrationTestProject.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	project.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("InvokeStaging"),
 		Actions:   jsii.Strings("lambda:InvokeFunction"),
 		Resources: jsii.Strings(*fnArn),
 	}))
-	return awscodepipelineactions.NewCodeBuildAction(&awscodepipelineactions.CodeBuildActionProps{
-		ActionName: jsii.String("IntegrationTest"),
-		Project:    p.IntegrationTestProject,
-		Input:      source,
-		RunOrder:   jsii.Number(2),
-		EnvironmentVariables: &map[string]*awscodebuild.BuildEnvironmentVariable{
-			"RELEASE": {Value: releaseTag},
-		},
-	})
+	return project
 }
 
 // cfnExecutionRoleArn is the CDK bootstrap's CloudFormation execution role for the stack's

@@ -2,9 +2,9 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -120,7 +120,7 @@ func (v *validator) lambda(l Lambda) {
 		if l.Runtime == "" {
 			what = "runtime is missing"
 		}
-		v.add("lambda.runtime", what, "use one of "+strings.Join(sortedKeys(SupportedRuntimes), ", ")+didYouMean(l.Runtime, sortedKeys(SupportedRuntimes)))
+		v.add("lambda.runtime", what, "use one of "+strings.Join(slices.Sorted(maps.Keys(SupportedRuntimes)), ", ")+didYouMean(l.Runtime, slices.Sorted(maps.Keys(SupportedRuntimes))))
 	}
 	if !handlerRE.MatchString(l.Handler) {
 		v.add("lambda.handler", fmt.Sprintf("%q is not a handler", l.Handler), `name the handler inside the package, e.g. "index.handler"`)
@@ -131,7 +131,7 @@ func (v *validator) lambda(l Lambda) {
 	if l.TimeoutSeconds < 1 || l.TimeoutSeconds > 900 {
 		v.add("lambda.timeoutSeconds", fmt.Sprintf("%d s is out of range", l.TimeoutSeconds), "use 1 to 900")
 	}
-	for _, k := range sortedKeys(l.Environment) {
+	for _, k := range slices.Sorted(maps.Keys(l.Environment)) {
 		if !envVarRE.MatchString(k) || strings.HasPrefix(strings.ToUpper(k), "AWS_") {
 			v.add("lambda.environment."+k, "is not a usable environment variable name",
 				"use letters, digits and '_', starting with a letter or '_', and not the reserved AWS_ prefix")
@@ -326,15 +326,6 @@ func distance(a, b string) int {
 		prev = cur
 	}
 	return prev[len(b)]
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func joinInts(xs []int) string {

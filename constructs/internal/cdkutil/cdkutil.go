@@ -3,7 +3,6 @@ package cdkutil
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 )
@@ -26,14 +25,4 @@ func Retention(days int) awslogs.RetentionDays {
 		panic(fmt.Sprintf("%d days is not a CloudWatch Logs retention period (spec.Validate rejects it)", days))
 	}
 	return r
-}
-
-// SortedKeys returns the keys of m in order, for deterministic output.
-func SortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
