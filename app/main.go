@@ -15,11 +15,21 @@ import (
 
 func main() {
 	defer jsii.Close()
+	services, err := pipelines.All()
+	if err != nil {
+		fail(err)
+	}
 	app := awscdk.NewApp(nil)
-	if _, err := stacks.AddServices(app, pipelines.All(), stacks.EnvFromCLI()); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		jsii.Close()
-		os.Exit(1)
+	if _, err := stacks.AddServices(app, services, stacks.EnvFromCLI()); err != nil {
+		fail(err)
 	}
 	app.Synth(nil)
+}
+
+// fail reports the problems and exits before anything is synthesized: no cloud assembly is
+// written.
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, err)
+	jsii.Close()
+	os.Exit(1)
 }

@@ -1,10 +1,19 @@
-// Package pipelines holds the service definitions, one file per service. To add a service, add
-// a file with its definition and list it in All.
+// Package pipelines holds the service definitions, one YAML file per service
+// (<name>.yaml, checked by service.schema.json), and the loader that reads and validates them.
+// To add a service, add its file: it is embedded into the app at build time.
 package pipelines
 
-import "github.com/golden-pipelines/microservice-pipelines/constructs/spec"
+import (
+	"embed"
 
-// All returns every service definition of the app, in stack order.
-func All() []spec.Service {
-	return []spec.Service{Orders(), Payments()}
+	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
+)
+
+//go:embed *.yaml
+var definitions embed.FS
+
+// All loads every service definition of the app, in file name order, with defaults filled in.
+// A bad definition returns Problems naming file, line, column, field and fix, for every file.
+func All() ([]spec.Service, error) {
+	return LoadFS(definitions, ".")
 }

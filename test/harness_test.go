@@ -52,10 +52,10 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	example = synth(filepath.Join(tmp, "example"), pipelines.All())
-	exampleAgain = synth(filepath.Join(tmp, "again"), pipelines.All())
+	example = synth(filepath.Join(tmp, "example"), examples())
+	exampleAgain = synth(filepath.Join(tmp, "again"), examples())
 	variants = synth(filepath.Join(tmp, "variants"), variantServices())
-	changed := pipelines.All()
+	changed := examples()
 	changed[0].Lambda.MemoryMiB = 1024
 	memoryChanged = synth(filepath.Join(tmp, "memory"), changed)
 	code := m.Run()
@@ -196,4 +196,13 @@ func jsonString(t *testing.T, v interface{}) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// examples loads the example app's definitions as app/main.go does.
+func examples() []spec.Service {
+	services, err := pipelines.All()
+	if err != nil {
+		panic(err)
+	}
+	return services
 }

@@ -8,14 +8,13 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
 	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
-	"github.com/golden-pipelines/microservice-pipelines/pipelines"
 	"github.com/golden-pipelines/microservice-pipelines/stacks"
 )
 
 // A bad definition is reported with every other problem, and nothing is created: not even the
 // stacks of the good definitions beside it.
 func TestBadDefinitionsCreateNothing(t *testing.T) {
-	bad := pipelines.All()
+	bad := examples()
 	bad[1].Production.Deployment.Config = "Linear10PercentEvery1Minutes"
 	bad[1].Lambda.TimeoutSeconds = 0
 	bad[1].Lambda.MemoryMiB = 100000

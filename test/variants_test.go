@@ -20,7 +20,7 @@ func variantServices() []spec.Service {
 			Name:       "cfg" + strconv.Itoa(i),
 			Lambda:     spec.Lambda{Runtime: "nodejs20.x", Handler: "index.handler"},
 			Staging:    spec.Environment{Deployment: spec.Deployment{Config: configs[i].Name}},
-			Production: spec.Environment{Deployment: spec.Deployment{Config: prod}},
+			Production: spec.Environment{Deployment: spec.Deployment{Config: prod, AcknowledgeAllAtOnce: prod == "AllAtOnce"}},
 		})
 	}
 	out = append(out, spec.Service{

@@ -113,6 +113,10 @@ type Deployment struct {
 	Config string `json:"config,omitempty" yaml:"config,omitempty"`
 	// Custom traffic shifting, created as a CodeDeploy deployment configuration of its own.
 	Custom *CustomDeployment `json:"custom,omitempty" yaml:"custom,omitempty"`
+	// AcknowledgeAllAtOnce must be true for production to use AllAtOnce: shifting all traffic
+	// at once leaves the alarms no time to stop a bad release before every caller sees it.
+	// Default: false.
+	AcknowledgeAllAtOnce bool `json:"acknowledgeAllAtOnce,omitempty" yaml:"acknowledgeAllAtOnce,omitempty"`
 }
 
 // CustomDeployment is a canary (one step of Percentage, then the rest) or a linear (Percentage

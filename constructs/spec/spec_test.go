@@ -107,6 +107,7 @@ func TestValidateReportsEveryProblemWithFieldAndFix(t *testing.T) {
 		{"custom too slow", func(s *Service) {
 			s.Production.Deployment = Deployment{Custom: &CustomDeployment{Type: "linear", Percentage: 1, IntervalMinutes: 60}}
 		}, "production.deployment.custom", "longer than the pipeline can wait"},
+		{"production all at once", func(s *Service) { s.Production.Deployment.Config = "AllAtOnce" }, "production.deployment.config", "acknowledgeAllAtOnce: true"},
 		{"errors threshold", func(s *Service) { s.Production.Alarms.ErrorsThreshold = -1 }, "production.alarms.errorsThreshold", "never fires"},
 		{"p99 above timeout", func(s *Service) { s.Staging.Alarms.P99DurationMillis = 20000 }, "staging.alarms.p99DurationMillis", "use 1 to 10000"},
 		{"alarm without threshold", func(s *Service) {

@@ -120,7 +120,7 @@ func (v *validator) lambda(l Lambda) {
 		if l.Runtime == "" {
 			what = "runtime is missing"
 		}
-		v.add("lambda.runtime", what, "use one of "+strings.Join(slices.Sorted(maps.Keys(SupportedRuntimes)), ", ")+didYouMean(l.Runtime, slices.Sorted(maps.Keys(SupportedRuntimes))))
+		v.add("lambda.runtime", what, "use one of "+strings.Join(slices.Sorted(maps.Keys(SupportedRuntimes)), ", ")+DidYouMean(l.Runtime, slices.Sorted(maps.Keys(SupportedRuntimes))))
 	}
 	if !handlerRE.MatchString(l.Handler) {
 		v.add("lambda.handler", fmt.Sprintf("%q is not a handler", l.Handler), `name the handler inside the package, e.g. "index.handler"`)
@@ -157,7 +157,7 @@ func (v *validator) build(b Build, runtimeKnown bool) {
 	v.relDir("build.reportDir", b.ReportDir)
 	if !slices.Contains(computeTypes, b.ComputeType) {
 		v.add("build.computeType", fmt.Sprintf("%q is not a CodeBuild compute type", b.ComputeType),
-			"use one of "+strings.Join(computeTypes, ", ")+didYouMean(b.ComputeType, computeTypes))
+			"use one of "+strings.Join(computeTypes, ", ")+DidYouMean(b.ComputeType, computeTypes))
 	}
 	if b.TimeoutMinutes < 5 || b.TimeoutMinutes > maxCodeBuildMinutes {
 		v.add("build.timeoutMinutes", fmt.Sprintf("%d is out of range", b.TimeoutMinutes), "use 5 to 480")
@@ -213,6 +213,9 @@ func (v *validator) environment(name string, e Environment, timeoutSeconds int) 
 			v.add(field+".custom", fmt.Sprintf("the shift takes %d minutes, longer than the pipeline can wait (%d)", d.ShiftMinutes(), maxCodeBuildMinutes-deployOverheadMinutes),
 				"use fewer steps or shorter intervals")
 		}
+	case d.Config == "AllAtOnce" && name == "production" && !d.AcknowledgeAllAtOnce:
+		v.add(field+".config", "AllAtOnce in production shifts every caller to a new version before any alarm can fire",
+			"use a canary or linear config, or set "+field+".acknowledgeAllAtOnce: true to accept the risk")
 	default:
 		if _, ok := predefined(d.Config); !ok {
 			names := make([]string, len(PredefinedConfigs))
@@ -220,7 +223,7 @@ func (v *validator) environment(name string, e Environment, timeoutSeconds int) 
 				names[i] = c.Name
 			}
 			v.add(field+".config", fmt.Sprintf("%q is not a predefined Lambda deployment config", d.Config),
-				"use one of "+strings.Join(names, ", ")+" or a custom shift"+didYouMean(strings.TrimPrefix(d.Config, "CodeDeployDefault.Lambda"), names))
+				"use one of "+strings.Join(names, ", ")+" or a custom shift"+DidYouMean(strings.TrimPrefix(d.Config, "CodeDeployDefault.Lambda"), names))
 		}
 	}
 	a := e.Alarms
@@ -267,7 +270,7 @@ func (v *validator) customAlarm(field string, c CustomAlarm, names map[string]bo
 	}
 	if !slices.Contains(statistics, c.Statistic) && !percentileRE.MatchString(c.Statistic) {
 		v.add(field+".statistic", fmt.Sprintf("%q is not a statistic", c.Statistic),
-			"use Sum, Average, Minimum, Maximum, SampleCount or a percentile like p99"+didYouMean(c.Statistic, statistics))
+			"use Sum, Average, Minimum, Maximum, SampleCount or a percentile like p99"+DidYouMean(c.Statistic, statistics))
 	}
 	if !slices.Contains(comparisons, c.Comparison) {
 		v.add(field+".comparison", fmt.Sprintf("%q is not a comparison", c.Comparison), "use >=, >, <= or <")
@@ -293,11 +296,11 @@ func validBranch(b string) bool {
 	return true
 }
 
-// didYouMean suggests the closest candidate when it is close enough to be a likely typo.
-func didYouMean(got string, candidates []string) string {
+// DidYouMean suggests the closest candidate when it is close enough to be a likely typo.
+func DidYouMean(got string, candidates []string) string {
 	best, bestDist := "", len(got)/2+2
 	for _, c := range candidates {
-		if d := distance(strings.ToLower(got), strings.ToLower(c)); d < bestDist {
+		if d := Distance(strings.ToLower(got), strings.ToLower(c)); d < bestDist {
 			best, bestDist = c, d
 		}
 	}
@@ -307,8 +310,8 @@ func didYouMean(got string, candidates []string) string {
 	return fmt.Sprintf(" (did you mean %q?)", best)
 }
 
-// distance is the Levenshtein edit distance.
-func distance(a, b string) int {
+// Distance is the Levenshtein edit distance.
+func Distance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	for j := range prev {
 		prev[j] = j
