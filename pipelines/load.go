@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"path"
 	"reflect"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -120,11 +121,16 @@ func loadFile(f File) (spec.Service, Problems) {
 	dec := yaml.NewDecoder(bytes.NewReader(f.Data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
-		what := "is empty"
+		p := Problem{File: f.Name, What: "is empty", Fix: "write one service definition as a YAML mapping (see pipelines/orders.yaml)"}
 		if !errors.Is(err, io.EOF) {
-			what = "is not valid YAML: " + err.Error()
+			p.What = "is not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")
+			p.Fix = "correct the YAML syntax at that line"
+			if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+				p.Line, _ = strconv.Atoi(m[1])
+				p.Column = 1
+			}
 		}
-		return spec.Service{}, Problems{{File: f.Name, What: what, Fix: "write one service definition as a YAML mapping (see pipelines/orders.yaml)"}}
+		return spec.Service{}, Problems{p}
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
@@ -157,6 +163,8 @@ func loadFile(f File) (spec.Service, Problems) {
 	}
 	return svc, c.problems
 }
+
+var yamlLine = regexp.MustCompile(`line (\d+)`)
 
 type checker struct {
 	file      string

@@ -58,7 +58,8 @@ func (s Service) Validate() error {
 		v.add("name", fmt.Sprintf("%q is not a valid service name", s.Name),
 			"use 2-28 lowercase letters, digits and single hyphens, starting with a letter (it prefixes stack, function and parameter names)")
 	}
-	if !repoNameRE.MatchString(s.Repository) || strings.HasSuffix(s.Repository, ".git") {
+	// Without a name the repository defaults to nothing; the missing name is the problem.
+	if (s.Name != "" || s.Repository != "") && (!repoNameRE.MatchString(s.Repository) || strings.HasSuffix(s.Repository, ".git")) {
 		v.add("repository", fmt.Sprintf("%q is not a valid CodeCommit repository name", s.Repository),
 			"use 1-100 letters, digits, '.', '_' or '-', not ending in .git")
 	}
@@ -122,7 +123,9 @@ func (v *validator) lambda(l Lambda) {
 		}
 		v.add("lambda.runtime", what, "use one of "+strings.Join(slices.Sorted(maps.Keys(SupportedRuntimes)), ", ")+DidYouMean(l.Runtime, slices.Sorted(maps.Keys(SupportedRuntimes))))
 	}
-	if !handlerRE.MatchString(l.Handler) {
+	if l.Handler == "" {
+		v.add("lambda.handler", "is missing", `name the handler inside the package, e.g. "index.handler"`)
+	} else if !handlerRE.MatchString(l.Handler) {
 		v.add("lambda.handler", fmt.Sprintf("%q is not a handler", l.Handler), `name the handler inside the package, e.g. "index.handler"`)
 	}
 	if l.MemoryMiB < 128 || l.MemoryMiB > 10240 {

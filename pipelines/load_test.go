@@ -1,0 +1,177 @@
+package pipelines
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
+)
+
+// everyField sets every field of a service definition to a value other than its default.
+const everyField = `# yaml-language-server: $schema=./service.schema.json
+name: inventory
+repository: inventory-service
+branch: release/2.x
+lambda:
+  runtime: python3.12
+  handler: app.main
+  memoryMiB: 1024
+  timeoutSeconds: 20
+  environment:
+    MODE: strict
+build:
+  install: [pip install -r requirements.txt -t out]
+  test: [pytest --junitxml=test-results/unit.xml]
+  reportDir: test-results
+  package: [cp -r app/. out/]
+  packageDir: out
+  computeType: MEDIUM
+  timeoutMinutes: 45
+integrationTest:
+  install: [pip install -r it.txt]
+  commands: [pytest it]
+  timeoutMinutes: 15
+manualApproval: false
+staging:
+  deployment:
+    custom: {type: linear, percentage: 25, intervalMinutes: 1}
+  alarms:
+    errorsThreshold: 2
+    throttlesThreshold: 3
+    p99DurationMillis: 1500
+    custom:
+      - {name: orders, namespace: Shop, metricName: Orders, dimensions: {Env: staging}, statistic: p90, threshold: 0.5, comparison: "<", periodSeconds: 300, evaluationPeriods: 3}
+  hooks: {preTraffic: hooks.pre, postTraffic: hooks.post}
+production:
+  deployment:
+    config: AllAtOnce
+    acknowledgeAllAtOnce: true
+  alarms:
+    errorsThreshold: 5
+    throttlesThreshold: 6
+    p99DurationMillis: 2500
+    custom:
+      - {name: lag, namespace: Shop, metricName: Lag, dimensions: {Env: prod}, statistic: Average, threshold: 9, comparison: ">", periodSeconds: 120, evaluationPeriods: 2}
+  hooks: {preTraffic: hooks.pre2, postTraffic: hooks.post2}
+logRetentionDays: 365
+`
+
+// everyFieldAlt sets the alternatives everyField cannot set beside their counterpart (config
+// or custom shift, approval on or off).
+const everyFieldAlt = `name: inventory
+lambda: {runtime: python3.12, handler: app.main}
+manualApproval: true
+staging:
+  deployment: {config: Linear10PercentEvery3Minutes, acknowledgeAllAtOnce: true}
+production:
+  deployment:
+    custom: {type: canary, percentage: 5, intervalMinutes: 30}
+`
+
+// Every option of the construct can be written in a definition file: between them, two files
+// set every field of spec.Service to a value other than its zero value.
+func TestEveryFieldIsExpressible(t *testing.T) {
+	services, err := Load([]File{{Name: "inventory.yaml", Data: []byte(everyField)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alt, err := Load([]File{{Name: "inventory.yaml", Data: []byte(everyFieldAlt)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var zero []string
+	var walk func(v reflect.Value, path string)
+	walk = func(v reflect.Value, path string) {
+		if v.IsZero() || (v.Kind() == reflect.Slice && v.Len() == 0) {
+			zero = append(zero, path)
+			return
+		}
+		switch v.Kind() {
+		case reflect.Pointer:
+			walk(v.Elem(), path)
+		case reflect.Struct:
+			for i := 0; i < v.NumField(); i++ {
+				walk(v.Field(i), path+"."+v.Type().Field(i).Name)
+			}
+		case reflect.Slice:
+			walk(v.Index(0), path+"[0]")
+		}
+	}
+	walk(reflect.ValueOf(services[0]), "Service")
+	zeroInFirst := zero
+	zero = nil
+	walk(reflect.ValueOf(alt[0]), "Service")
+	var never []string
+	for _, z := range zeroInFirst {
+		for _, z2 := range zero {
+			if z == z2 {
+				never = append(never, z)
+			}
+		}
+	}
+	if len(never) > 0 {
+		t.Errorf("fields no definition file sets: %v", never)
+	}
+	if got := services[0].Staging.Deployment.Custom; got == nil || got.Percentage != 25 || got.Type != "linear" {
+		t.Errorf("custom deployment %+v", got)
+	}
+}
+
+// The loader gives the same value a Go caller would write, with the defaults filled in.
+func TestExamplesLoadWithDefaults(t *testing.T) {
+	services, err := All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(services) != 2 || services[0].Name != "orders" || services[1].Name != "payments" {
+		t.Fatalf("loaded %d services", len(services))
+	}
+	manual := false
+	threshold := 200.0
+	want := spec.Service{
+		Name: "payments", Repository: "payments-service", Branch: "release",
+		Lambda:         spec.Lambda{Runtime: "python3.13", Handler: "app.handler"},
+		ManualApproval: &manual,
+		Staging: spec.Environment{Deployment: spec.Deployment{
+			Custom: &spec.CustomDeployment{Type: "canary", Percentage: 50, IntervalMinutes: 2}}},
+		Production: spec.Environment{
+			Deployment: spec.Deployment{Config: "Linear10PercentEvery2Minutes"},
+			Alarms: spec.Alarms{ErrorsThreshold: 3, Custom: []spec.CustomAlarm{
+				{Name: "concurrency", MetricName: "ConcurrentExecutions", Statistic: "Maximum", Threshold: &threshold}}},
+		},
+		LogRetentionDays: 90,
+	}.WithDefaults()
+	if !reflect.DeepEqual(services[1], want) {
+		t.Errorf("payments.yaml loads as\n%+v\nwant\n%+v", services[1], want)
+	}
+	// Loading is idempotent: the loaded value is already defaulted.
+	if !reflect.DeepEqual(services[0], services[0].WithDefaults()) {
+		t.Error("a loaded service changes when its defaults are filled in again")
+	}
+}
+
+func TestAnchorsAndFlowStyleWork(t *testing.T) {
+	doc := `name: anchors
+lambda: {runtime: nodejs20.x, handler: index.handler}
+staging:
+  alarms: &alarms
+    errorsThreshold: 4
+production:
+  alarms: *alarms
+`
+	services, err := Load([]File{{Name: "anchors.yaml", Data: []byte(doc)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if services[0].Production.Alarms.ErrorsThreshold != 4 {
+		t.Errorf("alias not followed: %+v", services[0].Production.Alarms)
+	}
+}
+
+func TestNoDefinitionsIsAnError(t *testing.T) {
+	_, err := Load(nil)
+	if err == nil || !strings.Contains(err.Error(), "no service definitions") {
+		t.Errorf("got %v", err)
+	}
+}

@@ -1,0 +1,164 @@
+package pipelines
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/invopop/jsonschema"
+	validator "github.com/santhosh-tekuri/jsonschema/v6"
+	"gopkg.in/yaml.v3"
+
+	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
+)
+
+// schemaFile is the JSON Schema each definition file names in its first line, for editors.
+const schemaFile = "service.schema.json"
+
+// generateSchema reflects spec.Service (field names, types, required fields, doc comments)
+// and adds the value sets the validation uses, from the same Go tables.
+func generateSchema(t *testing.T) []byte {
+	t.Helper()
+	r := &jsonschema.Reflector{FieldNameTag: "yaml"}
+	if err := r.AddGoComments("github.com/golden-pipelines/microservice-pipelines/pipelines", "../constructs/spec"); err != nil {
+		t.Fatal(err)
+	}
+	s := r.Reflect(&spec.Service{})
+	s.ID = "https://github.com/golden-pipelines/microservice-pipelines/pipelines/service.schema.json"
+	s.Title = "Golden pipeline service definition"
+	prop := func(def, name string) *jsonschema.Schema {
+		d, ok := s.Definitions[def]
+		if !ok {
+			t.Fatalf("schema has no definition %s", def)
+		}
+		p, ok := d.Properties.Get(name)
+		if !ok {
+			t.Fatalf("schema definition %s has no property %s", def, name)
+		}
+		return p
+	}
+	enum := func(p *jsonschema.Schema, values []string) {
+		p.Enum = nil
+		for _, v := range values {
+			p.Enum = append(p.Enum, v)
+		}
+	}
+	runtimes := make([]string, 0, len(spec.SupportedRuntimes))
+	for k := range spec.SupportedRuntimes {
+		runtimes = append(runtimes, k)
+	}
+	slices.Sort(runtimes)
+	enum(prop("Lambda", "runtime"), runtimes)
+	var configs []string
+	for _, c := range spec.PredefinedConfigs {
+		configs = append(configs, c.Name)
+	}
+	enum(prop("Deployment", "config"), configs)
+	enum(prop("CustomDeployment", "type"), []string{"canary", "linear"})
+	enum(prop("Build", "computeType"), []string{"SMALL", "MEDIUM", "LARGE", "X2_LARGE"})
+	enum(prop("CustomAlarm", "comparison"), []string{">=", ">", "<=", "<"})
+	prop("Service", "name").Pattern = `^[a-z][a-z0-9]*(-[a-z0-9]+)*$`
+	prop("Lambda", "memoryMiB").Minimum, prop("Lambda", "memoryMiB").Maximum = "128", "10240"
+	prop("Lambda", "timeoutSeconds").Minimum, prop("Lambda", "timeoutSeconds").Maximum = "1", "900"
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(s); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// The shipped schema is the one the Go types give: they cannot drift. After changing
+// constructs/spec, regenerate it with
+//
+//	UPDATE_SNAPSHOTS=1 go test ./pipelines -run TestSchemaIsCurrent
+func TestSchemaIsCurrent(t *testing.T) {
+	got := generateSchema(t)
+	if os.Getenv("UPDATE_SNAPSHOTS") != "" {
+		if err := os.WriteFile(schemaFile, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(schemaFile)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("%s is not what constructs/spec gives (%v); regenerate it with UPDATE_SNAPSHOTS=1 go test ./pipelines -run TestSchemaIsCurrent", schemaFile, err)
+	}
+}
+
+func compileSchema(t *testing.T) *validator.Schema {
+	t.Helper()
+	doc, err := validator.UnmarshalJSON(bytes.NewReader(generateSchema(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := validator.NewCompiler()
+	if err := c.AddResource(schemaFile, doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile(schemaFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func yamlValue(t *testing.T, data []byte) interface{} {
+	t.Helper()
+	var v interface{}
+	if err := yaml.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	// Round-trip through JSON so numbers and maps have the types the validator expects.
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := validator.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Editors see what the loader sees: the examples and a definition with every field pass the
+// schema, and the structural mistakes of the corpus fail it.
+func TestSchemaAgreesWithTheLoader(t *testing.T) {
+	s := compileSchema(t)
+	for _, f := range []string{"orders.yaml", "payments.yaml"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Validate(yamlValue(t, b)); err != nil {
+			t.Errorf("%s fails the schema: %v", f, err)
+		}
+	}
+	if err := s.Validate(yamlValue(t, []byte(everyField))); err != nil {
+		t.Errorf("the every-field definition fails the schema: %v", err)
+	}
+	for _, c := range []string{"unknown-top-field", "unknown-nested-field", "memory-as-text", "approval-as-text",
+		"lambda-not-a-mapping", "commands-not-a-list", "missing-name", "missing-runtime", "runtime-unknown",
+		"deploy-config-typo", "custom-type-unknown", "alarm-missing-threshold", "alarm-threshold-as-text", "name-uppercase",
+		"memory-out-of-range", "compute-type-unknown", "alarm-comparison-unknown"} {
+		b, err := os.ReadFile(corpusDir + "/" + c + ".yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Validate(yamlValue(t, b)); err == nil {
+			t.Errorf("%s passes the schema, but the loader rejects it", c)
+		}
+	}
+	// Every example names the schema for editors.
+	for _, f := range []string{"orders.yaml", "payments.yaml"} {
+		b, _ := os.ReadFile(f)
+		if !strings.HasPrefix(string(b), "# yaml-language-server: $schema=./"+schemaFile+"\n") {
+			t.Errorf("%s does not reference %s in its first line", f, schemaFile)
+		}
+	}
+}
