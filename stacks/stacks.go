@@ -44,14 +44,25 @@ func AddServices(app awscdk.App, services []spec.Service, env *awscdk.Environmen
 	if err := spec.ValidateAll(defaulted); err != nil {
 		return nil, err
 	}
+	if len(defaulted) == 0 {
+		return nil, nil
+	}
+	shared := awscdk.NewStack(app, jsii.String(SharedStackName), &awscdk.StackProps{
+		Env:         env,
+		Description: jsii.String("Golden pipelines: account-wide access every service stack needs (the CDK deploy role may resolve release parameters)"),
+	})
+	pipeline.NewReleaseParameterAccess(shared, "ReleaseParameterAccess")
 	out := make([]*Service, len(defaulted))
 	for i, s := range defaulted {
-		out[i] = newService(app, s, env)
+		out[i] = newService(app, s, env, shared)
 	}
 	return out, nil
 }
 
-func newService(app awscdk.App, svc spec.Service, env *awscdk.Environment) *Service {
+// SharedStackName is the one stack all services share.
+const SharedStackName = "golden-pipelines-shared"
+
+func newService(app awscdk.App, svc spec.Service, env *awscdk.Environment, shared awscdk.Stack) *Service {
 	out := &Service{Spec: svc}
 	out.PipelineStack = awscdk.NewStack(app, jsii.String(svc.PipelineStackName()), &awscdk.StackProps{
 		Env:         env,
@@ -68,6 +79,7 @@ func newService(app awscdk.App, svc spec.Service, env *awscdk.Environment) *Serv
 		// The service stack resolves the release parameter the pipeline stack creates, and
 		// reads packages from its bucket: the pipeline stack is deployed first.
 		stack.AddStackDependency(out.PipelineStack, jsii.String("the release parameter and package bucket"))
+		stack.AddStackDependency(shared, jsii.String("cdk deploy may resolve the release parameter"))
 		out.Environments = append(out.Environments, &Environment{
 			Name:  name,
 			Stack: stack,

@@ -2,11 +2,14 @@ package test
 
 import (
 	"encoding/json"
+	"sort"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/golden-pipelines/microservice-pipelines/stacks"
 )
 
 func pipelineStages(t *testing.T, app *synthesized, stack string) []map[string]interface{} {
@@ -332,12 +335,42 @@ func TestReleaseParametersAreCreatedOnce(t *testing.T) {
 			}
 		}
 	}
-	// The service stacks are deployed after the pipeline stack.
+	// The service stacks are deployed after the pipeline stack and the shared stack.
 	for _, svc := range example.services {
 		for _, env := range svc.Environments {
-			deps := env.Stack.Dependencies()
-			if deps == nil || len(*deps) != 1 || *(*deps)[0].StackName() != svc.Spec.PipelineStackName() {
-				t.Errorf("%s does not depend on %s", *env.Stack.StackName(), svc.Spec.PipelineStackName())
+			var names []string
+			for _, d := range *env.Stack.Dependencies() {
+				names = append(names, *d.StackName())
+			}
+			sort.Strings(names)
+			if want := stacks.SharedStackName + " " + svc.Spec.PipelineStackName(); strings.Join(names, " ") != want {
+				t.Errorf("%s depends on %v, want %s", *env.Stack.StackName(), names, want)
+			}
+		}
+	}
+}
+
+// cdk deploy creates change sets as the CDK bootstrap deploy role, and CloudFormation resolves
+// the SSM-typed release parameter with that role's credentials: one shared policy lets it read
+// every release parameter, and nothing else.
+func TestCDKDeployRoleMayResolveReleaseParameters(t *testing.T) {
+	policies := example.resources(t, stacks.SharedStackName, "AWS::IAM::Policy")
+	if len(policies) != 1 {
+		t.Fatalf("want one policy in the shared stack, have %d", len(policies))
+	}
+	assert(t, "deploy role reads release parameters", func() {
+		example.template(t, stacks.SharedStackName).HasResourceProperties(jsii.String("AWS::IAM::Policy"), &m{
+			"Roles": a{m{"Fn::Sub": "cdk-hnb659fds-deploy-role-${AWS::AccountId}-${AWS::Region}"}},
+			"PolicyDocument": m{"Statement": a{m{
+				"Sid": "ResolveReleaseParameters", "Effect": "Allow", "Action": "ssm:GetParameters",
+				"Resource": joinEndingWith(":parameter/golden-pipelines/*"),
+			}}},
+		})
+	})
+	for _, svc := range example.services {
+		for _, env := range svc.Spec.Environments() {
+			if !strings.HasPrefix(svc.Spec.ReleaseParameterName(env.Name), "/golden-pipelines/") {
+				t.Errorf("%s is outside the granted prefix", svc.Spec.ReleaseParameterName(env.Name))
 			}
 		}
 	}
@@ -378,4 +411,24 @@ func joinEndingWith(suffix string) map[string]interface{} {
 
 func stageName(env string) string {
 	return strings.ToUpper(env[:1]) + env[1:]
+}
+
+// No policy the project writes grants on every resource, except the X-Ray calls of traced
+// functions, which have no resource-level permissions.
+func TestNoPolicyGrantsEveryResource(t *testing.T) {
+	for _, app := range []*synthesized{example, variants} {
+		for stack := range app.templates {
+			for id, p := range app.resources(t, stack, "AWS::IAM::Policy") {
+				for _, st := range props(p)["PolicyDocument"].(map[string]interface{})["Statement"].([]interface{}) {
+					st := st.(map[string]interface{})
+					if !strings.Contains(jsonString(t, st["Resource"]), `"*"`) {
+						continue
+					}
+					if got := jsonString(t, st["Action"]); got != `["xray:PutTelemetryRecords","xray:PutTraceSegments"]` {
+						t.Errorf("%s/%s grants %s on every resource", stack, id, got)
+					}
+				}
+			}
+		}
+	}
 }

@@ -79,8 +79,10 @@ type run struct {
 //     write with --if-none-match '*', refuses to replace an existing object;
 //   - s3api head-object fails for a missing object;
 //   - ssm get-parameter / put-parameter read and write $AWS_STATE/param;
-//   - cloudformation describe-stacks answers the parameter keys, or the next stack status
-//     from $AWS_STATE/statuses (the last one repeats);
+//   - cloudformation describe-stacks answers the stack's parameter keys ($STACK_PARAMS), the
+//     release it runs ($AWS_STATE/running), or the next stack status from
+//     $AWS_STATE/statuses (the last one repeats), failing the first $STATUS_ERRORS status
+//     calls as a throttled API would;
 //   - cloudformation update-stack fails with $UPDATE_ERROR when set.
 const fakeAWS = `#!/usr/bin/env bash
 set -u
@@ -98,8 +100,14 @@ case "$1 $2" in
   "ssm put-parameter") arg --value "$@" > "$AWS_STATE/param" ;;
   "cloudformation describe-stacks")
     case "$(arg --query "$@")" in
-      *ParameterKey*) printf 'Release\tBootstrapVersion\n' ;;
+      *ResolvedValue*) cat "$AWS_STATE/running" ;;
+      *ParameterKey*)
+        [ -z "${FAIL_PARAM_KEYS:-}" ] || { echo "An error occurred (AccessDenied) when calling DescribeStacks" >&2; exit 254; }
+        echo "$STACK_PARAMS" ;;
       *StackStatus*)
+        errors=$(cat "$AWS_STATE/status-errors" 2>/dev/null || echo "${STATUS_ERRORS:-0}")
+        if [ "$errors" -gt 0 ]; then echo $((errors - 1)) > "$AWS_STATE/status-errors"; echo "An error occurred (Throttling): Rate exceeded" >&2; exit 254; fi
+        echo 0 > "$AWS_STATE/status-errors"
         status=$(head -n 1 "$AWS_STATE/statuses")
         [ "$(wc -l < "$AWS_STATE/statuses")" -le 1 ] || sed -i 1d "$AWS_STATE/statuses"
         echo "$status" ;;
@@ -324,17 +332,24 @@ func TestExampleBuildSpecsRun(t *testing.T) {
 }
 
 // deployRun runs the staging deploy project of the scripted service against the stand-in
-// CloudFormation, which answers the given stack statuses in turn.
-func deployRun(t *testing.T, release string, statuses []string, extra map[string]string, packaged bool) run {
+// CloudFormation, which runs build-previous and answers the given stack statuses in turn.
+// The release parameter starts at param.
+func deployRun(t *testing.T, release string, statuses []string, extra map[string]string, packaged bool, param ...string) run {
 	t.Helper()
 	bs := buildSpec(t, variants, "scripted-pipeline", "scripted-deploy-staging")
 	env := projectEnv(t, variants, "scripted-pipeline", "scripted-deploy-staging",
-		map[string]string{"RELEASE": release, "RELEASE_BUCKET": "packages-bucket", "POLL_SECONDS": "0"})
+		map[string]string{"RELEASE": release, "RELEASE_BUCKET": "packages-bucket", "POLL_SECONDS": "0",
+			"STACK_PARAMS": strings.Join(keys(variants.templates["scripted-staging"]["Parameters"].(map[string]interface{})), "\t")})
 	for k, v := range extra {
 		env[k] = v
 	}
+	start := "build-previous"
+	if len(param) > 0 {
+		start = param[0]
+	}
 	return runSpec(t, bs, env, func(work, state string) {
-		os.WriteFile(filepath.Join(state, "param"), []byte("build-previous\n"), 0o644)
+		os.WriteFile(filepath.Join(state, "running"), []byte("build-previous\n"), 0o644)
+		os.WriteFile(filepath.Join(state, "param"), []byte(start+"\n"), 0o644)
 		os.WriteFile(filepath.Join(state, "statuses"), []byte(strings.Join(statuses, "\n")+"\n"), 0o644)
 		if packaged {
 			dest := filepath.Join(state, "s3", "scripted", release+".zip")
@@ -411,6 +426,11 @@ func TestDeployRefusals(t *testing.T) {
 			message: "already runs build-46", wantOK: true, wantParam: "build-46"},
 		{name: "timeout", release: "build-47", packaged: true, extra: map[string]string{"TIMEOUT_MINUTES": "0"},
 			statuses: []string{"UPDATE_IN_PROGRESS"}, message: "no outcome after 0 minutes", wantParam: "build-previous"},
+		{name: "status calls throttled then complete", release: "build-49", packaged: true, extra: map[string]string{"STATUS_ERRORS": "2"},
+			statuses: []string{"UPDATE_COMPLETE"}, message: "trying again", wantOK: true, wantParam: "build-49"},
+		// An error the step does not handle itself, after the release parameter moved.
+		{name: "unexpected error mid-release", release: "build-50", packaged: true, extra: map[string]string{"FAIL_PARAM_KEYS": "1"},
+			message: "AccessDenied", wantParam: "build-previous"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -435,6 +455,18 @@ func TestDeployRefusals(t *testing.T) {
 				t.Errorf("a refused tag still called aws: %v", r.awsCalls)
 			}
 		})
+	}
+}
+
+// A run killed earlier may have left the parameter at a build the stack never ran: a failure
+// restores what the stack runs, not what the parameter said.
+func TestDeployRestoresWhatTheStackRunsNotAStaleParameter(t *testing.T) {
+	r := deployRun(t, "build-51", []string{"UPDATE_ROLLBACK_COMPLETE"}, nil, true, "build-stale")
+	if r.ok {
+		t.Fatalf("a rolled back deployment passed:\n%s", r.output)
+	}
+	if got := param(t, r); got != "build-previous" {
+		t.Errorf("release parameter %q, want build-previous (what the stack runs)", got)
 	}
 }
 

@@ -116,7 +116,7 @@ func NewLambdaService(scope constructs.Construct, id string, props *Props) *Lamb
 	}
 	description := awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("release "), s.Release.ValueAsString()})
 
-	s.Function = code.function(s.Construct, "Function", svc.FunctionName(env), svc.Lambda.Handler, svc.Lambda.Environment,
+	s.Function = code.function(s.Construct, "Function", svc.FunctionName(env), svc.Lambda.Handler, svc.Lambda.Environment, false,
 		&awslambda.VersionOptions{
 			// A new release changes the description, which makes CloudFormation publish a new
 			// version (Description is replace-only); a new configuration changes the version's
@@ -141,10 +141,10 @@ func NewLambdaService(scope constructs.Construct, id string, props *Props) *Lamb
 
 	hookEnv := map[string]string{"FUNCTION_NAME": svc.FunctionName(env), "FUNCTION_ALIAS": spec.LiveAlias}
 	if h := named.Hooks.PreTraffic; h != "" {
-		s.PreTrafficHook = code.function(s.Construct, "PreTrafficHook", svc.HookFunctionName(env, "pretraffic"), h, hookEnv, nil)
+		s.PreTrafficHook = code.function(s.Construct, "PreTrafficHook", svc.HookFunctionName(env, "pretraffic"), h, hookEnv, true, nil)
 	}
 	if h := named.Hooks.PostTraffic; h != "" {
-		s.PostTrafficHook = code.function(s.Construct, "PostTrafficHook", svc.HookFunctionName(env, "posttraffic"), h, hookEnv, nil)
+		s.PostTrafficHook = code.function(s.Construct, "PostTrafficHook", svc.HookFunctionName(env, "posttraffic"), h, hookEnv, true, nil)
 	}
 
 	name := svc.DeploymentGroupName(env)
@@ -200,7 +200,9 @@ type releasedCode struct {
 	env      string
 }
 
-func (c *releasedCode) function(scope constructs.Construct, id, name, handler string, env map[string]string, version *awslambda.VersionOptions) awslambda.Function {
+// function creates a function running the release. A hook (hook true) gets a placeholder that
+// reports success; the service function gets version options and publishes versions.
+func (c *releasedCode) function(scope constructs.Construct, id, name, handler string, env map[string]string, hook bool, version *awslambda.VersionOptions) awslambda.Function {
 	l := c.svc.Lambda
 	logs := awslogs.NewLogGroup(scope, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
 		LogGroupName:  jsii.String("/aws/lambda/" + name),
@@ -215,7 +217,7 @@ func (c *releasedCode) function(scope constructs.Construct, id, name, handler st
 		FunctionName:          jsii.String(name),
 		Runtime:               runtimes[l.Runtime](),
 		Handler:               jsii.String(placeholderHandler),
-		Code:                  awslambda.Code_FromInline(jsii.String(placeholder(c.svc, c.env))),
+		Code:                  awslambda.Code_FromInline(jsii.String(placeholder(c.svc, c.env, hook))),
 		MemorySize:            jsii.Number(float64(l.MemoryMiB)),
 		Timeout:               awscdk.Duration_Seconds(jsii.Number(float64(l.TimeoutSeconds))),
 		Environment:           &vars,
@@ -230,17 +232,45 @@ func (c *releasedCode) function(scope constructs.Construct, id, name, handler st
 	cfn := fn.Node().DefaultChild().(awslambda.CfnFunction)
 	cfn.AddPropertyOverride(jsii.String("Code"), awscdk.Fn_ConditionIf(c.released.LogicalId(),
 		map[string]interface{}{"S3Bucket": c.bucket.BucketName(), "S3Key": c.key},
-		map[string]interface{}{"ZipFile": placeholder(c.svc, c.env)}))
+		map[string]interface{}{"ZipFile": placeholder(c.svc, c.env, hook)}))
 	cfn.AddPropertyOverride(jsii.String("Handler"), awscdk.Fn_ConditionIf(c.released.LogicalId(), handler, placeholderHandler))
 	return fn
 }
 
 const placeholderHandler = "index.handler"
 
-// placeholder is the inline code a function runs before the pipeline released a build.
-func placeholder(svc *spec.Service, env string) string {
+// placeholder is the inline code a function runs before the pipeline released a build. A hook
+// placeholder reports success to CodeDeploy, so that a deployment before the first release (a
+// configuration change through cdk deploy) does not wait out the hook timeout and fail.
+func placeholder(svc *spec.Service, env string, hook bool) string {
 	msg := fmt.Sprintf("%s has no release in %s yet: push to %s of %s and let the pipeline release it", svc.Name, env, svc.Branch, svc.Repository)
-	if spec.SupportedRuntimes[svc.Lambda.Runtime].Language == "python" {
+	python := spec.SupportedRuntimes[svc.Lambda.Runtime].Language == "python"
+	switch {
+	case hook && python:
+		return fmt.Sprintf(`# %s
+import boto3
+
+
+def handler(event, context):
+    boto3.client("codedeploy").put_lifecycle_event_hook_execution_status(
+        deploymentId=event["DeploymentId"],
+        lifecycleEventHookExecutionId=event["LifecycleEventHookExecutionId"],
+        status="Succeeded",
+    )
+`, msg)
+	case hook:
+		return fmt.Sprintf(`// %s
+const { CodeDeployClient, PutLifecycleEventHookExecutionStatusCommand } = require("@aws-sdk/client-codedeploy");
+const client = new CodeDeployClient({});
+exports.handler = async (event) => {
+  await client.send(new PutLifecycleEventHookExecutionStatusCommand({
+    deploymentId: event.DeploymentId,
+    lifecycleEventHookExecutionId: event.LifecycleEventHookExecutionId,
+    status: "Succeeded",
+  }));
+};
+`, msg)
+	case python:
 		return fmt.Sprintf("def handler(event, context):\n    return {\"statusCode\": 503, \"body\": %q}\n", msg)
 	}
 	return fmt.Sprintf("exports.handler = async () => ({ statusCode: 503, body: %q });\n", msg)

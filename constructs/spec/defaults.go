@@ -78,7 +78,7 @@ func (s Service) WithDefaults() Service {
 	}[family])
 	b.Test = orDefault(b.Test, map[string][]string{
 		familyNode:   {"npm test"},
-		familyPython: {"python -m pytest --junitxml=reports/junit.xml"},
+		familyPython: {`python -m pytest --junitxml="$REPORT_DIR/junit.xml"`},
 	}[family])
 	b.Package = orDefault(b.Package, map[string][]string{
 		familyNode:   {"npm run build"},

@@ -18,9 +18,12 @@ func (s *Service) HookFunctionName(env, hook string) string { return s.Name + "-
 // DeploymentGroupName is the CodeDeploy application and deployment group of one environment.
 func (s *Service) DeploymentGroupName(env string) string { return s.Name + "-" + env }
 
+// ReleaseParameterPrefix starts the name of every release parameter.
+const ReleaseParameterPrefix = "/golden-pipelines/"
+
 // ReleaseParameterName is the SSM parameter that records the build an environment runs.
 func (s *Service) ReleaseParameterName(env string) string {
-	return "/golden-pipelines/" + s.Name + "/" + env + "/release"
+	return ReleaseParameterPrefix + s.Name + "/" + env + "/release"
 }
 
 // PackageKey is the S3 key of a release package.

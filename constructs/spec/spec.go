@@ -61,8 +61,9 @@ type Build struct {
 	// Install commands. Default: "npm ci" for Node.js, "pip install -r requirements.txt -t
 	// package" for Python.
 	Install []string `json:"install,omitempty" yaml:"install,omitempty"`
-	// Test commands: the unit tests. They must write JUnit XML files under ReportDir.
-	// Default: "npm test" for Node.js, "python -m pytest --junitxml=reports/junit.xml" for Python.
+	// Test commands: the unit tests. They must write JUnit XML files under ReportDir, which
+	// they see as $REPORT_DIR. Default: "npm test" for Node.js (the package's test script must
+	// write the XML there), `python -m pytest --junitxml="$REPORT_DIR/junit.xml"` for Python.
 	Test []string `json:"test,omitempty" yaml:"test,omitempty"`
 	// ReportDir holds the JUnit XML files published as a CodeBuild report group.
 	// Default: "reports".
