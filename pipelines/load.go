@@ -55,8 +55,9 @@ type File struct {
 	Data []byte
 }
 
-// LoadFS reads every *.yaml file at the top of dir in fsys, in name order.
-func LoadFS(fsys fs.FS, dir string) ([]spec.Service, error) {
+// LoadFS reads every *.yaml file at the top of dir in fsys, in name order. Problems name the
+// files as shownAs/<file>.
+func LoadFS(fsys fs.FS, dir, shownAs string) ([]spec.Service, error) {
 	names, err := fs.Glob(fsys, path.Join(dir, "*.yaml"))
 	if err != nil {
 		return nil, err
@@ -68,7 +69,7 @@ func LoadFS(fsys fs.FS, dir string) ([]spec.Service, error) {
 		if err != nil {
 			return nil, err
 		}
-		files = append(files, File{Name: n, Data: b})
+		files = append(files, File{Name: path.Join(shownAs, path.Base(n)), Data: b})
 	}
 	return Load(files)
 }
@@ -141,20 +142,34 @@ func loadFile(f File) (spec.Service, Problems) {
 		root = root.Content[0]
 	}
 	c.check(root, "", reflect.TypeOf(spec.Service{}))
-	if len(c.problems) > 0 {
-		return spec.Service{}, c.problems
+	structural := append(Problems(nil), c.problems...)
+	// Keep the first of repeated keys (already reported), so that the rest decodes.
+	for i := len(c.duplicates) - 1; i >= 0; i-- {
+		d := c.duplicates[i]
+		d.mapping.Content = append(d.mapping.Content[:d.index], d.mapping.Content[d.index+2:]...)
 	}
+	// Decode what can be decoded (yaml.v3 skips unknown fields and values of the wrong type,
+	// leaving them at their zero value), so that the rest of the file is validated too.
 	var svc spec.Service
 	if err := root.Decode(&svc); err != nil {
-		c.add(root, "", "cannot be read: "+err.Error(), "fix the value the message names")
-		return spec.Service{}, c.problems
+		var typeErr *yaml.TypeError
+		if len(structural) == 0 {
+			c.add(root, "", "cannot be read: "+err.Error(), "fix the value the message names")
+			return spec.Service{}, c.problems
+		}
+		if !errors.As(err, &typeErr) {
+			return spec.Service{}, c.problems // nothing decoded to validate
+		}
 	}
 	svc = svc.WithDefaults()
 	if err := svc.Validate(); err != nil {
 		var ps spec.Problems
 		errors.As(err, &ps)
 		for _, p := range ps {
-			c.add(c.nearest(p.Field), p.Field, p.What, p.Fix)
+			// A value already reported as malformed is not reported again as invalid.
+			if !coveredBy(p.Field, structural) {
+				c.add(c.nearest(p.Field), p.Field, p.What, p.Fix)
+			}
 		}
 	}
 	if base := strings.TrimSuffix(path.Base(f.Name), ".yaml"); svc.Name != "" && base != svc.Name && len(c.problems) == 0 {
@@ -166,10 +181,27 @@ func loadFile(f File) (spec.Service, Problems) {
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)
 
+// coveredBy reports whether a field, or a field it belongs to, already has a problem.
+func coveredBy(field string, ps Problems) bool {
+	for _, p := range ps {
+		if p.Field == "" || field == p.Field || strings.HasPrefix(field, p.Field+".") || strings.HasPrefix(field, p.Field+"[") {
+			return true
+		}
+	}
+	return false
+}
+
 type checker struct {
-	file      string
-	problems  Problems
-	positions map[string]*yaml.Node // field path -> the node of its key (or item)
+	file       string
+	problems   Problems
+	positions  map[string]*yaml.Node // field path -> the node of its key (or item)
+	duplicates []duplicate           // repeated keys, dropped before decoding
+}
+
+// duplicate is a repeated key: the pair at Content[index] of a mapping.
+type duplicate struct {
+	mapping *yaml.Node
+	index   int
 }
 
 func (c *checker) add(n *yaml.Node, field, what, fix string) {
@@ -244,6 +276,7 @@ func (c *checker) check(n *yaml.Node, field string, t reflect.Type) {
 					"use one of "+strings.Join(names, ", ")+spec.DidYouMean(key, names))
 			case seen[key]:
 				c.add(k, path, "is set twice", "keep one "+key)
+				c.duplicates = append(c.duplicates, duplicate{n, i})
 			default:
 				seen[key] = true
 				c.positions[path] = k
@@ -261,6 +294,7 @@ func (c *checker) check(n *yaml.Node, field string, t reflect.Type) {
 			path := join(field, k.Value)
 			if seen[k.Value] {
 				c.add(k, path, "is set twice", "keep one "+k.Value)
+				c.duplicates = append(c.duplicates, duplicate{n, i})
 				continue
 			}
 			seen[k.Value] = true

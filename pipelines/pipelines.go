@@ -15,5 +15,5 @@ var definitions embed.FS
 // All loads every service definition of the app, in file name order, with defaults filled in.
 // A bad definition returns Problems naming file, line, column, field and fix, for every file.
 func All() ([]spec.Service, error) {
-	return LoadFS(definitions, ".")
+	return LoadFS(definitions, ".", "pipelines")
 }
