@@ -10,8 +10,9 @@ import (
 	"testing"
 )
 
-// corpusDir holds the bad definitions: each case is a file <case>.yaml (or a directory
-// <case>/ of files loaded together) beside <case>.err, the exact error output it must give.
+// corpusDir holds the bad definitions: each case is a directory <case>/ of definition files
+// (usually one, svc.yaml) loaded together, beside <case>.err, the exact error output it must
+// give.
 const corpusDir = "../test/bad"
 
 // corpusFiles reads a case as Load would see it, named by its path from the repository root.
@@ -48,8 +49,8 @@ func corpusCases(t testing.TB) []string {
 	}
 	var cases []string
 	for _, e := range entries {
-		if e.IsDir() || strings.HasSuffix(e.Name(), ".yaml") {
-			cases = append(cases, strings.TrimSuffix(e.Name(), ".yaml"))
+		if e.IsDir() {
+			cases = append(cases, e.Name())
 		}
 	}
 	return cases
@@ -68,11 +69,7 @@ func TestBadDefinitionCorpus(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c, func(t *testing.T) {
-			path := filepath.Join(corpusDir, c)
-			if _, err := os.Stat(path); err != nil {
-				path += ".yaml"
-			}
-			services, err := Load(corpusFiles(t, path))
+			services, err := Load(corpusFiles(t, filepath.Join(corpusDir, c)))
 			var ps Problems
 			if !errors.As(err, &ps) || services != nil {
 				t.Fatalf("accepted: %v", err)

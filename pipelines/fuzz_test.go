@@ -34,7 +34,7 @@ var nameLine = regexp.MustCompile(`(?m)^name:\s*([a-z0-9-]+)\s*$`)
 // (plain `go test` runs the seeds: the examples and every case of the bad corpus).
 func FuzzLoad(f *testing.F) {
 	seeds, _ := filepath.Glob("*.yaml")
-	bad, _ := filepath.Glob(filepath.Join(corpusDir, "*.yaml"))
+	bad, _ := filepath.Glob(filepath.Join(corpusDir, "*", "*.yaml"))
 	for _, s := range append(seeds, bad...) {
 		b, err := os.ReadFile(s)
 		if err != nil {
@@ -43,6 +43,7 @@ func FuzzLoad(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte(everyField))
+	schema := compileSchema(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// The file is named after the service it defines, so fuzzing explores the
 		// definition rather than the file-name rule.
@@ -60,8 +61,15 @@ func FuzzLoad(f *testing.F) {
 				if p.What == "" || p.Fix == "" || p.File == "" {
 					t.Fatalf("problem without what, fix or file: %#v", p)
 				}
+				if p.Field != "" && p.Line == 0 {
+					t.Fatalf("problem of a field without its position: %s", p)
+				}
 			}
 			return
+		}
+		// Editors must not flag what the loader accepts.
+		if err := schema.Validate(yamlValue(t, data)); err != nil {
+			t.Fatalf("the loader accepts what the schema rejects: %v", err)
 		}
 		if len(services) != 1 {
 			t.Fatalf("accepted %d services from one file", len(services))

@@ -21,15 +21,18 @@ import (
 // Problem is one thing wrong in a definition file, where it is.
 type Problem struct {
 	File         string // path as given to Load
-	Line, Column int    // 1-based; 0 when the problem is about the file as a whole
+	Line, Column int    // 1-based; Line 0 for the file as a whole, Column 0 when only the line is known
 	Field        string // field path, e.g. production.deployment.config
 	What, Fix    string
 }
 
 func (p Problem) String() string {
 	loc := p.File
-	if p.Line > 0 {
+	switch {
+	case p.Line > 0 && p.Column > 0:
 		loc = fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column)
+	case p.Line > 0:
+		loc = fmt.Sprintf("%s:%d", p.File, p.Line)
 	}
 	field := ""
 	if p.Field != "" {
@@ -56,22 +59,36 @@ type File struct {
 }
 
 // LoadFS reads every *.yaml file at the top of dir in fsys, in name order. Problems name the
-// files as shownAs/<file>.
+// files as shownAs/<file>. A *.yml file is an error, not silently skipped: definitions are
+// <name>.yaml.
 func LoadFS(fsys fs.FS, dir, shownAs string) ([]spec.Service, error) {
-	names, err := fs.Glob(fsys, path.Join(dir, "*.yaml"))
+	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, err
 	}
-	sort.Strings(names)
-	files := make([]File, 0, len(names))
-	for _, n := range names {
-		b, err := fs.ReadFile(fsys, n)
-		if err != nil {
-			return nil, err
+	var files []File
+	var misnamed Problems
+	for _, e := range entries {
+		name := path.Join(shownAs, e.Name())
+		switch path.Ext(e.Name()) {
+		case ".yml":
+			misnamed = append(misnamed, Problem{File: name, What: "is not read: definitions end in .yaml",
+				Fix: "rename it to " + strings.TrimSuffix(name, ".yml") + ".yaml"})
+		case ".yaml":
+			b, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, File{Name: name, Data: b})
 		}
-		files = append(files, File{Name: path.Join(shownAs, path.Base(n)), Data: b})
 	}
-	return Load(files)
+	services, err := Load(files)
+	if len(misnamed) > 0 {
+		var ps Problems
+		errors.As(err, &ps)
+		return nil, sortProblems(append(misnamed, ps...))
+	}
+	return services, err
 }
 
 // Load parses and validates definition files: one service per file, the file named after the
@@ -82,67 +99,103 @@ func Load(files []File) ([]spec.Service, error) {
 	var services []spec.Service
 	byName := map[string]string{}
 	for _, f := range files {
-		svc, problems := loadFile(f)
+		svc, line, problems := loadFile(f)
 		all = append(all, problems...)
-		if len(problems) > 0 {
+		if svc.Name == "" {
 			continue
 		}
 		if first, ok := byName[svc.Name]; ok {
-			all = append(all, Problem{File: f.Name, Line: 1, Column: 1, Field: "name",
+			all = append(all, Problem{File: f.Name, Line: line, Column: 1, Field: "name",
 				What: fmt.Sprintf("service %q is also defined in %s", svc.Name, first),
 				Fix:  "give every service its own name and file"})
 			continue
 		}
 		byName[svc.Name] = f.Name
-		services = append(services, svc)
+		if len(problems) == 0 {
+			services = append(services, svc)
+		}
 	}
 	if len(files) == 0 {
 		all = append(all, Problem{File: "pipelines/", What: "no service definitions (*.yaml)", Fix: "add one file per service, e.g. pipelines/orders.yaml"})
 	}
 	if len(all) > 0 {
-		sort.SliceStable(all, func(i, j int) bool {
-			if all[i].File != all[j].File {
-				return all[i].File < all[j].File
-			}
-			if all[i].Line != all[j].Line {
-				return all[i].Line < all[j].Line
-			}
-			return all[i].Column < all[j].Column
-		})
-		return nil, all
+		return nil, sortProblems(all)
 	}
 	return services, nil
 }
 
+func sortProblems(all Problems) Problems {
+	sort.SliceStable(all, func(i, j int) bool {
+		if all[i].File != all[j].File {
+			return all[i].File < all[j].File
+		}
+		if all[i].Line != all[j].Line {
+			return all[i].Line < all[j].Line
+		}
+		return all[i].Column < all[j].Column
+	})
+	return all
+}
+
 // loadFile checks one file's structure against spec.Service (unknown fields, wrong types,
 // duplicate keys), decodes it, fills in the defaults and validates it. Problems carry the
-// position of the field they are about.
-func loadFile(f File) (spec.Service, Problems) {
-	c := &checker{file: f.Name, positions: map[string]*yaml.Node{}}
+// position of the field they are about. It also returns the service as far as it could be
+// read and the line of its name, so that Load can find services defined twice.
+func loadFile(f File) (spec.Service, int, Problems) {
+	c := &checker{file: f.Name, positions: map[string]*yaml.Node{}, visited: map[*yaml.Node]bool{}}
+	svc := c.load(f)
+	line := 1
+	if n, ok := c.positions["name"]; ok {
+		line = n.Line
+	}
+	return svc, line, c.problems
+}
+
+// load does loadFile's work; the problems collect in c.
+func (c *checker) load(f File) spec.Service {
 	dec := yaml.NewDecoder(bytes.NewReader(f.Data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		p := Problem{File: f.Name, What: "is empty", Fix: "write one service definition as a YAML mapping (see pipelines/orders.yaml)"}
 		if !errors.Is(err, io.EOF) {
-			p.What = "is not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")
-			p.Fix = "correct the YAML syntax at that line"
-			if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+			msg := strings.TrimPrefix(err.Error(), "yaml: ")
+			p.What = "is not valid YAML: " + msg
+			p.Fix = "correct the YAML syntax in that block (the mistake may be on a later line of it)"
+			if m := yamlLine.FindStringSubmatch(msg); m != nil {
 				p.Line, _ = strconv.Atoi(m[1])
-				p.Column = 1
+				p.What = "is not valid YAML in the block starting here: " + yamlLine.ReplaceAllString(msg, "")
+				p.What = strings.TrimSuffix(strings.TrimSpace(strings.ReplaceAll(p.What, ": :", ":")), ":")
 			}
 		}
-		return spec.Service{}, Problems{p}
+		c.problems = append(c.problems, p)
+		return spec.Service{}
 	}
 	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
+	switch err := dec.Decode(&extra); {
+	case err == nil:
 		c.add(&extra, "", "holds a second YAML document", "keep one service per file")
+	case !errors.Is(err, io.EOF):
+		p := Problem{File: f.Name, What: "has a second YAML document, and it is not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: "),
+			Fix: "keep one service per file: remove everything after ---"}
+		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+			p.Line, _ = strconv.Atoi(m[1])
+		}
+		c.problems = append(c.problems, p)
 	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
 	c.check(root, "", reflect.TypeOf(spec.Service{}))
-	structural := append(Problems(nil), c.problems...)
+	if root.Kind != yaml.MappingNode {
+		return spec.Service{} // not a definition at all: nothing more to check
+	}
+	var structural Problems // problems of fields, which the semantic checks must not repeat
+	for _, p := range c.problems {
+		if p.Field != "" {
+			structural = append(structural, p)
+		}
+	}
 	// Keep the first of repeated keys (already reported), so that the rest decodes.
 	for i := len(c.duplicates) - 1; i >= 0; i-- {
 		d := c.duplicates[i]
@@ -153,12 +206,12 @@ func loadFile(f File) (spec.Service, Problems) {
 	var svc spec.Service
 	if err := root.Decode(&svc); err != nil {
 		var typeErr *yaml.TypeError
-		if len(structural) == 0 {
+		if len(c.problems) == 0 {
 			c.add(root, "", "cannot be read: "+err.Error(), "fix the value the message names")
-			return spec.Service{}, c.problems
+			return spec.Service{}
 		}
 		if !errors.As(err, &typeErr) {
-			return spec.Service{}, c.problems // nothing decoded to validate
+			return spec.Service{} // nothing decoded to validate
 		}
 	}
 	svc = svc.WithDefaults()
@@ -172,11 +225,11 @@ func loadFile(f File) (spec.Service, Problems) {
 			}
 		}
 	}
-	if base := strings.TrimSuffix(path.Base(f.Name), ".yaml"); svc.Name != "" && base != svc.Name && len(c.problems) == 0 {
+	if base := strings.TrimSuffix(path.Base(f.Name), ".yaml"); spec.ValidName(svc.Name) && base != svc.Name {
 		c.add(c.nearest("name"), "name", fmt.Sprintf("service %q is defined in %s", svc.Name, path.Base(f.Name)),
 			fmt.Sprintf("rename the file to %s.yaml (one file per service, named after it)", svc.Name))
 	}
-	return svc, c.problems
+	return svc
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)
@@ -184,7 +237,7 @@ var yamlLine = regexp.MustCompile(`line (\d+)`)
 // coveredBy reports whether a field, or a field it belongs to, already has a problem.
 func coveredBy(field string, ps Problems) bool {
 	for _, p := range ps {
-		if p.Field == "" || field == p.Field || strings.HasPrefix(field, p.Field+".") || strings.HasPrefix(field, p.Field+"[") {
+		if field == p.Field || strings.HasPrefix(field, p.Field+".") || strings.HasPrefix(field, p.Field+"[") {
 			return true
 		}
 	}
@@ -196,6 +249,7 @@ type checker struct {
 	problems   Problems
 	positions  map[string]*yaml.Node // field path -> the node of its key (or item)
 	duplicates []duplicate           // repeated keys, dropped before decoding
+	visited    map[*yaml.Node]bool   // nodes checked already (an alias reuses a node)
 }
 
 // duplicate is a repeated key: the pair at Content[index] of a mapping.
@@ -241,6 +295,10 @@ func (c *checker) check(n *yaml.Node, field string, t reflect.Type) {
 	if _, ok := c.positions[field]; !ok {
 		c.positions[field] = n
 	}
+	if c.visited[n] {
+		return // reused through an alias: its problems are reported where it is written
+	}
+	c.visited[n] = true
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -292,6 +350,10 @@ func (c *checker) check(n *yaml.Node, field string, t reflect.Type) {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			path := join(field, k.Value)
+			if k.Kind != yaml.ScalarNode || k.Tag == "!!null" || k.Value == "" {
+				c.add(k, field, fmt.Sprintf("has a key that is %s", describe(k)), "write a name before the colon")
+				continue
+			}
 			if seen[k.Value] {
 				c.add(k, path, "is set twice", "keep one "+k.Value)
 				c.duplicates = append(c.duplicates, duplicate{n, i})
@@ -306,6 +368,10 @@ func (c *checker) check(n *yaml.Node, field string, t reflect.Type) {
 			c.add(n, field, fmt.Sprintf("is %s, want a list", describe(n)), "write the items of "+name+" as '- item' lines")
 			return
 		}
+		if len(n.Content) == 0 {
+			c.add(n, field, "is an empty list", "remove it (its default applies) or add items")
+			return
+		}
 		for i, item := range n.Content {
 			c.check(item, fmt.Sprintf("%s[%d]", field, i), t.Elem())
 		}
@@ -316,8 +382,11 @@ func (c *checker) check(n *yaml.Node, field string, t reflect.Type) {
 	case reflect.Int:
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
 			c.add(n, field, fmt.Sprintf("is %s, want a whole number", describe(n)), "write a number without quotes or units, e.g. 30")
-		} else if _, err := strconv.ParseInt(n.Value, 0, 32); err != nil {
-			c.add(n, field, fmt.Sprintf("%s is out of range", n.Value), "use a smaller number")
+		} else if v, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 32); err != nil {
+			c.add(n, field, fmt.Sprintf("%s is not a whole number this field can hold", n.Value), "write a whole number, e.g. 30")
+		} else if v == 0 {
+			// 0 would silently mean "the default": no whole-number field takes 0.
+			c.add(n, field, "is 0, which no setting of this field allows", "remove it for its default, or give a value in range")
 		}
 	case reflect.Float64:
 		if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!float") {

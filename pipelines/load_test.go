@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
 )
@@ -63,7 +64,7 @@ const everyFieldAlt = `name: inventory
 lambda: {runtime: python3.12, handler: app.main}
 manualApproval: true
 staging:
-  deployment: {config: Linear10PercentEvery3Minutes, acknowledgeAllAtOnce: true}
+  deployment: {config: Linear10PercentEvery3Minutes}
 production:
   deployment:
     custom: {type: canary, percentage: 5, intervalMinutes: 30}
@@ -103,7 +104,12 @@ func TestEveryFieldIsExpressible(t *testing.T) {
 	zero = nil
 	walk(reflect.ValueOf(alt[0]), "Service")
 	var never []string
+	// Only production may acknowledge an all-at-once shift; staging never sets it.
+	productionOnly := map[string]bool{"Service.Staging.Deployment.AcknowledgeAllAtOnce": true}
 	for _, z := range zeroInFirst {
+		if productionOnly[z] {
+			continue
+		}
 		for _, z2 := range zero {
 			if z == z2 {
 				never = append(never, z)
@@ -173,5 +179,23 @@ func TestNoDefinitionsIsAnError(t *testing.T) {
 	_, err := Load(nil)
 	if err == nil || !strings.Contains(err.Error(), "no service definitions") {
 		t.Errorf("got %v", err)
+	}
+}
+
+// A definition in a .yml file is reported, not silently skipped.
+func TestYmlFilesAreReported(t *testing.T) {
+	fsys := fstest.MapFS{
+		"orders.yaml":    {Data: []byte("name: orders\nlambda: {runtime: nodejs22.x, handler: index.handler}\n")},
+		"inventory.yml":  {Data: []byte("name: inventory\n")},
+		"pipelines.go":   {Data: []byte("package pipelines\n")},
+		"notes.markdown": {Data: []byte("# notes\n")},
+	}
+	_, err := LoadFS(fsys, ".", "pipelines")
+	if err == nil || !strings.Contains(err.Error(), "pipelines/inventory.yml: is not read: definitions end in .yaml; fix: rename it to pipelines/inventory.yaml") {
+		t.Errorf("got %v", err)
+	}
+	delete(fsys, "inventory.yml")
+	if services, err := LoadFS(fsys, ".", "pipelines"); err != nil || len(services) != 1 {
+		t.Errorf("other files are not ignored: %v", err)
 	}
 }

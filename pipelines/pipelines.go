@@ -9,7 +9,10 @@ import (
 	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
 )
 
-//go:embed *.yaml
+// Every file of the folder is embedded, so that a misnamed *.yml definition is reported rather
+// than skipped.
+//
+//go:embed *
 var definitions embed.FS
 
 // All loads every service definition of the app, in file name order, with defaults filled in.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -19,8 +20,8 @@ import (
 const schemaFile = "service.schema.json"
 
 // generateSchema reflects spec.Service (field names, types, required fields, doc comments)
-// and adds the value sets the validation uses, from the same Go tables.
-func generateSchema(t *testing.T) []byte {
+// and adds the value sets and limits the validation uses, from the same Go tables.
+func generateSchema(t testing.TB) []byte {
 	t.Helper()
 	r := &jsonschema.Reflector{FieldNameTag: "yaml"}
 	if err := r.AddGoComments("github.com/golden-pipelines/microservice-pipelines/pipelines", "../constructs/spec"); err != nil {
@@ -60,9 +61,25 @@ func generateSchema(t *testing.T) []byte {
 	enum(prop("CustomDeployment", "type"), []string{"canary", "linear"})
 	enum(prop("Build", "computeType"), []string{"SMALL", "MEDIUM", "LARGE", "X2_LARGE"})
 	enum(prop("CustomAlarm", "comparison"), []string{">=", ">", "<=", "<"})
-	prop("Service", "name").Pattern = `^[a-z][a-z0-9]*(-[a-z0-9]+)*$`
-	prop("Lambda", "memoryMiB").Minimum, prop("Lambda", "memoryMiB").Maximum = "128", "10240"
-	prop("Lambda", "timeoutSeconds").Minimum, prop("Lambda", "timeoutSeconds").Maximum = "1", "900"
+	name := prop("Service", "name")
+	name.Pattern, name.MinLength, name.MaxLength = `^[a-z][a-z0-9]*(-[a-z0-9]+)*$`, ptr(uint64(2)), ptr(uint64(28))
+	// Whole-number limits come from the table validation uses.
+	for key, r := range spec.Ranges {
+		def, field, _ := strings.Cut(key, ".")
+		p := prop(def, field)
+		p.Minimum = json.Number(strconv.Itoa(r.Min))
+		if r.Max > 0 {
+			p.Maximum = json.Number(strconv.Itoa(r.Max))
+		}
+	}
+	retention := prop("Service", "logRetentionDays")
+	for _, d := range spec.LogRetentionDays {
+		retention.Enum = append(retention.Enum, d)
+	}
+	// Environment values may be written as numbers (PORT: 8080); the loader reads them as text.
+	prop("Lambda", "environment").AdditionalProperties = &jsonschema.Schema{
+		OneOf: []*jsonschema.Schema{{Type: "string"}, {Type: "number"}},
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -91,7 +108,9 @@ func TestSchemaIsCurrent(t *testing.T) {
 	}
 }
 
-func compileSchema(t *testing.T) *validator.Schema {
+func ptr[T any](v T) *T { return &v }
+
+func compileSchema(t testing.TB) *validator.Schema {
 	t.Helper()
 	doc, err := validator.UnmarshalJSON(bytes.NewReader(generateSchema(t)))
 	if err != nil {
@@ -108,7 +127,7 @@ func compileSchema(t *testing.T) *validator.Schema {
 	return s
 }
 
-func yamlValue(t *testing.T, data []byte) interface{} {
+func yamlValue(t testing.TB, data []byte) interface{} {
 	t.Helper()
 	var v interface{}
 	if err := yaml.Unmarshal(data, &v); err != nil {
@@ -146,7 +165,7 @@ func TestSchemaAgreesWithTheLoader(t *testing.T) {
 		"lambda-not-a-mapping", "commands-not-a-list", "missing-name", "missing-runtime", "runtime-unknown",
 		"deploy-config-typo", "custom-type-unknown", "alarm-missing-threshold", "alarm-threshold-as-text", "name-uppercase",
 		"memory-out-of-range", "compute-type-unknown", "alarm-comparison-unknown"} {
-		b, err := os.ReadFile(corpusDir + "/" + c + ".yaml")
+		b, err := os.ReadFile(corpusDir + "/" + c + "/svc.yaml")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 )
@@ -86,7 +87,25 @@ func TestValidateReportsEveryProblemWithFieldAndFix(t *testing.T) {
 		{"missing handler", func(s *Service) { s.Lambda.Handler = "" }, "lambda.handler", "name the handler"},
 		{"memory", func(s *Service) { s.Lambda.MemoryMiB = 64 }, "lambda.memoryMiB", "128 to 10240"},
 		{"timeout", func(s *Service) { s.Lambda.TimeoutSeconds = 901 }, "lambda.timeoutSeconds", "1 to 900"},
-		{"reserved env", func(s *Service) { s.Lambda.Environment = map[string]string{"AWS_REGION": "x"} }, "lambda.environment.AWS_REGION", "reserved AWS_ prefix"},
+		{"reserved env", func(s *Service) { s.Lambda.Environment = map[string]string{"AWS_REGION": "x"} }, "lambda.environment.AWS_REGION", "is reserved"},
+		{"reserved runtime env", func(s *Service) { s.Lambda.Environment = map[string]string{"LAMBDA_TASK_ROOT": "x"} }, "lambda.environment.LAMBDA_TASK_ROOT", "is reserved"},
+		{"nan threshold", func(s *Service) {
+			nan := math.NaN()
+			s.Production.Alarms.Custom = []CustomAlarm{{Name: "x", MetricName: "Errors", Threshold: &nan}}
+		}, "production.alarms.custom[0].threshold", "finite number"},
+		{"empty dimension", func(s *Service) {
+			s.Production.Alarms.Custom = []CustomAlarm{{Name: "x", Namespace: "Shop", MetricName: "Orders", Threshold: &threshold, Dimensions: map[string]string{"Env": ""}}}
+		}, "production.alarms.custom[0].dimensions.Env", "empty name or value"},
+		{"alarm longer than a day", func(s *Service) {
+			s.Production.Alarms.Custom = []CustomAlarm{{Name: "x", MetricName: "Errors", Threshold: &threshold, PeriodSeconds: 86400, EvaluationPeriods: 2}}
+		}, "production.alarms.custom[0].evaluationPeriods", "more than a day"},
+		{"stale acknowledgement", func(s *Service) { s.Staging.Deployment.AcknowledgeAllAtOnce = true }, "staging.deployment.acknowledgeAllAtOnce", "does not take"},
+		{"big production canary", func(s *Service) {
+			s.Production.Deployment = Deployment{Custom: &CustomDeployment{Type: "canary", Percentage: 99, IntervalMinutes: 1}}
+		}, "production.deployment", "99% of its callers"},
+		{"branch empty component", func(s *Service) { s.Branch = "a//b" }, "branch", "not a valid git branch"},
+		{"branch hidden component", func(s *Service) { s.Branch = "a/.b" }, "branch", "not a valid git branch"},
+		{"reports in the package", func(s *Service) { s.Build.ReportDir = "dist" }, "build.reportDir", "ship in the package"},
 		{"empty command", func(s *Service) { s.Build.Test = []string{" "} }, "build.test[0]", "empty command"},
 		{"package dir escapes", func(s *Service) { s.Build.PackageDir = "../dist" }, "build.packageDir", "relative path"},
 		{"compute type", func(s *Service) { s.Build.ComputeType = "SMAL" }, "build.computeType", `did you mean "SMALL"`},
@@ -107,8 +126,8 @@ func TestValidateReportsEveryProblemWithFieldAndFix(t *testing.T) {
 		{"custom too slow", func(s *Service) {
 			s.Production.Deployment = Deployment{Custom: &CustomDeployment{Type: "linear", Percentage: 1, IntervalMinutes: 60}}
 		}, "production.deployment.custom", "longer than the pipeline can wait"},
-		{"production all at once", func(s *Service) { s.Production.Deployment.Config = "AllAtOnce" }, "production.deployment.config", "acknowledgeAllAtOnce: true"},
-		{"errors threshold", func(s *Service) { s.Production.Alarms.ErrorsThreshold = -1 }, "production.alarms.errorsThreshold", "never fires"},
+		{"production all at once", func(s *Service) { s.Production.Deployment.Config = "AllAtOnce" }, "production.deployment", "acknowledgeAllAtOnce: true"},
+		{"errors threshold", func(s *Service) { s.Production.Alarms.ErrorsThreshold = -1 }, "production.alarms.errorsThreshold", "use 1 or more"},
 		{"p99 above timeout", func(s *Service) { s.Staging.Alarms.P99DurationMillis = 20000 }, "staging.alarms.p99DurationMillis", "use 1 to 10000"},
 		{"alarm without threshold", func(s *Service) {
 			s.Production.Alarms.Custom = []CustomAlarm{{Name: "x", MetricName: "Invocations"}}
@@ -146,6 +165,28 @@ func TestValidateReportsEveryProblemWithFieldAndFix(t *testing.T) {
 			}
 			t.Errorf("no problem on %s mentioning %q in:\n%v", c.field, c.phrase, err)
 		})
+	}
+}
+
+// Settable variables Lambda does not reserve are accepted, and a derived check does not repeat
+// the problem of the field it derives from.
+func TestValidateAcceptsAndDoesNotCascade(t *testing.T) {
+	s := minimal()
+	s.Lambda.Environment = map[string]string{"AWS_LAMBDA_EXEC_WRAPPER": "/opt/wrapper"}
+	if err := s.WithDefaults().Validate(); err != nil {
+		t.Errorf("AWS_LAMBDA_EXEC_WRAPPER rejected: %v", err)
+	}
+	s = minimal()
+	s.Lambda.TimeoutSeconds = -5
+	err := s.WithDefaults().Validate()
+	if n := len(err.(Problems)); n != 1 || !strings.Contains(err.Error(), "lambda.timeoutSeconds") {
+		t.Errorf("want only the timeout problem, got %v", err)
+	}
+	s = minimal()
+	s.Name = "my svc"
+	err = s.WithDefaults().Validate()
+	if n := len(err.(Problems)); n != 1 {
+		t.Errorf("want only the name problem, got %v", err)
 	}
 }
 

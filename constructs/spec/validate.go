@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"maps"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -40,6 +41,48 @@ var (
 	percentileRE  = regexp.MustCompile(`^p(\d{1,2}(\.\d{1,2})?|100)$`)
 )
 
+// Range is the inclusive range of a whole-number field; Max 0 means no upper bound.
+type Range struct{ Min, Max int }
+
+// Ranges are the limits of the whole-number fields, by the field's name in its struct (the
+// YAML key). Validation and the JSON Schema both take them from here.
+var Ranges = map[string]Range{
+	"Lambda.memoryMiB":                 {128, 10240},
+	"Lambda.timeoutSeconds":            {1, 900},
+	"Build.timeoutMinutes":             {5, maxCodeBuildMinutes},
+	"IntegrationTest.timeoutMinutes":   {5, maxCodeBuildMinutes},
+	"CustomDeployment.percentage":      {1, 99},
+	"CustomDeployment.intervalMinutes": {1, 2880},
+	"Alarms.errorsThreshold":           {1, 0},
+	"Alarms.throttlesThreshold":        {1, 0},
+	"Alarms.p99DurationMillis":         {1, 900000},
+	"CustomAlarm.periodSeconds":        {60, 86400},
+	"CustomAlarm.evaluationPeriods":    {1, 10},
+}
+
+// inRange checks a whole-number field against Ranges.
+func (v *validator) inRange(field, key string, value int, unit string) bool {
+	r := Ranges[key]
+	if value >= r.Min && (r.Max == 0 || value <= r.Max) {
+		return true
+	}
+	limit := fmt.Sprintf("use %d to %d", r.Min, r.Max)
+	if r.Max == 0 {
+		limit = fmt.Sprintf("use %d or more", r.Min)
+	}
+	v.add(field, fmt.Sprintf("%d%s is out of range", value, unit), limit)
+	return false
+}
+
+// ReservedEnvironment are the variables Lambda sets itself; a function cannot set them.
+var ReservedEnvironment = []string{"_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
+	"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_INITIALIZATION_TYPE",
+	"AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+	"AWS_SESSION_TOKEN", "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "TZ"}
+
+// LogRetentionDays are CloudWatch Logs' retention periods.
+var LogRetentionDays = logRetentionDays
+
 var (
 	logRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 	computeTypes     = []string{"SMALL", "MEDIUM", "LARGE", "X2_LARGE"}
@@ -54,12 +97,13 @@ func (s Service) Validate() error {
 	switch {
 	case s.Name == "":
 		v.add("name", "is missing", `name the service, e.g. name: "orders"`)
-	case len(s.Name) < 2 || len(s.Name) > 28 || !serviceNameRE.MatchString(s.Name):
+	case !ValidName(s.Name):
 		v.add("name", fmt.Sprintf("%q is not a valid service name", s.Name),
 			"use 2-28 lowercase letters, digits and single hyphens, starting with a letter (it prefixes stack, function and parameter names)")
 	}
-	// Without a name the repository defaults to nothing; the missing name is the problem.
-	if (s.Name != "" || s.Repository != "") && (!repoNameRE.MatchString(s.Repository) || strings.HasSuffix(s.Repository, ".git")) {
+	// The repository defaults to the name: when the name is the problem, it is reported once.
+	nameOK := ValidName(s.Name)
+	if (nameOK || s.Repository != s.Name) && (!repoNameRE.MatchString(s.Repository) || strings.HasSuffix(s.Repository, ".git")) {
 		v.add("repository", fmt.Sprintf("%q is not a valid CodeCommit repository name", s.Repository),
 			"use 1-100 letters, digits, '.', '_' or '-', not ending in .git")
 	}
@@ -82,6 +126,11 @@ func (s Service) Validate() error {
 		return nil
 	}
 	return v.problems
+}
+
+// ValidName reports whether name is a valid service name.
+func ValidName(name string) bool {
+	return len(name) >= 2 && len(name) <= 28 && serviceNameRE.MatchString(name)
 }
 
 // ValidateAll checks every service and that no two share a name, and returns all problems.
@@ -128,16 +177,16 @@ func (v *validator) lambda(l Lambda) {
 	} else if !handlerRE.MatchString(l.Handler) {
 		v.add("lambda.handler", fmt.Sprintf("%q is not a handler", l.Handler), `name the handler inside the package, e.g. "index.handler"`)
 	}
-	if l.MemoryMiB < 128 || l.MemoryMiB > 10240 {
-		v.add("lambda.memoryMiB", fmt.Sprintf("%d MiB is out of range", l.MemoryMiB), "use 128 to 10240")
-	}
-	if l.TimeoutSeconds < 1 || l.TimeoutSeconds > 900 {
-		v.add("lambda.timeoutSeconds", fmt.Sprintf("%d s is out of range", l.TimeoutSeconds), "use 1 to 900")
-	}
+	v.inRange("lambda.memoryMiB", "Lambda.memoryMiB", l.MemoryMiB, " MiB")
+	v.inRange("lambda.timeoutSeconds", "Lambda.timeoutSeconds", l.TimeoutSeconds, " s")
 	for _, k := range slices.Sorted(maps.Keys(l.Environment)) {
-		if !envVarRE.MatchString(k) || strings.HasPrefix(strings.ToUpper(k), "AWS_") {
+		switch {
+		case !envVarRE.MatchString(k):
 			v.add("lambda.environment."+k, "is not a usable environment variable name",
-				"use letters, digits and '_', starting with a letter or '_', and not the reserved AWS_ prefix")
+				"use letters, digits and '_', starting with a letter or '_'")
+		case slices.Contains(ReservedEnvironment, k):
+			v.add("lambda.environment."+k, "is reserved: Lambda sets it itself",
+				"use another name (reserved: "+strings.Join(ReservedEnvironment, ", ")+")")
 		}
 	}
 }
@@ -162,8 +211,10 @@ func (v *validator) build(b Build, runtimeKnown bool) {
 		v.add("build.computeType", fmt.Sprintf("%q is not a CodeBuild compute type", b.ComputeType),
 			"use one of "+strings.Join(computeTypes, ", ")+DidYouMean(b.ComputeType, computeTypes))
 	}
-	if b.TimeoutMinutes < 5 || b.TimeoutMinutes > maxCodeBuildMinutes {
-		v.add("build.timeoutMinutes", fmt.Sprintf("%d is out of range", b.TimeoutMinutes), "use 5 to 480")
+	v.inRange("build.timeoutMinutes", "Build.timeoutMinutes", b.TimeoutMinutes, "")
+	if strings.TrimSuffix(b.ReportDir, "/") == strings.TrimSuffix(b.PackageDir, "/") && b.ReportDir != "" {
+		v.add("build.reportDir", fmt.Sprintf("%q is also the package directory: the test reports would ship in the package", b.ReportDir),
+			"use another directory for the reports, e.g. \"reports\"")
 	}
 }
 
@@ -174,9 +225,7 @@ func (v *validator) integrationTest(t IntegrationTest) {
 		v.add("integrationTest.commands", "is empty while integrationTest.install is set",
 			"add the test commands, or remove integrationTest.install")
 	}
-	if t.TimeoutMinutes < 5 || t.TimeoutMinutes > maxCodeBuildMinutes {
-		v.add("integrationTest.timeoutMinutes", fmt.Sprintf("%d is out of range", t.TimeoutMinutes), "use 5 to 480")
-	}
+	v.inRange("integrationTest.timeoutMinutes", "IntegrationTest.timeoutMinutes", t.TimeoutMinutes, "")
 }
 
 func (v *validator) commands(field string, cmds []string) {
@@ -207,18 +256,12 @@ func (v *validator) environment(name string, e Environment, timeoutSeconds int) 
 		if c.Type != "canary" && c.Type != "linear" {
 			v.add(field+".custom.type", fmt.Sprintf("%q is not a traffic shift type", c.Type), `use "canary" or "linear"`)
 		}
-		if c.Percentage < 1 || c.Percentage > 99 {
-			v.add(field+".custom.percentage", fmt.Sprintf("%d is out of range", c.Percentage), "use 1 to 99")
-		}
-		if c.IntervalMinutes < 1 || c.IntervalMinutes > 2880 {
-			v.add(field+".custom.intervalMinutes", fmt.Sprintf("%d is out of range", c.IntervalMinutes), "use 1 to 2880")
-		} else if d.DeployTimeoutMinutes() > maxCodeBuildMinutes {
+		v.inRange(field+".custom.percentage", "CustomDeployment.percentage", c.Percentage, "")
+		intervalOK := v.inRange(field+".custom.intervalMinutes", "CustomDeployment.intervalMinutes", c.IntervalMinutes, "")
+		if intervalOK && d.DeployTimeoutMinutes() > maxCodeBuildMinutes {
 			v.add(field+".custom", fmt.Sprintf("the shift takes %d minutes, longer than the pipeline can wait (%d)", d.ShiftMinutes(), maxCodeBuildMinutes-deployOverheadMinutes),
 				"use fewer steps or shorter intervals")
 		}
-	case d.Config == "AllAtOnce" && name == "production" && !d.AcknowledgeAllAtOnce:
-		v.add(field+".config", "AllAtOnce in production shifts every caller to a new version before any alarm can fire",
-			"use a canary or linear config, or set "+field+".acknowledgeAllAtOnce: true to accept the risk")
 	default:
 		if _, ok := predefined(d.Config); !ok {
 			names := make([]string, len(PredefinedConfigs))
@@ -229,14 +272,14 @@ func (v *validator) environment(name string, e Environment, timeoutSeconds int) 
 				"use one of "+strings.Join(names, ", ")+" or a custom shift"+DidYouMean(strings.TrimPrefix(d.Config, "CodeDeployDefault.Lambda"), names))
 		}
 	}
+	v.acknowledgement(name, d)
 	a := e.Alarms
-	if a.ErrorsThreshold < 1 {
-		v.add(name+".alarms.errorsThreshold", fmt.Sprintf("%d never fires", a.ErrorsThreshold), "use 1 or more errors per minute")
-	}
-	if a.ThrottlesThreshold < 1 {
-		v.add(name+".alarms.throttlesThreshold", fmt.Sprintf("%d never fires", a.ThrottlesThreshold), "use 1 or more throttles per minute")
-	}
-	if a.P99DurationMillis < 1 || a.P99DurationMillis > timeoutSeconds*1000 {
+	v.inRange(name+".alarms.errorsThreshold", "Alarms.errorsThreshold", a.ErrorsThreshold, " errors a minute")
+	v.inRange(name+".alarms.throttlesThreshold", "Alarms.throttlesThreshold", a.ThrottlesThreshold, " throttles a minute")
+	// The p99 threshold is checked against the timeout only when the timeout itself is valid
+	// (otherwise the timeout is the problem, reported once).
+	timeoutOK := timeoutSeconds >= 1 && timeoutSeconds <= Ranges["Lambda.timeoutSeconds"].Max
+	if timeoutOK && (a.P99DurationMillis < 1 || a.P99DurationMillis > timeoutSeconds*1000) {
 		v.add(name+".alarms.p99DurationMillis", fmt.Sprintf("%d ms cannot fire for a %d s timeout", a.P99DurationMillis, timeoutSeconds),
 			fmt.Sprintf("use 1 to %d (the function timeout in milliseconds)", timeoutSeconds*1000))
 	}
@@ -249,6 +292,31 @@ func (v *validator) environment(name string, e Environment, timeoutSeconds int) 
 	}
 	if e.Hooks.PostTraffic != "" && !handlerRE.MatchString(e.Hooks.PostTraffic) {
 		v.add(name+".hooks.postTraffic", fmt.Sprintf("%q is not a handler", e.Hooks.PostTraffic), `name a handler in the package, e.g. "hooks.postTraffic"`)
+	}
+}
+
+// acknowledgement requires acknowledgeAllAtOnce exactly when production shifts more than half
+// of its traffic in the first step: AllAtOnce, or a custom canary above 50%.
+func (v *validator) acknowledgement(env string, d Deployment) {
+	field := env + ".deployment"
+	if d.Custom != nil && (d.Custom.Percentage < 1 || d.Custom.Percentage > 99) {
+		return // the percentage itself is the problem
+	}
+	first := 10 // every predefined config but AllAtOnce starts with 10%
+	switch {
+	case d.Custom != nil:
+		first = d.Custom.Percentage // a canary's first step, or every step of a linear shift
+	case d.Config == "AllAtOnce":
+		first = 100
+	}
+	risky := env == "production" && first > 50
+	switch {
+	case risky && !d.AcknowledgeAllAtOnce:
+		v.add(field, fmt.Sprintf("production moves %d%% of its callers to a new version at once, before the alarms can stop a bad release", first),
+			"use a canary or linear shift of at most 50% a step, or set "+field+".acknowledgeAllAtOnce: true to accept the risk")
+	case !risky && d.AcknowledgeAllAtOnce:
+		v.add(field+".acknowledgeAllAtOnce", "acknowledges a risk this deployment does not take",
+			"remove it: it is only for production shifts of more than 50% in one step")
 	}
 }
 
@@ -270,6 +338,13 @@ func (v *validator) customAlarm(field string, c CustomAlarm, names map[string]bo
 	}
 	if c.Threshold == nil {
 		v.add(field+".threshold", "is missing", "set the value the statistic is compared with")
+	} else if math.IsNaN(*c.Threshold) || math.IsInf(*c.Threshold, 0) {
+		v.add(field+".threshold", fmt.Sprintf("%v is not a number an alarm can compare with", *c.Threshold), "use a finite number")
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.Dimensions)) {
+		if k == "" || c.Dimensions[k] == "" {
+			v.add(field+".dimensions."+k, "has an empty name or value", "give every dimension a name and a value")
+		}
 	}
 	if !slices.Contains(statistics, c.Statistic) && !percentileRE.MatchString(c.Statistic) {
 		v.add(field+".statistic", fmt.Sprintf("%q is not a statistic", c.Statistic),
@@ -278,18 +353,27 @@ func (v *validator) customAlarm(field string, c CustomAlarm, names map[string]bo
 	if !slices.Contains(comparisons, c.Comparison) {
 		v.add(field+".comparison", fmt.Sprintf("%q is not a comparison", c.Comparison), "use >=, >, <= or <")
 	}
-	if c.PeriodSeconds < 60 || c.PeriodSeconds%60 != 0 || c.PeriodSeconds > 86400 {
-		v.add(field+".periodSeconds", fmt.Sprintf("%d is not a period", c.PeriodSeconds), "use 60 or a multiple of 60, up to 86400")
+	periodOK := v.inRange(field+".periodSeconds", "CustomAlarm.periodSeconds", c.PeriodSeconds, " s")
+	if periodOK && c.PeriodSeconds%60 != 0 {
+		v.add(field+".periodSeconds", fmt.Sprintf("%d is not a whole number of minutes", c.PeriodSeconds), "use 60 or a multiple of 60")
 	}
-	if c.EvaluationPeriods < 1 || c.EvaluationPeriods > 10 {
-		v.add(field+".evaluationPeriods", fmt.Sprintf("%d is out of range", c.EvaluationPeriods), "use 1 to 10")
+	if v.inRange(field+".evaluationPeriods", "CustomAlarm.evaluationPeriods", c.EvaluationPeriods, "") && periodOK &&
+		c.PeriodSeconds*c.EvaluationPeriods > 86400 {
+		v.add(field+".evaluationPeriods", fmt.Sprintf("%d periods of %d s need more than a day of data", c.EvaluationPeriods, c.PeriodSeconds),
+			"an alarm that guards a deployment must decide within a day: use fewer or shorter periods")
 	}
 }
 
+// validBranch applies git's rules for reference names (git check-ref-format --branch).
 func validBranch(b string) bool {
-	if b == "" || strings.HasPrefix(b, "-") || strings.HasPrefix(b, "/") || strings.HasSuffix(b, "/") ||
-		strings.HasSuffix(b, ".") || strings.HasSuffix(b, ".lock") || strings.Contains(b, "..") || strings.Contains(b, "@{") {
+	if b == "" || b == "@" || strings.HasPrefix(b, "-") || strings.HasSuffix(b, ".") ||
+		strings.Contains(b, "..") || strings.Contains(b, "@{") {
 		return false
+	}
+	for _, part := range strings.Split(b, "/") {
+		if part == "" || strings.HasPrefix(part, ".") || strings.HasSuffix(part, ".lock") {
+			return false
+		}
 	}
 	for _, r := range b {
 		if r <= ' ' || r == 0x7f || strings.ContainsRune("~^:?*[\\", r) {
