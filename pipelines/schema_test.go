@@ -54,7 +54,7 @@ func generateSchema(t testing.TB) []byte {
 	slices.Sort(runtimes)
 	enum(prop("Lambda", "runtime"), runtimes)
 	var configs []string
-	for _, c := range spec.PredefinedConfigs {
+	for _, c := range append(append([]spec.PredefinedConfig(nil), spec.PredefinedConfigs...), spec.PredefinedEcsConfigs...) {
 		configs = append(configs, c.Name)
 	}
 	enum(prop("Deployment", "config"), configs)

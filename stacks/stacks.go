@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/golden-pipelines/microservice-pipelines/constructs/ecsservice"
 	"github.com/golden-pipelines/microservice-pipelines/constructs/lambdaservice"
 	"github.com/golden-pipelines/microservice-pipelines/constructs/pipeline"
 	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
@@ -28,9 +29,12 @@ type Service struct {
 
 // Environment is the service stack of one environment, named <service>-<environment>.
 type Environment struct {
-	Name    string
-	Stack   awscdk.Stack
+	Name  string
+	Stack awscdk.Stack
+	// Service is the Lambda deployment target (nil for a container service).
 	Service *lambdaservice.LambdaService
+	// Container is the ECS deployment target (nil for a Lambda service).
+	Container *ecsservice.EcsService
 }
 
 // AddServices fills in the defaults of every definition, validates them all, and only then
@@ -73,22 +77,31 @@ func newService(app awscdk.App, svc spec.Service, env *awscdk.Environment, share
 	for _, name := range spec.EnvironmentNames {
 		stack := awscdk.NewStack(app, jsii.String(svc.StackName(name)), &awscdk.StackProps{
 			Env:         env,
-			Description: jsii.String(fmt.Sprintf("%s in %s: function, live alias and CodeDeploy deployment group", svc.Name, name)),
+			Description: jsii.String(fmt.Sprintf("%s in %s: %s", svc.Name, name, map[bool]string{
+				false: "function, live alias and CodeDeploy deployment group",
+				true:  "Fargate service, load balancer and CodeDeploy blue/green deployment group",
+			}[svc.IsContainer()])),
 			Tags:        &map[string]*string{"service": jsii.String(svc.Name), "environment": jsii.String(name)},
 		})
 		// The service stack resolves the release parameter the pipeline stack creates, and
 		// reads packages from its bucket: the pipeline stack is deployed first.
 		stack.AddStackDependency(out.PipelineStack, jsii.String("the release parameter and package bucket"))
 		stack.AddStackDependency(shared, jsii.String("cdk deploy may resolve the release parameter"))
-		out.Environments = append(out.Environments, &Environment{
-			Name:  name,
-			Stack: stack,
-			Service: lambdaservice.NewLambdaService(stack, "Service", &lambdaservice.Props{
+		e := &Environment{Name: name, Stack: stack}
+		if svc.IsContainer() {
+			e.Container = ecsservice.NewEcsService(stack, "Service", &ecsservice.Props{
+				Service:     svc,
+				Environment: name,
+				Repository:  out.Pipeline.Repository,
+			})
+		} else {
+			e.Service = lambdaservice.NewLambdaService(stack, "Service", &lambdaservice.Props{
 				Service:       svc,
 				Environment:   name,
 				PackageBucket: out.Pipeline.PackageBucket,
-			}),
-		})
+			})
+		}
+		out.Environments = append(out.Environments, e)
 	}
 	return out
 }

@@ -56,7 +56,11 @@ func TestMain(m *testing.M) {
 	exampleAgain = synth(filepath.Join(tmp, "again"), examples())
 	variants = synth(filepath.Join(tmp, "variants"), variantServices())
 	changed := examples()
-	changed[0].Lambda.MemoryMiB = 1024
+	for i := range changed {
+		if changed[i].Name == "orders" {
+			changed[i].Lambda.MemoryMiB = 1024
+		}
+	}
 	memoryChanged = synth(filepath.Join(tmp, "memory"), changed)
 	code := m.Run()
 	jsii.Close()

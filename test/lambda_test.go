@@ -104,7 +104,11 @@ func TestDeploymentGroupsRollBackAndCarryAlarms(t *testing.T) {
 				if !strings.Contains(attached, `"Enabled":true`) {
 					t.Errorf("%s: alarm configuration not enabled: %s", stack, attached)
 				}
-				want := 3 + len(customAlarms(svc.Spec, env.Name))
+				defaults := 3 // errors, throttles, p99 duration
+				if svc.Spec.IsContainer() {
+					defaults = len(spec.EcsDefaultAlarms())
+				}
+				want := defaults + len(customAlarms(svc.Spec, env.Name))
 				if len(alarms) != want {
 					t.Errorf("%s: %d alarms, want %d (3 defaults + custom)", stack, len(alarms), want)
 				}

@@ -83,13 +83,6 @@ var predefinedConfigs = map[string]func() awscodedeploy.ILambdaDeploymentConfig{
 	"Linear10PercentEvery10Minutes": awscodedeploy.LambdaDeploymentConfig_LINEAR_10PERCENT_EVERY_10MINUTES,
 }
 
-var comparisons = map[string]awscloudwatch.ComparisonOperator{
-	">=": awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-	">":  awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-	"<=": awscloudwatch.ComparisonOperator_LESS_THAN_OR_EQUAL_TO_THRESHOLD,
-	"<":  awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD,
-}
-
 // NewLambdaService creates the function, alias, deployment group, alarms and hooks of one
 // environment. The service must have been through WithDefaults and Validate.
 func NewLambdaService(scope constructs.Construct, id string, props *Props) *LambdaService {
@@ -337,7 +330,7 @@ func (s *LambdaService) alarm(id, name, what string, metric awscloudwatch.IMetri
 		AlarmDescription:   jsii.String(fmt.Sprintf("%s: stops and rolls back a deployment when %s %s %g", name, what, cmp, threshold)),
 		Metric:             metric,
 		Threshold:          jsii.Number(threshold),
-		ComparisonOperator: comparisons[cmp],
+		ComparisonOperator: cdkutil.Comparisons[cmp],
 		EvaluationPeriods:  jsii.Number(float64(periods)),
 		// No invocations is not a failure: idle environments must not block or roll back.
 		TreatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,

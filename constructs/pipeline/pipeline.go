@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipelineactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -49,9 +50,12 @@ type MicroservicePipeline struct {
 	Key awskms.Key
 	// ArtifactBucket holds the pipeline's artifacts.
 	ArtifactBucket awss3.Bucket
-	// PackageBucket holds the release packages, one immutable object per build:
+	// PackageBucket (Lambda) holds the release packages, one immutable object per build:
 	// <service>/build-<id>.zip.
 	PackageBucket awss3.Bucket
+	// Repository (containers) holds the release images, one immutable tag per build:
+	// build-<id>.
+	Repository awsecr.Repository
 	// BuildProject runs the unit tests and builds the release package.
 	BuildProject awscodebuild.PipelineProject
 	// IntegrationTestProject runs the integration tests against staging, or is nil.
@@ -68,11 +72,18 @@ type Environment struct {
 	StackName string
 	// ReleaseParameterName is the SSM parameter naming the build the environment runs.
 	ReleaseParameterName string
-	// DeployProject releases a build to the environment and waits for CodeDeploy's outcome.
+	// DeployProject (Lambda) releases a build to the environment and waits for CodeDeploy's
+	// outcome.
 	DeployProject awscodebuild.PipelineProject
-	// DeploymentGroup is the environment's CodeDeploy deployment group (by name; it lives in
-	// the service stack).
+	// DeploymentGroup (Lambda) is the environment's CodeDeploy deployment group (by name; it
+	// lives in the service stack).
 	DeploymentGroup awscodedeploy.ILambdaDeploymentGroup
+	// PrepareProject (containers) renders taskdef.json, appspec.yaml and imageDetail.json for
+	// the CodeDeploy action.
+	PrepareProject awscodebuild.PipelineProject
+	// EcsDeploymentGroup (containers) is the environment's CodeDeploy deployment group, which
+	// the CodeDeployToECS action deploys to.
+	EcsDeploymentGroup awscodedeploy.IEcsDeploymentGroup
 }
 
 // NewMicroservicePipeline creates the pipeline of one service. The service must have been
@@ -96,13 +107,6 @@ func NewMicroservicePipeline(scope constructs.Construct, id string, props *Props
 		NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(1)),
 		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
 	})
-	// Release packages are kept: they are what an environment runs, and what a rollback or a
-	// configuration change redeploys. Objects are never overwritten (conditional writes), so
-	// noncurrent versions only appear if someone deletes one by hand.
-	p.PackageBucket = p.bucket("Packages", &awss3.LifecycleRule{
-		NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(90)),
-		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
-	})
 	logs := awslogs.NewLogGroup(p.Construct, jsii.String("BuildLogs"), &awslogs.LogGroupProps{
 		Retention:     cdkutil.Retention(svc.LogRetentionDays),
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
@@ -119,29 +123,39 @@ func NewMicroservicePipeline(scope constructs.Construct, id string, props *Props
 		Trigger: awscodepipelineactions.CodeCommitTrigger_EVENTS,
 	})
 
-	p.BuildProject = p.project("Build", svc.Name+"-build", LambdaBuildSpec(svc).Object(), svc.Build.ComputeType,
-		svc.Build.TimeoutMinutes, logs, map[string]*string{"RELEASE_BUCKET": p.PackageBucket.BucketName()})
-	p.PackageBucket.GrantPut(p.BuildProject, jsii.String(svc.Name+"/*"))
-	buildAction := awscodepipelineactions.NewCodeBuildAction(&awscodepipelineactions.CodeBuildActionProps{
+	sourceActions := []awscodepipeline.IAction{sourceAction}
+	buildProps := &awscodepipelineactions.CodeBuildActionProps{
 		ActionName:         jsii.String("Build"),
-		Project:            p.BuildProject,
 		Input:              source,
 		Outputs:            &[]awscodepipeline.Artifact{release},
 		VariablesNamespace: jsii.String("Build"),
-	})
+	}
+	if svc.IsContainer() {
+		p.containerBuild(&svc, logs, buildProps, &sourceActions)
+	} else {
+		p.lambdaBuild(&svc, logs)
+	}
+	buildProps.Project = p.BuildProject
+	buildAction := awscodepipelineactions.NewCodeBuildAction(buildProps)
 	releaseTag := buildAction.Variable(jsii.String(BuildTagVariable))
 
 	stages := []*awscodepipeline.StageProps{
-		{StageName: jsii.String("Source"), Actions: &[]awscodepipeline.IAction{sourceAction}},
+		{StageName: jsii.String("Source"), Actions: &sourceActions},
 		{StageName: jsii.String("Build"), Actions: &[]awscodepipeline.IAction{buildAction}},
 	}
 	for _, env := range svc.Environments() {
-		e := p.environment(stack, &svc, env, logs)
+		var e *Environment
+		var actions []awscodepipeline.IAction
+		if svc.IsContainer() {
+			e, actions = p.containerEnvironment(&svc, env, release, releaseTag, logs)
+		} else {
+			e = p.environment(stack, &svc, env, logs)
+			actions = []awscodepipeline.IAction{releaseAction("Deploy", e.DeployProject, release, 1, releaseTag)}
+		}
 		p.Environments = append(p.Environments, e)
-		actions := []awscodepipeline.IAction{releaseAction("Deploy", e.DeployProject, release, 1, releaseTag)}
 		if env.Name == "staging" && len(svc.IntegrationTest.Commands) > 0 {
 			p.IntegrationTestProject = p.integrationTestProject(stack, &svc, logs)
-			actions = append(actions, releaseAction("IntegrationTest", p.IntegrationTestProject, source, 2, releaseTag))
+			actions = append(actions, releaseAction("IntegrationTest", p.IntegrationTestProject, source, float64(len(actions)+1), releaseTag))
 		}
 		if env.Name == "production" && svc.ApprovalRequired() {
 			stages = append(stages, &awscodepipeline.StageProps{
@@ -175,6 +189,20 @@ func stageName(env string) string {
 	return map[string]string{"staging": "Staging", "production": "Production"}[env]
 }
 
+// lambdaBuild creates the package bucket and the build project of a Lambda service.
+func (p *MicroservicePipeline) lambdaBuild(svc *spec.Service, logs awslogs.ILogGroup) {
+	// Release packages are kept: they are what an environment runs, and what a rollback or a
+	// configuration change redeploys. Objects are never overwritten (conditional writes), so
+	// noncurrent versions only appear if someone deletes one by hand.
+	p.PackageBucket = p.bucket("Packages", &awss3.LifecycleRule{
+		NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(90)),
+		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+	})
+	p.BuildProject = p.project("Build", svc.Name+"-build", LambdaBuildSpec(*svc).Object(), svc.Build.ComputeType,
+		svc.Build.TimeoutMinutes, logs, map[string]*string{"RELEASE_BUCKET": p.PackageBucket.BucketName()})
+	p.PackageBucket.GrantPut(p.BuildProject, jsii.String(svc.Name+"/*"))
+}
+
 // bucket creates an encrypted, SSL-only, private, versioned bucket.
 func (p *MicroservicePipeline) bucket(id string, rule *awss3.LifecycleRule) awss3.Bucket {
 	return awss3.NewBucket(p.Construct, jsii.String(id), &awss3.BucketProps{
@@ -190,15 +218,22 @@ func (p *MicroservicePipeline) bucket(id string, rule *awss3.LifecycleRule) awss
 	})
 }
 
-// project creates a CodeBuild project on the standard image, without privileged mode (nothing
-// here builds container images), logging to the pipeline's log group.
+// project creates a CodeBuild project on the standard image, without privileged mode,
+// logging to the pipeline's log group.
 func (p *MicroservicePipeline) project(id, name string, buildSpec map[string]interface{}, compute string, timeoutMinutes int,
 	logs awslogs.ILogGroup, env map[string]*string) awscodebuild.PipelineProject {
+	return p.projectWith(id, name, buildSpec, compute, timeoutMinutes, logs, env, nil)
+}
+
+// projectWith creates a CodeBuild project; options (if any) adjust its props, e.g. to make it
+// privileged for docker builds.
+func (p *MicroservicePipeline) projectWith(id, name string, buildSpec map[string]interface{}, compute string, timeoutMinutes int,
+	logs awslogs.ILogGroup, env map[string]*string, options func(*awscodebuild.PipelineProjectProps)) awscodebuild.PipelineProject {
 	vars := map[string]*awscodebuild.BuildEnvironmentVariable{}
 	for _, k := range slices.Sorted(maps.Keys(env)) {
 		vars[k] = &awscodebuild.BuildEnvironmentVariable{Value: env[k]}
 	}
-	return awscodebuild.NewPipelineProject(p.Construct, jsii.String(id), &awscodebuild.PipelineProjectProps{
+	props := &awscodebuild.PipelineProjectProps{
 		ProjectName: jsii.String(name),
 		BuildSpec:   awscodebuild.BuildSpec_FromObjectToYaml(&buildSpec),
 		Environment: &awscodebuild.BuildEnvironment{
@@ -212,7 +247,11 @@ func (p *MicroservicePipeline) project(id, name string, buildSpec map[string]int
 		Logging: &awscodebuild.LoggingOptions{CloudWatch: &awscodebuild.CloudWatchLoggingOptions{
 			LogGroup: logs, Prefix: jsii.String(name),
 		}},
-	})
+	}
+	if options != nil {
+		options(props)
+	}
+	return awscodebuild.NewPipelineProject(p.Construct, jsii.String(id), props)
 }
 
 // environment creates the release parameter and the deploy project of one environment.
@@ -323,6 +362,16 @@ func releaseAction(name string, project awscodebuild.IProject, input awscodepipe
 // integrationTestProject creates the project that tests staging; it may invoke only the
 // staging live alias.
 func (p *MicroservicePipeline) integrationTestProject(stack awscdk.Stack, svc *spec.Service, logs awslogs.ILogGroup) awscodebuild.PipelineProject {
+	if svc.IsContainer() {
+		// The tests reach staging through its load balancer; the URL comes from the service
+		// stack's SSM parameter when the build starts.
+		return p.projectWith("IntegrationTest", svc.Name+"-integration-test", IntegrationTestSpec(*svc).Object(),
+			"SMALL", svc.IntegrationTest.TimeoutMinutes, logs, nil, func(props *awscodebuild.PipelineProjectProps) {
+				(*props.EnvironmentVariables)["SERVICE_URL"] = &awscodebuild.BuildEnvironmentVariable{
+					Type: awscodebuild.BuildEnvironmentVariableType_PARAMETER_STORE, Value: jsii.String(svc.URLParameterName("staging")),
+				}
+			})
+	}
 	fnArn := stack.FormatArn(&awscdk.ArnComponents{
 		Service: jsii.String("lambda"), Resource: jsii.String("function"),
 		ResourceName: jsii.String(svc.FunctionName("staging") + ":" + spec.LiveAlias),

@@ -161,8 +161,16 @@ var deployScript = []string{
 
 // IntegrationTestSpec runs the service's integration tests against staging. The project sets
 // FUNCTION_NAME, FUNCTION_ALIAS and FUNCTION_ARN; the pipeline passes RELEASE.
+//
+// For a container service the project sets SERVICE_URL, staging's production URL, instead.
 func IntegrationTestSpec(svc spec.Service) buildspec.Spec {
 	t := svc.IntegrationTest
+	if svc.IsContainer() {
+		return buildspec.Spec{
+			Install: buildspec.Phase{Script: append([]string{`echo "integration tests of $RELEASE against $SERVICE_URL"`}, t.Install...)},
+			Build:   buildspec.Phase{Script: t.Commands},
+		}
+	}
 	rt := spec.SupportedRuntimes[svc.Lambda.Runtime]
 	return buildspec.Spec{
 		Install: buildspec.Phase{

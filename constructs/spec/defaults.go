@@ -61,31 +61,39 @@ func (s Service) WithDefaults() Service {
 		approve := true
 		out.ManualApproval = &approve
 	}
-	l := &out.Lambda
-	if l.MemoryMiB == 0 {
-		l.MemoryMiB = DefaultMemoryMiB
-	}
-	if l.TimeoutSeconds == 0 {
-		l.TimeoutSeconds = DefaultTimeoutSeconds
-	}
-	l.Environment = cloneMap(l.Environment)
-
-	family := SupportedRuntimes[l.Runtime].Family
 	b := &out.Build
-	b.Install = orDefault(b.Install, map[string][]string{
-		familyNode:   {"npm ci"},
-		familyPython: {"pip install -r requirements.txt -t package"},
-	}[family])
-	b.Test = orDefault(b.Test, map[string][]string{
-		familyNode:   {"npm test"},
-		familyPython: {`python -m pytest --junitxml="$REPORT_DIR/junit.xml"`},
-	}[family])
-	b.Package = orDefault(b.Package, map[string][]string{
-		familyNode:   {"npm run build"},
-		familyPython: {"cp -r src/. package/"},
-	}[family])
-	if b.PackageDir == "" {
-		b.PackageDir = map[string]string{familyNode: "dist", familyPython: "package"}[family]
+	if out.IsContainer() {
+		// A container service builds its image with docker: the Dockerfile is the package, and
+		// its unit tests have no default (they must write JUnit XML to $REPORT_DIR).
+		out.Container = out.Container.withDefaults()
+		b.Install = append([]string(nil), b.Install...)
+		b.Test = append([]string(nil), b.Test...)
+		b.Package = append([]string(nil), b.Package...)
+	} else {
+		l := &out.Lambda
+		if l.MemoryMiB == 0 {
+			l.MemoryMiB = DefaultMemoryMiB
+		}
+		if l.TimeoutSeconds == 0 {
+			l.TimeoutSeconds = DefaultTimeoutSeconds
+		}
+		l.Environment = cloneMap(l.Environment)
+		family := SupportedRuntimes[l.Runtime].Family
+		b.Install = orDefault(b.Install, map[string][]string{
+			familyNode:   {"npm ci"},
+			familyPython: {"pip install -r requirements.txt -t package"},
+		}[family])
+		b.Test = orDefault(b.Test, map[string][]string{
+			familyNode:   {"npm test"},
+			familyPython: {`python -m pytest --junitxml="$REPORT_DIR/junit.xml"`},
+		}[family])
+		b.Package = orDefault(b.Package, map[string][]string{
+			familyNode:   {"npm run build"},
+			familyPython: {"cp -r src/. package/"},
+		}[family])
+		if b.PackageDir == "" {
+			b.PackageDir = map[string]string{familyNode: "dist", familyPython: "package"}[family]
+		}
 	}
 	if b.ReportDir == "" {
 		b.ReportDir = DefaultReportDir
@@ -102,33 +110,43 @@ func (s Service) WithDefaults() Service {
 	out.IntegrationTest.Install = append([]string(nil), out.IntegrationTest.Install...)
 	out.IntegrationTest.Commands = append([]string(nil), out.IntegrationTest.Commands...)
 
-	out.Staging = out.Staging.withDefaults(DefaultStagingConfig, l.TimeoutSeconds)
-	out.Production = out.Production.withDefaults(DefaultProductionConfig, l.TimeoutSeconds)
+	out.Staging = out.Staging.withDefaults(&out, "staging")
+	out.Production = out.Production.withDefaults(&out, "production")
 	return out
 }
 
-func (e Environment) withDefaults(config string, timeoutSeconds int) Environment {
+func (e Environment) withDefaults(svc *Service, env string) Environment {
 	out := e
+	container := svc.IsContainer()
 	if out.Deployment.Config == "" && out.Deployment.Custom == nil {
-		out.Deployment.Config = config
+		out.Deployment.Config = map[[2]string]string{
+			{"lambda", "staging"}: DefaultStagingConfig, {"lambda", "production"}: DefaultProductionConfig,
+			{"container", "staging"}: DefaultEcsStagingConfig, {"container", "production"}: DefaultEcsProductionConfig,
+		}[[2]string{runtimeKind(container), env}]
 	}
 	if out.Deployment.Custom != nil {
 		c := *out.Deployment.Custom
 		out.Deployment.Custom = &c
 	}
 	a := &out.Alarms
-	if a.ErrorsThreshold == 0 {
-		a.ErrorsThreshold = DefaultErrorsThreshold
+	setInt := func(v *int, def int) {
+		if *v == 0 {
+			*v = def
+		}
 	}
-	if a.ThrottlesThreshold == 0 {
-		a.ThrottlesThreshold = DefaultThrottlesThreshold
-	}
-	if a.P99DurationMillis == 0 {
-		a.P99DurationMillis = timeoutSeconds * 1000 * DefaultP99Percent / 100
+	if container {
+		setInt(&a.Target5xxThreshold, DefaultTarget5xxThreshold)
+		setInt(&a.LoadBalancer5xxThreshold, DefaultLoadBalancer5xxThresh)
+		setInt(&a.UnhealthyHostsThreshold, DefaultUnhealthyHosts)
+		setInt(&a.P99LatencyMillis, DefaultP99LatencyMillis)
+	} else {
+		setInt(&a.ErrorsThreshold, DefaultErrorsThreshold)
+		setInt(&a.ThrottlesThreshold, DefaultThrottlesThreshold)
+		setInt(&a.P99DurationMillis, svc.Lambda.TimeoutSeconds*1000*DefaultP99Percent/100)
 	}
 	custom := make([]CustomAlarm, len(a.Custom))
 	for i, c := range a.Custom {
-		if c.Namespace == "" {
+		if c.Namespace == "" && !container {
 			c.Namespace = "AWS/Lambda"
 		}
 		if c.Statistic == "" {
@@ -169,3 +187,10 @@ func cloneMap(m map[string]string) map[string]string {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+func runtimeKind(container bool) string {
+	if container {
+		return "container"
+	}
+	return "lambda"
+}

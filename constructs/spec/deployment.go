@@ -38,7 +38,7 @@ const deployOverheadMinutes = 30
 const maxCodeBuildMinutes = 480
 
 func predefined(name string) (PredefinedConfig, bool) {
-	for _, c := range PredefinedConfigs {
+	for _, c := range append(append([]PredefinedConfig(nil), PredefinedConfigs...), PredefinedEcsConfigs...) {
 		if c.Name == name {
 			return c, true
 		}

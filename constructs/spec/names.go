@@ -35,3 +35,17 @@ const BootstrapRelease = "bootstrap"
 
 // LiveAlias is the alias CodeDeploy shifts and every caller invokes.
 const LiveAlias = "live"
+
+// TaskDefinitionParameterName (containers) is the SSM parameter holding the ARN of the task
+// definition the pipeline renders each release of an environment from.
+func (s *Service) TaskDefinitionParameterName(env string) string {
+	return ReleaseParameterPrefix + s.Name + "/" + env + "/task-definition"
+}
+
+// URLParameterName (containers) is the SSM parameter holding an environment's production URL.
+func (s *Service) URLParameterName(env string) string {
+	return ReleaseParameterPrefix + s.Name + "/" + env + "/url"
+}
+
+// RepositoryName (containers) is the ECR repository of the service's release images.
+func (s *Service) RepositoryName() string { return s.Name }

@@ -17,8 +17,12 @@ type Service struct {
 	// Default: "main".
 	Branch string `json:"branch,omitempty" yaml:"branch,omitempty"`
 
-	// Lambda describes the function that is deployed to every environment.
-	Lambda Lambda `json:"lambda" yaml:"lambda"`
+	// Lambda describes the function that is deployed to every environment. Set lambda or
+	// container, not both.
+	Lambda Lambda `json:"lambda,omitempty" yaml:"lambda,omitempty"`
+	// Container describes the container service (ECS on Fargate, blue/green through
+	// CodeDeploy) deployed to every environment. Set lambda or container, not both.
+	Container *Container `json:"container,omitempty" yaml:"container,omitempty"`
 	// Build describes how the build stage tests and packages the service.
 	Build Build `json:"build,omitempty" yaml:"build,omitempty"`
 	// IntegrationTest runs against staging after its deployment; a failure stops promotion.
@@ -42,9 +46,10 @@ type Service struct {
 // Lambda is the function's runtime configuration, the same in every environment.
 type Lambda struct {
 	// Runtime: one of SupportedRuntimes (nodejs20.x, nodejs22.x, python3.12, python3.13).
-	// Required.
+	// Required for a Lambda service.
 	Runtime string `json:"runtime" yaml:"runtime"`
-	// Handler inside the package, e.g. "index.handler" or "app.main". Required.
+	// Handler inside the package, e.g. "index.handler" or "app.main". Required for a Lambda
+	// service.
 	Handler string `json:"handler" yaml:"handler"`
 	// MemoryMiB: 128 to 10240. Default: 256.
 	MemoryMiB int `json:"memoryMiB,omitempty" yaml:"memoryMiB,omitempty"`
@@ -106,11 +111,14 @@ type Environment struct {
 // Deployment selects a CodeDeploy Lambda deployment configuration: either a predefined one by
 // name (Config) or a custom one (Custom), not both.
 type Deployment struct {
-	// Config is one of PredefinedConfigs: AllAtOnce, Canary10Percent5Minutes,
-	// Canary10Percent10Minutes, Canary10Percent15Minutes, Canary10Percent30Minutes,
-	// Linear10PercentEvery1Minute, Linear10PercentEvery2Minutes, Linear10PercentEvery3Minutes,
-	// Linear10PercentEvery10Minutes. Default: AllAtOnce in staging, Canary10Percent5Minutes in
-	// production.
+	// Config is a predefined CodeDeploy configuration. Lambda (PredefinedConfigs): AllAtOnce,
+	// Canary10Percent5Minutes, Canary10Percent10Minutes, Canary10Percent15Minutes,
+	// Canary10Percent30Minutes, Linear10PercentEvery1Minute, Linear10PercentEvery2Minutes,
+	// Linear10PercentEvery3Minutes, Linear10PercentEvery10Minutes; default AllAtOnce in staging,
+	// Canary10Percent5Minutes in production. Containers (PredefinedEcsConfigs): ECSAllAtOnce,
+	// ECSCanary10Percent5Minutes, ECSCanary10Percent15Minutes, ECSLinear10PercentEvery1Minutes,
+	// ECSLinear10PercentEvery3Minutes; default ECSAllAtOnce in staging,
+	// ECSCanary10Percent5Minutes in production.
 	Config string `json:"config,omitempty" yaml:"config,omitempty"`
 	// Custom traffic shifting, created as a CodeDeploy deployment configuration of its own.
 	Custom *CustomDeployment `json:"custom,omitempty" yaml:"custom,omitempty"`
@@ -133,14 +141,27 @@ type CustomDeployment struct {
 
 // Alarms configures the default alarms on the live alias and adds the service's own.
 type Alarms struct {
-	// ErrorsThreshold: the alarm fires when the alias reports at least this many errors in one
-	// minute. Default: 1.
+	// ErrorsThreshold (Lambda): the alarm fires when the alias reports at least this many
+	// errors in one minute. Default: 1.
 	ErrorsThreshold int `json:"errorsThreshold,omitempty" yaml:"errorsThreshold,omitempty"`
-	// ThrottlesThreshold: the alarm fires at this many throttles in one minute. Default: 1.
+	// ThrottlesThreshold (Lambda): the alarm fires at this many throttles in one minute.
+	// Default: 1.
 	ThrottlesThreshold int `json:"throttlesThreshold,omitempty" yaml:"throttlesThreshold,omitempty"`
-	// P99DurationMillis: the alarm fires when the p99 duration over one minute reaches this.
-	// Default: 80% of the function timeout.
+	// P99DurationMillis (Lambda): the alarm fires when the p99 duration over one minute
+	// reaches this. Default: 80% of the function timeout.
 	P99DurationMillis int `json:"p99DurationMillis,omitempty" yaml:"p99DurationMillis,omitempty"`
+	// Target5xxThreshold (containers): the alarm fires when either target group's targets
+	// answer at least this many 5xx in one minute. Default: 5.
+	Target5xxThreshold int `json:"target5xxThreshold,omitempty" yaml:"target5xxThreshold,omitempty"`
+	// LoadBalancer5xxThreshold (containers): the alarm fires when the load balancer itself
+	// answers at least this many 5xx in one minute. Default: 5.
+	LoadBalancer5xxThreshold int `json:"loadBalancer5xxThreshold,omitempty" yaml:"loadBalancer5xxThreshold,omitempty"`
+	// UnhealthyHostsThreshold (containers): the alarm fires when either target group has at
+	// least this many unhealthy targets for two minutes. Default: 1.
+	UnhealthyHostsThreshold int `json:"unhealthyHostsThreshold,omitempty" yaml:"unhealthyHostsThreshold,omitempty"`
+	// P99LatencyMillis (containers): the alarm fires when the p99 target response time over
+	// one minute reaches this. Default: 1000.
+	P99LatencyMillis int `json:"p99LatencyMillis,omitempty" yaml:"p99LatencyMillis,omitempty"`
 	// Custom alarms added to the deployment group beside the defaults.
 	Custom []CustomAlarm `json:"custom,omitempty" yaml:"custom,omitempty"`
 }
@@ -149,8 +170,9 @@ type Alarms struct {
 type CustomAlarm struct {
 	// Name: letters, digits and hyphens, unique within the environment. Required.
 	Name string `json:"name" yaml:"name"`
-	// Namespace of the metric. Default: "AWS/Lambda", measured on the live alias (the
-	// FunctionName and Resource dimensions are set for you).
+	// Namespace of the metric. Default for a Lambda service: "AWS/Lambda", measured on the live
+	// alias (the FunctionName and Resource dimensions are set for you). Required for a
+	// container service.
 	Namespace string `json:"namespace,omitempty" yaml:"namespace,omitempty"`
 	// MetricName, e.g. "ConcurrentExecutions" or a metric the service publishes. Required.
 	MetricName string `json:"metricName" yaml:"metricName"`
@@ -169,19 +191,39 @@ type CustomAlarm struct {
 	EvaluationPeriods int `json:"evaluationPeriods,omitempty" yaml:"evaluationPeriods,omitempty"`
 }
 
-// Hooks name handlers inside the service's own release package. Each hook runs as a function
-// of its own (<name>-<environment>-<hook>) from the same build as the function it checks, may
-// invoke the function, and must report its result with
+// Hooks are CodeDeploy lifecycle hooks.
+//
+// A Lambda service names handlers inside its own release package (PreTraffic, PostTraffic).
+// Each hook runs as a function of its own (<name>-<environment>-<hook>) from the same build as
+// the function it checks, may invoke the function, and must report its result with
 // codedeploy:PutLifecycleEventHookExecutionStatus (the permission is granted).
+//
+// A container service names existing Lambda functions for the ECS lifecycle events; CodeDeploy's
+// role for ECS may invoke only functions whose names start with CodeDeployHook_. The hooks are
+// written into the appspec.
 type Hooks struct {
-	// PreTraffic handler, run before any traffic reaches the new version. Default: none.
+	// PreTraffic handler (Lambda), run before any traffic reaches the new version.
 	PreTraffic string `json:"preTraffic,omitempty" yaml:"preTraffic,omitempty"`
-	// PostTraffic handler, run after all traffic reached the new version. Default: none.
+	// PostTraffic handler (Lambda), run after all traffic reached the new version.
 	PostTraffic string `json:"postTraffic,omitempty" yaml:"postTraffic,omitempty"`
+	// BeforeInstall function (containers), before the replacement task set is created.
+	BeforeInstall string `json:"beforeInstall,omitempty" yaml:"beforeInstall,omitempty"`
+	// AfterInstall function (containers), after the replacement task set is created.
+	AfterInstall string `json:"afterInstall,omitempty" yaml:"afterInstall,omitempty"`
+	// AfterAllowTestTraffic function (containers), after the test listener serves the
+	// replacement task set: the place to test the new tasks before any user reaches them.
+	AfterAllowTestTraffic string `json:"afterAllowTestTraffic,omitempty" yaml:"afterAllowTestTraffic,omitempty"`
+	// BeforeAllowTraffic function (containers), before production traffic shifts.
+	BeforeAllowTraffic string `json:"beforeAllowTraffic,omitempty" yaml:"beforeAllowTraffic,omitempty"`
+	// AfterAllowTraffic function (containers), after all production traffic shifted.
+	AfterAllowTraffic string `json:"afterAllowTraffic,omitempty" yaml:"afterAllowTraffic,omitempty"`
 }
 
 // EnvironmentNames are the environments every service is deployed to, in pipeline order.
 var EnvironmentNames = []string{"staging", "production"}
+
+// IsContainer reports whether the service runs on ECS rather than Lambda.
+func (s *Service) IsContainer() bool { return s.Container != nil }
 
 // Environments returns the service's environments in pipeline order with their names.
 func (s *Service) Environments() []NamedEnvironment {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -111,16 +112,28 @@ func (s Service) Validate() error {
 		v.add("branch", fmt.Sprintf("%q is not a valid git branch name", s.Branch),
 			"use a branch name such as main or release/1.x: no spaces, '..', '~^:?*[\\' or leading '-'")
 	}
-	v.lambda(s.Lambda)
-	_, runtimeKnown := SupportedRuntimes[s.Lambda.Runtime]
-	v.build(s.Build, runtimeKnown)
+	if s.IsContainer() {
+		if !reflect.DeepEqual(s.Lambda, Lambda{}) {
+			v.add("lambda", "is set on a container service", "remove lambda: a service is a function or a container, not both")
+		}
+		v.container(*s.Container)
+		v.containerBuild(s.Build)
+	} else {
+		v.lambda(s.Lambda)
+		_, runtimeKnown := SupportedRuntimes[s.Lambda.Runtime]
+		v.build(s.Build, runtimeKnown)
+	}
 	v.integrationTest(s.IntegrationTest)
 	if !slices.Contains(logRetentionDays, s.LogRetentionDays) {
 		v.add("logRetentionDays", fmt.Sprintf("%d is not a CloudWatch Logs retention period", s.LogRetentionDays),
 			"use one of "+joinInts(logRetentionDays))
 	}
 	for _, env := range s.Environments() {
-		v.environment(env.Name, *env.Environment, s.Lambda.TimeoutSeconds)
+		if s.IsContainer() {
+			v.containerEnvironment(env.Name, *env.Environment)
+		} else {
+			v.environment(env.Name, *env.Environment, s.Lambda.TimeoutSeconds)
+		}
 	}
 	if len(v.problems) == 0 {
 		return nil
@@ -252,28 +265,18 @@ func (v *validator) environment(name string, e Environment, timeoutSeconds int) 
 	case d.Custom != nil && d.Config != "":
 		v.add(field, "sets both config and custom", "keep one: a predefined config name or a custom shift")
 	case d.Custom != nil:
-		c := d.Custom
-		if c.Type != "canary" && c.Type != "linear" {
-			v.add(field+".custom.type", fmt.Sprintf("%q is not a traffic shift type", c.Type), `use "canary" or "linear"`)
-		}
-		v.inRange(field+".custom.percentage", "CustomDeployment.percentage", c.Percentage, "")
-		intervalOK := v.inRange(field+".custom.intervalMinutes", "CustomDeployment.intervalMinutes", c.IntervalMinutes, "")
-		if intervalOK && d.DeployTimeoutMinutes() > maxCodeBuildMinutes {
-			v.add(field+".custom", fmt.Sprintf("the shift takes %d minutes, longer than the pipeline can wait (%d)", d.ShiftMinutes(), maxCodeBuildMinutes-deployOverheadMinutes),
-				"use fewer steps or shorter intervals")
-		}
+		v.customShift(field, d)
 	default:
-		if _, ok := predefined(d.Config); !ok {
-			names := make([]string, len(PredefinedConfigs))
-			for i, c := range PredefinedConfigs {
-				names[i] = c.Name
-			}
-			v.add(field+".config", fmt.Sprintf("%q is not a predefined Lambda deployment config", d.Config),
-				"use one of "+strings.Join(names, ", ")+" or a custom shift"+DidYouMean(strings.TrimPrefix(d.Config, "CodeDeployDefault.Lambda"), names))
-		}
+		v.predefinedConfig(field+".config", d.Config, PredefinedConfigs, "Lambda", "CodeDeployDefault.Lambda")
 	}
 	v.acknowledgement(name, d)
 	a := e.Alarms
+	v.onlyFor(name+".alarms", "a container service", map[string]int{"target5xxThreshold": a.Target5xxThreshold,
+		"loadBalancer5xxThreshold": a.LoadBalancer5xxThreshold, "unhealthyHostsThreshold": a.UnhealthyHostsThreshold,
+		"p99LatencyMillis": a.P99LatencyMillis})
+	v.onlyForHooks(name+".hooks", "a container service", map[string]string{"beforeInstall": e.Hooks.BeforeInstall,
+		"afterInstall": e.Hooks.AfterInstall, "afterAllowTestTraffic": e.Hooks.AfterAllowTestTraffic,
+		"beforeAllowTraffic": e.Hooks.BeforeAllowTraffic, "afterAllowTraffic": e.Hooks.AfterAllowTraffic})
 	v.inRange(name+".alarms.errorsThreshold", "Alarms.errorsThreshold", a.ErrorsThreshold, " errors a minute")
 	v.inRange(name+".alarms.throttlesThreshold", "Alarms.throttlesThreshold", a.ThrottlesThreshold, " throttles a minute")
 	// The p99 threshold is checked against the timeout only when the timeout itself is valid
@@ -295,6 +298,20 @@ func (v *validator) environment(name string, e Environment, timeoutSeconds int) 
 	}
 }
 
+// customShift checks a custom canary or linear shift.
+func (v *validator) customShift(field string, d Deployment) {
+	c := d.Custom
+	if c.Type != "canary" && c.Type != "linear" {
+		v.add(field+".custom.type", fmt.Sprintf("%q is not a traffic shift type", c.Type), `use "canary" or "linear"`)
+	}
+	v.inRange(field+".custom.percentage", "CustomDeployment.percentage", c.Percentage, "")
+	intervalOK := v.inRange(field+".custom.intervalMinutes", "CustomDeployment.intervalMinutes", c.IntervalMinutes, "")
+	if intervalOK && d.DeployTimeoutMinutes() > maxCodeBuildMinutes {
+		v.add(field+".custom", fmt.Sprintf("the shift takes %d minutes, longer than the pipeline can wait (%d)", d.ShiftMinutes(), maxCodeBuildMinutes-deployOverheadMinutes),
+			"use fewer steps or shorter intervals")
+	}
+}
+
 // acknowledgement requires acknowledgeAllAtOnce exactly when production shifts more than half
 // of its traffic in the first step: AllAtOnce, or a custom canary above 50%.
 func (v *validator) acknowledgement(env string, d Deployment) {
@@ -302,11 +319,11 @@ func (v *validator) acknowledgement(env string, d Deployment) {
 	if d.Custom != nil && (d.Custom.Percentage < 1 || d.Custom.Percentage > 99) {
 		return // the percentage itself is the problem
 	}
-	first := 10 // every predefined config but AllAtOnce starts with 10%
+	first := 10 // every predefined config but the all-at-once ones starts with 10%
 	switch {
 	case d.Custom != nil:
 		first = d.Custom.Percentage // a canary's first step, or every step of a linear shift
-	case d.Config == "AllAtOnce":
+	case d.Config == "AllAtOnce" || d.Config == "ECSAllAtOnce":
 		first = 100
 	}
 	risky := env == "production" && first > 50
@@ -317,6 +334,36 @@ func (v *validator) acknowledgement(env string, d Deployment) {
 	case !risky && d.AcknowledgeAllAtOnce:
 		v.add(field+".acknowledgeAllAtOnce", "acknowledges a risk this deployment does not take",
 			"remove it: it is only for production shifts of more than 50% in one step")
+	}
+}
+
+// predefinedConfig checks a predefined deployment config name against a runtime's list.
+func (v *validator) predefinedConfig(field, config string, list []PredefinedConfig, runtime, prefix string) {
+	names := make([]string, len(list))
+	for i, c := range list {
+		names[i] = c.Name
+		if c.Name == config {
+			return
+		}
+	}
+	v.add(field, fmt.Sprintf("%q is not a predefined %s deployment config", config, runtime),
+		"use one of "+strings.Join(names, ", ")+" or a custom shift"+DidYouMean(strings.TrimPrefix(config, prefix), names))
+}
+
+// onlyFor reports settings that only a service of another runtime uses.
+func (v *validator) onlyFor(field, runtime string, values map[string]int) {
+	for _, k := range slices.Sorted(maps.Keys(values)) {
+		if values[k] != 0 {
+			v.add(field+"."+k, "applies only to "+runtime, "remove it")
+		}
+	}
+}
+
+func (v *validator) onlyForHooks(field, runtime string, values map[string]string) {
+	for _, k := range slices.Sorted(maps.Keys(values)) {
+		if values[k] != "" {
+			v.add(field+"."+k, "is a hook of "+runtime+": this runtime cannot run it", "remove it, or use this runtime's hooks")
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ package cdkutil
 import (
 	"fmt"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 )
 
@@ -25,4 +26,12 @@ func Retention(days int) awslogs.RetentionDays {
 		panic(fmt.Sprintf("%d days is not a CloudWatch Logs retention period (spec.Validate rejects it)", days))
 	}
 	return r
+}
+
+// Comparisons maps a definition's comparison to CloudWatch's operator.
+var Comparisons = map[string]awscloudwatch.ComparisonOperator{
+	">=": awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+	">":  awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+	"<=": awscloudwatch.ComparisonOperator_LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+	"<":  awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD,
 }

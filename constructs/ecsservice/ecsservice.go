@@ -1,0 +1,304 @@
+// Package ecsservice is the deployment target of a container service in one environment: a
+// VPC, an ECS cluster and a Fargate service on the CODE_DEPLOY deployment controller, behind an
+// Application Load Balancer with a production listener and a test listener, blue and green
+// target groups, the CodeDeploy deployment group that shifts traffic between them, and the
+// alarms that stop and roll back a bad release.
+//
+// CodeDeploy owns the running task definition. The service names its task definition by
+// family only, a constant string, so CloudFormation never updates it: a later `cdk deploy`
+// can neither put an older image back nor fail because CodeDeploy owns the service. The task
+// definition this construct declares is the template of every release: the pipeline reads it
+// (its ARN is published as an SSM parameter), replaces the image, and hands it to CodeDeploy.
+package ecsservice
+
+import (
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	elb "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
+	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/golden-pipelines/microservice-pipelines/constructs/internal/cdkutil"
+	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
+)
+
+// Props of an EcsService.
+type Props struct {
+	// Service is the definition (a container service), with defaults applied and validated.
+	Service spec.Service
+	// Environment is "staging" or "production".
+	Environment string
+	// Repository holds the service's release images; the task execution role may pull them.
+	Repository awsecr.IRepository
+}
+
+// EcsService is a Fargate service deployed blue/green through CodeDeploy.
+type EcsService struct {
+	constructs.Construct
+	Vpc                        awsec2.Vpc
+	Cluster                    awsecs.Cluster
+	LoadBalancer               elb.ApplicationLoadBalancer
+	Listener, TestListener     elb.ApplicationListener
+	BlueTarget, GreenTarget    elb.ApplicationTargetGroup
+	TaskDefinition             awsecs.FargateTaskDefinition
+	Service                    awsecs.FargateService
+	DeploymentGroup            awscodedeploy.EcsDeploymentGroup
+	Alarms                     []awscloudwatch.Alarm
+	TaskDefinitionParameter    awsssm.StringParameter
+	URLParameter               awsssm.StringParameter
+	TaskDefinitionFamily, Name string
+}
+
+var predefinedConfigs = map[string]func() awscodedeploy.IEcsDeploymentConfig{
+	"ECSAllAtOnce":                    awscodedeploy.EcsDeploymentConfig_ALL_AT_ONCE,
+	"ECSCanary10Percent5Minutes":      awscodedeploy.EcsDeploymentConfig_CANARY_10PERCENT_5MINUTES,
+	"ECSCanary10Percent15Minutes":     awscodedeploy.EcsDeploymentConfig_CANARY_10PERCENT_15MINUTES,
+	"ECSLinear10PercentEvery1Minutes": awscodedeploy.EcsDeploymentConfig_LINEAR_10PERCENT_EVERY_1MINUTES,
+	"ECSLinear10PercentEvery3Minutes": awscodedeploy.EcsDeploymentConfig_LINEAR_10PERCENT_EVERY_3MINUTES,
+}
+
+// NewEcsService creates the service of one environment.
+func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsService {
+	svc, env := props.Service, props.Environment
+	c := svc.Container
+	var e *spec.Environment
+	for _, x := range svc.Environments() {
+		if x.Name == env {
+			e = x.Environment
+		}
+	}
+	if c == nil || e == nil {
+		panic(fmt.Sprintf("ecsservice: %q is not a container service with environment %q", svc.Name, env))
+	}
+	name := svc.Name + "-" + env
+	s := &EcsService{Construct: constructs.NewConstruct(scope, jsii.String(id)), TaskDefinitionFamily: name, Name: name}
+	node := s.Construct
+
+	s.Vpc = awsec2.NewVpc(node, jsii.String("Vpc"), &awsec2.VpcProps{
+		MaxAzs:      jsii.Number(2),
+		NatGateways: jsii.Number(1),
+	})
+	s.Cluster = awsecs.NewCluster(node, jsii.String("Cluster"), &awsecs.ClusterProps{
+		Vpc:                            s.Vpc,
+		ContainerInsightsV2:            awsecs.ContainerInsights_ENABLED,
+		EnableFargateCapacityProviders: jsii.Bool(true),
+	})
+
+	albSG := awsec2.NewSecurityGroup(node, jsii.String("LoadBalancerSecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc: s.Vpc, AllowAllOutbound: jsii.Bool(false),
+		Description: jsii.String(name + " load balancer: production port from anywhere, test port from the VPC"),
+	})
+	albSG.AddIngressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_Tcp(jsii.Number(float64(c.ListenerPort))), jsii.String("production traffic"), nil)
+	albSG.AddIngressRule(awsec2.Peer_Ipv4(s.Vpc.VpcCidrBlock()), awsec2.Port_Tcp(jsii.Number(float64(c.TestListenerPort))),
+		jsii.String("test traffic to the replacement tasks, from inside the VPC only"), nil)
+	s.LoadBalancer = elb.NewApplicationLoadBalancer(node, jsii.String("LoadBalancer"), &elb.ApplicationLoadBalancerProps{
+		Vpc: s.Vpc, InternetFacing: jsii.Bool(true), SecurityGroup: albSG,
+		DropInvalidHeaderFields: jsii.Bool(true),
+	})
+
+	target := func(tgID string) elb.ApplicationTargetGroup {
+		return elb.NewApplicationTargetGroup(node, jsii.String(tgID), &elb.ApplicationTargetGroupProps{
+			Vpc: s.Vpc, Port: jsii.Number(float64(c.Port)), Protocol: elb.ApplicationProtocol_HTTP,
+			TargetType:          elb.TargetType_IP,
+			DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(30)),
+			HealthCheck: &elb.HealthCheck{
+				Path: jsii.String(c.HealthCheckPath), HealthyHttpCodes: jsii.String("200"),
+				Interval: awscdk.Duration_Seconds(jsii.Number(15)), HealthyThresholdCount: jsii.Number(2),
+				UnhealthyThresholdCount: jsii.Number(3),
+			},
+		})
+	}
+	s.BlueTarget, s.GreenTarget = target("BlueTargetGroup"), target("GreenTargetGroup")
+	s.Listener = s.LoadBalancer.AddListener(jsii.String("Listener"), &elb.BaseApplicationListenerProps{
+		Port: jsii.Number(float64(c.ListenerPort)), Protocol: elb.ApplicationProtocol_HTTP, Open: jsii.Bool(false),
+		DefaultTargetGroups: &[]elb.IApplicationTargetGroup{s.BlueTarget},
+	})
+	s.TestListener = s.LoadBalancer.AddListener(jsii.String("TestListener"), &elb.BaseApplicationListenerProps{
+		Port: jsii.Number(float64(c.TestListenerPort)), Protocol: elb.ApplicationProtocol_HTTP, Open: jsii.Bool(false),
+		DefaultTargetGroups: &[]elb.IApplicationTargetGroup{s.GreenTarget},
+	})
+
+	logs := awslogs.NewLogGroup(node, jsii.String("Logs"), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String("/ecs/" + name),
+		Retention:     cdkutil.Retention(svc.LogRetentionDays),
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	s.TaskDefinition = awsecs.NewFargateTaskDefinition(node, jsii.String("TaskDefinition"), &awsecs.FargateTaskDefinitionProps{
+		Family: jsii.String(name), Cpu: jsii.Number(float64(c.CPU)), MemoryLimitMiB: jsii.Number(float64(c.MemoryMiB)),
+		RuntimePlatform: &awsecs.RuntimePlatform{
+			CpuArchitecture: awsecs.CpuArchitecture_X86_64(), OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX(),
+		},
+	})
+	environment := map[string]*string{"PORT": jsii.String(fmt.Sprint(c.Port))}
+	for _, k := range slices.Sorted(maps.Keys(c.Environment)) {
+		environment[k] = jsii.String(c.Environment[k])
+	}
+	s.TaskDefinition.AddContainer(jsii.String(spec.ContainerName), &awsecs.ContainerDefinitionOptions{
+		ContainerName: jsii.String(spec.ContainerName),
+		// Before the first release the service runs a placeholder, built from this package's
+		// Dockerfile and named by its content hash. Every release replaces the image with the
+		// build's image, pinned by digest.
+		Image:        awsecs.ContainerImage_FromAsset(jsii.String(placeholderDir()), nil),
+		Essential:    jsii.Bool(true),
+		PortMappings: &[]*awsecs.PortMapping{{ContainerPort: jsii.Number(float64(c.Port)), Protocol: awsecs.Protocol_TCP}},
+		Environment:  &environment,
+		Logging:      awsecs.LogDrivers_AwsLogs(&awsecs.AwsLogDriverProps{LogGroup: logs, StreamPrefix: jsii.String(spec.ContainerName)}),
+	})
+	props.Repository.GrantPull(s.TaskDefinition.ObtainExecutionRole())
+
+	serviceSG := awsec2.NewSecurityGroup(node, jsii.String("ServiceSecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc: s.Vpc, Description: jsii.String(name + " tasks: the container port from the load balancer only"),
+	})
+	serviceSG.AddIngressRule(albSG, awsec2.Port_Tcp(jsii.Number(float64(c.Port))), jsii.String("from the load balancer"), nil)
+	albSG.AddEgressRule(serviceSG, awsec2.Port_Tcp(jsii.Number(float64(c.Port))), jsii.String("to the tasks"), nil)
+	s.Service = awsecs.NewFargateService(node, jsii.String("Service"), &awsecs.FargateServiceProps{
+		Cluster: s.Cluster, TaskDefinition: s.TaskDefinition, ServiceName: jsii.String(name),
+		DesiredCount:           jsii.Number(float64(c.DesiredCount)),
+		DeploymentController:   &awsecs.DeploymentController{Type: awsecs.DeploymentControllerType_CODE_DEPLOY},
+		SecurityGroups:         &[]awsec2.ISecurityGroup{serviceSG},
+		VpcSubnets:             &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
+		AssignPublicIp:         jsii.Bool(false),
+		HealthCheckGracePeriod: awscdk.Duration_Seconds(jsii.Number(60)),
+		// Only used while Fargate capacity is replaced (CodeDeploy runs the deployments): keep
+		// every task serving.
+		MinHealthyPercent: jsii.Number(100), MaxHealthyPercent: jsii.Number(200),
+		PropagateTags: awsecs.PropagatedTagSource_SERVICE,
+	})
+	s.Service.AttachToApplicationTargetGroup(s.BlueTarget)
+	// The family alone, a constant: CloudFormation never touches the running task definition,
+	// which CodeDeploy owns (it cannot be updated on a CODE_DEPLOY service anyway).
+	s.Service.Node().DefaultChild().(awsecs.CfnService).AddPropertyOverride(jsii.String("TaskDefinition"), name)
+
+	s.Alarms = s.alarms(&svc, name, e.Alarms)
+	alarmRefs := make([]interfacesawscloudwatch.IAlarmRef, len(s.Alarms))
+	for i, a := range s.Alarms {
+		alarmRefs[i] = a
+	}
+	s.DeploymentGroup = awscodedeploy.NewEcsDeploymentGroup(node, jsii.String("DeploymentGroup"), &awscodedeploy.EcsDeploymentGroupProps{
+		Application: awscodedeploy.NewEcsApplication(node, jsii.String("Application"), &awscodedeploy.EcsApplicationProps{
+			ApplicationName: jsii.String(svc.DeploymentGroupName(env)),
+		}),
+		DeploymentGroupName: jsii.String(svc.DeploymentGroupName(env)),
+		Service:             s.Service,
+		DeploymentConfig:    s.deploymentConfig(e.Deployment),
+		BlueGreenDeploymentConfig: &awscodedeploy.EcsBlueGreenDeploymentConfig{
+			BlueTargetGroup: s.BlueTarget, GreenTargetGroup: s.GreenTarget,
+			Listener: s.Listener, TestListener: s.TestListener,
+			TerminationWaitTime: awscdk.Duration_Minutes(jsii.Number(float64(c.TerminationWaitMinutes))),
+		},
+		Alarms: &alarmRefs,
+		AutoRollback: &awscodedeploy.AutoRollbackConfig{
+			FailedDeployment: jsii.Bool(true), StoppedDeployment: jsii.Bool(true), DeploymentInAlarm: jsii.Bool(true),
+		},
+	})
+
+	s.TaskDefinitionParameter = awsssm.NewStringParameter(node, jsii.String("TaskDefinitionParameter"), &awsssm.StringParameterProps{
+		ParameterName: jsii.String(svc.TaskDefinitionParameterName(env)),
+		StringValue:   s.TaskDefinition.TaskDefinitionArn(),
+		Description:   jsii.String("Task definition the pipeline renders each release of " + name + " from"),
+	})
+	s.URLParameter = awsssm.NewStringParameter(node, jsii.String("URLParameter"), &awsssm.StringParameterProps{
+		ParameterName: jsii.String(svc.URLParameterName(env)),
+		StringValue: awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("http://"), s.LoadBalancer.LoadBalancerDnsName(),
+			jsii.String(fmt.Sprintf(":%d", c.ListenerPort))}),
+		Description: jsii.String("Production URL of " + name + ", for its integration tests"),
+	})
+	awscdk.NewCfnOutput(node, jsii.String("URL"), &awscdk.CfnOutputProps{Value: s.URLParameter.StringValue()})
+	return s
+}
+
+func (s *EcsService) deploymentConfig(d spec.Deployment) awscodedeploy.IEcsDeploymentConfig {
+	if d.Custom == nil {
+		return predefinedConfigs[d.Config]()
+	}
+	c := d.Custom
+	interval, pct := awscdk.Duration_Minutes(jsii.Number(float64(c.IntervalMinutes))), jsii.Number(float64(c.Percentage))
+	routing := awscodedeploy.TrafficRouting_TimeBasedCanary(&awscodedeploy.TimeBasedCanaryTrafficRoutingProps{Interval: interval, Percentage: pct})
+	if c.Type == "linear" {
+		routing = awscodedeploy.TrafficRouting_TimeBasedLinear(&awscodedeploy.TimeBasedLinearTrafficRoutingProps{Interval: interval, Percentage: pct})
+	}
+	return awscodedeploy.NewEcsDeploymentConfig(s.Construct, jsii.String("DeploymentConfig"), &awscodedeploy.EcsDeploymentConfigProps{TrafficRouting: routing})
+}
+
+// alarms are the defaults (target 5xx and unhealthy hosts on both target groups, load balancer
+// 5xx, p99 latency) and the service's own.
+func (s *EcsService) alarms(svc *spec.Service, name string, a spec.Alarms) []awscloudwatch.Alarm {
+	minute := awscdk.Duration_Minutes(jsii.Number(1))
+	sum := &awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")}
+	var out []awscloudwatch.Alarm
+	for _, tg := range []struct {
+		color string
+		group elb.ApplicationTargetGroup
+	}{{"blue", s.BlueTarget}, {"green", s.GreenTarget}} {
+		out = append(out,
+			s.alarm("Target5xx"+tg.color, name+"-target-5xx-"+tg.color, "target 5xx ("+tg.color+")",
+				tg.group.Metrics().HttpCodeTarget(elb.HttpCodeTarget_TARGET_5XX_COUNT, sum), float64(a.Target5xxThreshold), ">=", 1),
+			s.alarm("Unhealthy"+tg.color, name+"-unhealthy-"+tg.color, "unhealthy targets ("+tg.color+")",
+				tg.group.Metrics().UnhealthyHostCount(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Maximum")}),
+				float64(a.UnhealthyHostsThreshold), ">=", 2))
+	}
+	out = append(out,
+		s.alarm("LoadBalancer5xx", name+"-alb-5xx", "load balancer 5xx",
+			s.LoadBalancer.Metrics().HttpCodeElb(elb.HttpCodeElb_ELB_5XX_COUNT, sum), float64(a.LoadBalancer5xxThreshold), ">=", 1),
+		s.alarm("P99Latency", name+"-p99-latency", "p99 target response time (s)",
+			s.LoadBalancer.Metrics().TargetResponseTime(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("p99")}),
+			float64(a.P99LatencyMillis)/1000, ">=", 1))
+	for _, c := range a.Custom {
+		dims := map[string]*string{}
+		for _, k := range slices.Sorted(maps.Keys(c.Dimensions)) {
+			dims[k] = jsii.String(c.Dimensions[k])
+		}
+		metric := awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace: jsii.String(c.Namespace), MetricName: jsii.String(c.MetricName), DimensionsMap: &dims,
+			Period: awscdk.Duration_Seconds(jsii.Number(float64(c.PeriodSeconds))), Statistic: jsii.String(c.Statistic),
+		})
+		out = append(out, s.alarm("Alarm"+c.Name, name+"-"+c.Name, c.Namespace+" "+c.MetricName, metric, *c.Threshold, c.Comparison, c.EvaluationPeriods))
+	}
+	return out
+}
+
+func (s *EcsService) alarm(id, name, what string, metric awscloudwatch.IMetric, threshold float64, cmp string, periods int) awscloudwatch.Alarm {
+	return awscloudwatch.NewAlarm(s.Construct, jsii.String(id), &awscloudwatch.AlarmProps{
+		AlarmName:          jsii.String(name),
+		AlarmDescription:   jsii.String(fmt.Sprintf("%s: stops and rolls back a deployment when %s %s %g", name, what, cmp, threshold)),
+		Metric:             metric,
+		Threshold:          jsii.Number(threshold),
+		ComparisonOperator: cdkutil.Comparisons[cmp],
+		EvaluationPeriods:  jsii.Number(float64(periods)),
+		// No requests is not a failure: an idle environment must not block or roll back.
+		TreatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+}
+
+//go:embed placeholder/Dockerfile
+var placeholderDockerfile []byte
+
+// placeholderDir writes the placeholder image's Dockerfile to a directory named by its content,
+// so the asset (and its hash) does not depend on where the library's source lives.
+func placeholderDir() string {
+	sum := sha256.Sum256(placeholderDockerfile)
+	dir := filepath.Join(os.TempDir(), "golden-pipelines-placeholder-"+hex.EncodeToString(sum[:8]))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		panic(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), placeholderDockerfile, 0o644); err != nil {
+		panic(err)
+	}
+	return dir
+}

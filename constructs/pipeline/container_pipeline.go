@@ -1,0 +1,109 @@
+package pipeline
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipelineactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
+)
+
+// containerBuild creates the image repository, the optional base-image source and the docker
+// build project of a container service.
+func (p *MicroservicePipeline) containerBuild(svc *spec.Service, logs awslogs.ILogGroup,
+	build *awscodepipelineactions.CodeBuildActionProps, sources *[]awscodepipeline.IAction) {
+	c := svc.Container
+	keep := jsii.Number(float64(c.KeepImages))
+	p.Repository = awsecr.NewRepository(p.Construct, jsii.String("Images"), &awsecr.RepositoryProps{
+		RepositoryName:     jsii.String(svc.RepositoryName()),
+		ImageTagMutability: awsecr.TagMutability_IMMUTABLE,
+		ImageScanOnPush:    jsii.Bool(true),
+		Encryption:         awsecr.RepositoryEncryption_KMS(),
+		EncryptionKey:      p.Key,
+		RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
+		// The images released to an environment are tagged deployed-<environment>-<release>;
+		// the first rule keeps the newest of those, so a running image is never deleted, and an
+		// image it matched is not looked at by the later rules.
+		LifecycleRules: &[]*awsecr.LifecycleRule{
+			{RulePriority: jsii.Number(1), Description: jsii.String("keep the newest released images"),
+				TagStatus: awsecr.TagStatus_TAGGED, TagPrefixList: jsii.Strings("deployed-"), MaxImageCount: keep},
+			{RulePriority: jsii.Number(2), Description: jsii.String("keep the newest build images"),
+				TagStatus: awsecr.TagStatus_TAGGED, TagPrefixList: jsii.Strings("build-"), MaxImageCount: keep},
+			{RulePriority: jsii.Number(3), Description: jsii.String("drop untagged layers of failed pushes"),
+				TagStatus: awsecr.TagStatus_UNTAGGED, MaxImageAge: awscdk.Duration_Days(jsii.Number(1))},
+		},
+	})
+	if b := c.BaseImage; b != nil {
+		base := awscodepipeline.NewArtifact(jsii.String(BaseImageArtifact), nil)
+		*sources = append(*sources, awscodepipelineactions.NewEcrSourceAction(&awscodepipelineactions.EcrSourceActionProps{
+			ActionName: jsii.String("BaseImage"),
+			Repository: awsecr.Repository_FromRepositoryName(p.Construct, jsii.String("BaseImageRepository"), jsii.String(b.Repository)),
+			ImageTag:   jsii.String(b.Tag),
+			Output:     base,
+		}))
+		build.ExtraInputs = &[]awscodepipeline.Artifact{base}
+	}
+	p.BuildProject = p.projectWith("Build", svc.Name+"-build", ContainerBuildSpec(*svc).Object(), svc.Build.ComputeType,
+		svc.Build.TimeoutMinutes, logs, map[string]*string{"REPOSITORY_URI": p.Repository.RepositoryUri()},
+		func(props *awscodebuild.PipelineProjectProps) {
+			// Privileged only because docker needs it to build images.
+			props.Environment.Privileged = jsii.Bool(true)
+			props.Cache = awscodebuild.Cache_Local(awscodebuild.LocalCacheMode_DOCKER_LAYER)
+		})
+	p.Repository.GrantPullPush(p.BuildProject)
+	p.Repository.Grant(p.BuildProject, jsii.String("ecr:DescribeImages"))
+}
+
+// containerEnvironment creates the prepare project and the actions of one environment: prepare
+// the task definition and appspec, then CodeDeployToECS, which waits for the blue/green
+// deployment and fails when CodeDeploy rolls back.
+func (p *MicroservicePipeline) containerEnvironment(svc *spec.Service, env spec.NamedEnvironment, release awscodepipeline.Artifact,
+	releaseTag *string, logs awslogs.ILogGroup) (*Environment, []awscodepipeline.IAction) {
+	id := stageName(env.Name)
+	e := &Environment{Name: env.Name, StackName: svc.StackName(env.Name)}
+	e.PrepareProject = p.projectWith(id+"Prepare", fmt.Sprintf("%s-prepare-%s", svc.Name, env.Name), PrepareSpec().Object(),
+		"SMALL", 10, logs, map[string]*string{
+			"APPSPEC":        jsii.String(EnvironmentAppSpec(*svc, *env.Environment)),
+			"ENVIRONMENT":    jsii.String(env.Name),
+			"REPOSITORY_URI": p.Repository.RepositoryUri(),
+		}, func(props *awscodebuild.PipelineProjectProps) {
+			(*props.EnvironmentVariables)["TASK_DEFINITION_ARN"] = &awscodebuild.BuildEnvironmentVariable{
+				Type: awscodebuild.BuildEnvironmentVariableType_PARAMETER_STORE, Value: jsii.String(svc.TaskDefinitionParameterName(env.Name)),
+			}
+		})
+	p.Repository.Grant(e.PrepareProject, jsii.String("ecr:BatchGetImage"), jsii.String("ecr:PutImage"))
+	// DescribeTaskDefinition has no resource-level permissions.
+	e.PrepareProject.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("ReadTheTaskDefinition"), Actions: jsii.Strings("ecs:DescribeTaskDefinition"), Resources: jsii.Strings("*"),
+	}))
+	dg := svc.DeploymentGroupName(env.Name)
+	e.EcsDeploymentGroup = awscodedeploy.EcsDeploymentGroup_FromEcsDeploymentGroupAttributes(p.Construct, jsii.String(id+"DeploymentGroup"),
+		&awscodedeploy.EcsDeploymentGroupAttributes{
+			Application:         awscodedeploy.EcsApplication_FromEcsApplicationName(p.Construct, jsii.String(id+"Application"), jsii.String(dg)),
+			DeploymentGroupName: jsii.String(dg),
+		})
+	prepared := awscodepipeline.NewArtifact(jsii.String(id+"Deployment"), nil)
+	prepare := awscodepipelineactions.NewCodeBuildAction(&awscodepipelineactions.CodeBuildActionProps{
+		ActionName: jsii.String("Prepare"), Project: e.PrepareProject, Input: release, RunOrder: jsii.Number(1),
+		Outputs:              &[]awscodepipeline.Artifact{prepared},
+		EnvironmentVariables: &map[string]*awscodebuild.BuildEnvironmentVariable{"RELEASE": {Value: releaseTag}},
+	})
+	deploy := awscodepipelineactions.NewCodeDeployEcsDeployAction(&awscodepipelineactions.CodeDeployEcsDeployActionProps{
+		ActionName: jsii.String("Deploy"), RunOrder: jsii.Number(2),
+		DeploymentGroup:             e.EcsDeploymentGroup,
+		TaskDefinitionTemplateInput: prepared,
+		AppSpecTemplateInput:        prepared,
+		ContainerImageInputs: &[]*awscodepipelineactions.CodeDeployEcsContainerImageInput{{
+			Input: prepared, TaskDefinitionPlaceholder: jsii.String(ImagePlaceholder),
+		}},
+	})
+	return e, []awscodepipeline.IAction{prepare, deploy}
+}

@@ -1,0 +1,180 @@
+package spec
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+var (
+	// ecrRepositoryRE is ECR's repository name rule.
+	ecrRepositoryRE = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
+	// ecrTagRE is a docker image tag.
+	ecrTagRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
+	// ecsHookRE: CodeDeploy's managed role for ECS may invoke only CodeDeployHook_* functions.
+	ecsHookRE = regexp.MustCompile(`^CodeDeployHook_[A-Za-z0-9_-]{1,49}$`)
+	// healthPathRE is an absolute URL path without spaces or a query.
+	healthPathRE = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,999}$`)
+)
+
+func init() {
+	for k, r := range map[string]Range{
+		"Container.port":                   {1, 65535},
+		"Container.desiredCount":           {1, 100},
+		"Container.listenerPort":           {1, 65535},
+		"Container.testListenerPort":       {1, 65535},
+		"Container.keepImages":             {1, 1000},
+		"Container.terminationWaitMinutes": {1, 2880},
+		"Alarms.target5xxThreshold":        {1, 0},
+		"Alarms.loadBalancer5xxThreshold":  {1, 0},
+		"Alarms.unhealthyHostsThreshold":   {1, 0},
+		"Alarms.p99LatencyMillis":          {1, 60000},
+	} {
+		Ranges[k] = r
+	}
+}
+
+func (v *validator) container(c Container) {
+	v.inRange("container.port", "Container.port", c.Port, "")
+	v.inRange("container.desiredCount", "Container.desiredCount", c.DesiredCount, " tasks")
+	listenerOK := v.inRange("container.listenerPort", "Container.listenerPort", c.ListenerPort, "")
+	testOK := v.inRange("container.testListenerPort", "Container.testListenerPort", c.TestListenerPort, "")
+	if listenerOK && testOK && c.ListenerPort == c.TestListenerPort {
+		v.add("container.testListenerPort", fmt.Sprintf("%d is also the production listener's port", c.TestListenerPort),
+			"use another port for test traffic, e.g. 9000")
+	}
+	v.inRange("container.keepImages", "Container.keepImages", c.KeepImages, " images")
+	v.inRange("container.terminationWaitMinutes", "Container.terminationWaitMinutes", c.TerminationWaitMinutes, " minutes")
+	if mem, ok := FargateMemory[c.CPU]; !ok {
+		v.add("container.cpu", fmt.Sprintf("%d is not a Fargate CPU size", c.CPU), "use 256, 512, 1024, 2048 or 4096")
+	} else if c.MemoryMiB < mem[0] || c.MemoryMiB > mem[1] || (c.CPU >= 1024 && c.MemoryMiB%1024 != 0) ||
+		(c.CPU < 1024 && c.MemoryMiB != 512 && c.MemoryMiB%1024 != 0) {
+		v.add("container.memoryMiB", fmt.Sprintf("%d MiB is not a Fargate memory size for %d CPU units", c.MemoryMiB, c.CPU),
+			fmt.Sprintf("use %d to %d MiB in steps of 1024 (or 512 with 256 CPU units)", mem[0], mem[1]))
+	}
+	if !healthPathRE.MatchString(c.HealthCheckPath) {
+		v.add("container.healthCheckPath", fmt.Sprintf("%q is not a URL path", c.HealthCheckPath), `use an absolute path without spaces or a query, e.g. "/health"`)
+	}
+	v.relFile("container.dockerfile", c.Dockerfile)
+	if c.Context != "." {
+		v.relDir("container.context", c.Context)
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.Environment)) {
+		up := strings.ToUpper(k)
+		switch {
+		case !envVarRE.MatchString(k):
+			v.add("container.environment."+k, "is not a usable environment variable name", "use letters, digits and '_', starting with a letter or '_'")
+		case strings.HasPrefix(up, "AWS_") || strings.HasPrefix(up, "ECS_"):
+			v.add("container.environment."+k, "uses a prefix ECS and the AWS SDKs reserve", "use a name without the AWS_ or ECS_ prefix")
+		}
+	}
+	if b := c.BaseImage; b != nil {
+		if len(b.Repository) < 2 || len(b.Repository) > 256 || !ecrRepositoryRE.MatchString(b.Repository) {
+			v.add("container.baseImage.repository", fmt.Sprintf("%q is not an ECR repository name", b.Repository),
+				"use 2-256 lowercase letters, digits and . _ - / separators, e.g. base-images/node")
+		}
+		if !ecrTagRE.MatchString(b.Tag) {
+			v.add("container.baseImage.tag", fmt.Sprintf("%q is not an image tag", b.Tag), `use letters, digits, '.', '_' and '-', e.g. "release"`)
+		}
+	}
+}
+
+// containerBuild checks the build of a container service: the image is the package, and the
+// unit tests have no default.
+func (v *validator) containerBuild(b Build) {
+	if len(b.Test) == 0 {
+		v.add("build.test", "has no commands: a container service has no default unit tests",
+			"give the commands that run the unit tests and write JUnit XML to $REPORT_DIR")
+	}
+	v.commands("build.install", b.Install)
+	v.commands("build.test", b.Test)
+	if len(b.Package) > 0 {
+		v.add("build.package", "is set on a container service, whose image is built from its Dockerfile", "remove it")
+	}
+	if b.PackageDir != "" {
+		v.add("build.packageDir", "is set on a container service, whose image is built from its Dockerfile", "remove it")
+	}
+	v.relDir("build.reportDir", b.ReportDir)
+	if !slices.Contains(computeTypes, b.ComputeType) {
+		v.add("build.computeType", fmt.Sprintf("%q is not a CodeBuild compute type", b.ComputeType),
+			"use one of "+strings.Join(computeTypes, ", ")+DidYouMean(b.ComputeType, computeTypes))
+	}
+	v.inRange("build.timeoutMinutes", "Build.timeoutMinutes", b.TimeoutMinutes, "")
+}
+
+func (v *validator) containerEnvironment(name string, e Environment) {
+	d := e.Deployment
+	field := name + ".deployment"
+	switch {
+	case d.Custom != nil && d.Config != "":
+		v.add(field, "sets both config and custom", "keep one: a predefined config name or a custom shift")
+	case d.Custom != nil:
+		v.customShift(field, d)
+	default:
+		v.predefinedConfig(field+".config", d.Config, PredefinedEcsConfigs, "ECS", "CodeDeployDefault.")
+	}
+	v.acknowledgement(name, d)
+	a := e.Alarms
+	v.onlyFor(name+".alarms", "a Lambda service", map[string]int{"errorsThreshold": a.ErrorsThreshold,
+		"throttlesThreshold": a.ThrottlesThreshold, "p99DurationMillis": a.P99DurationMillis})
+	v.inRange(name+".alarms.target5xxThreshold", "Alarms.target5xxThreshold", a.Target5xxThreshold, " responses a minute")
+	v.inRange(name+".alarms.loadBalancer5xxThreshold", "Alarms.loadBalancer5xxThreshold", a.LoadBalancer5xxThreshold, " responses a minute")
+	v.inRange(name+".alarms.unhealthyHostsThreshold", "Alarms.unhealthyHostsThreshold", a.UnhealthyHostsThreshold, " targets")
+	v.inRange(name+".alarms.p99LatencyMillis", "Alarms.p99LatencyMillis", a.P99LatencyMillis, " ms")
+	names := map[string]bool{}
+	for _, n := range ecsDefaultAlarms {
+		names[n] = true
+	}
+	for i, c := range a.Custom {
+		f := fmt.Sprintf("%s.alarms.custom[%d]", name, i)
+		if c.Namespace == "" {
+			v.add(f+".namespace", "is missing: a container service's alarms have no default namespace",
+				`name the metric's namespace, e.g. "AWS/ApplicationELB" or your own`)
+		}
+		v.customAlarm(f, c, names)
+	}
+	v.onlyForHooks(name+".hooks", "a Lambda service", map[string]string{"preTraffic": e.Hooks.PreTraffic, "postTraffic": e.Hooks.PostTraffic})
+	for _, h := range EcsHooks(e.Hooks) {
+		if !ecsHookRE.MatchString(h.Function) {
+			v.add(name+".hooks."+lowerFirst(h.Event), fmt.Sprintf("%q is not a function CodeDeploy may invoke", h.Function),
+				"name an existing Lambda function whose name starts with CodeDeployHook_ (the only ones CodeDeploy's role for ECS may invoke)")
+		}
+	}
+}
+
+// ecsDefaultAlarms are the names (after the service and environment) of a container
+// service's default alarms; custom alarms may not reuse them.
+var ecsDefaultAlarms = []string{"target-5xx-blue", "target-5xx-green", "unhealthy-blue", "unhealthy-green", "alb-5xx", "p99-latency"}
+
+// EcsDefaultAlarms returns the names of a container service's default alarms.
+func EcsDefaultAlarms() []string { return append([]string(nil), ecsDefaultAlarms...) }
+
+// EcsHook is one ECS lifecycle hook: the appspec event and the function it invokes.
+type EcsHook struct{ Event, Function string }
+
+// EcsHooks lists the ECS hooks that are set, in lifecycle order.
+func EcsHooks(h Hooks) []EcsHook {
+	var out []EcsHook
+	for _, x := range []EcsHook{
+		{"BeforeInstall", h.BeforeInstall}, {"AfterInstall", h.AfterInstall}, {"AfterAllowTestTraffic", h.AfterAllowTestTraffic},
+		{"BeforeAllowTraffic", h.BeforeAllowTraffic}, {"AfterAllowTraffic", h.AfterAllowTraffic},
+	} {
+		if x.Function != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func lowerFirst(s string) string { return strings.ToLower(s[:1]) + s[1:] }
+
+// relFile checks a file path inside the source.
+func (v *validator) relFile(field, file string) {
+	if strings.HasSuffix(file, "/") {
+		v.add(field, fmt.Sprintf("%q is a directory", file), `name the file, e.g. "Dockerfile"`)
+		return
+	}
+	v.relDir(field, file)
+}
