@@ -76,12 +76,12 @@ func newService(app awscdk.App, svc spec.Service, env *awscdk.Environment, share
 	out.Pipeline = pipeline.NewMicroservicePipeline(out.PipelineStack, "Pipeline", &pipeline.Props{Service: svc})
 	for _, name := range spec.EnvironmentNames {
 		stack := awscdk.NewStack(app, jsii.String(svc.StackName(name)), &awscdk.StackProps{
-			Env:         env,
+			Env: env,
 			Description: jsii.String(fmt.Sprintf("%s in %s: %s", svc.Name, name, map[bool]string{
 				false: "function, live alias and CodeDeploy deployment group",
 				true:  "Fargate service, load balancer and CodeDeploy blue/green deployment group",
 			}[svc.IsContainer()])),
-			Tags:        &map[string]*string{"service": jsii.String(svc.Name), "environment": jsii.String(name)},
+			Tags: &map[string]*string{"service": jsii.String(svc.Name), "environment": jsii.String(name)},
 		})
 		// The service stack resolves the release parameter the pipeline stack creates, and
 		// reads packages from its bucket: the pipeline stack is deployed first.
