@@ -11,13 +11,14 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/golden-pipelines/microservice-pipelines/internal/testenv"
 	"github.com/golden-pipelines/microservice-pipelines/stacks"
 )
 
 func TestMain(m *testing.M) {
 	// Accepted fuzz inputs are synthesized; the CDK's CloudFormation validation is the real
 	// synth's job (.ci/run), not the fuzzer's.
-	os.Setenv("CDK_VALIDATION", "false")
+	testenv.WithoutValidation()
 	code := m.Run()
 	jsii.Close()
 	os.Exit(code)

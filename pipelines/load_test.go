@@ -203,7 +203,7 @@ func TestExamplesLoadWithDefaults(t *testing.T) {
 
 func TestAnchorsAndFlowStyleWork(t *testing.T) {
 	doc := `name: anchors
-lambda: {runtime: nodejs20.x, handler: index.handler}
+lambda: {runtime: nodejs22.x, handler: index.handler}
 staging:
   alarms: &alarms
     errorsThreshold: 4

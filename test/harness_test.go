@@ -19,6 +19,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
+	"github.com/golden-pipelines/microservice-pipelines/internal/testenv"
 	"github.com/golden-pipelines/microservice-pipelines/pipelines"
 	"github.com/golden-pipelines/microservice-pipelines/stacks"
 )
@@ -37,8 +38,8 @@ var (
 	example *synthesized
 	// variants is an app of test services that exercise the options the example does not.
 	variants *synthesized
-	// memoryChanged is the example app with one configuration change (orders' memory), for
-	// the no-revert tests.
+	// memoryChanged is the example app with one configuration change per runtime (orders' and
+	// catalog's memory), for the no-revert tests.
 	memoryChanged *synthesized
 	// exampleAgain is a second synth of the example app, for the determinism test.
 	exampleAgain *synthesized
@@ -47,7 +48,7 @@ var (
 func TestMain(m *testing.M) {
 	// Unit tests skip the CDK's built-in CloudFormation validation (5 s a synth); the real
 	// synth in .ci/run keeps it and fails on any finding.
-	os.Setenv("CDK_VALIDATION", "false")
+	testenv.WithoutValidation()
 	tmp, err := os.MkdirTemp("", "golden-pipelines-test-")
 	if err != nil {
 		panic(err)
@@ -57,8 +58,11 @@ func TestMain(m *testing.M) {
 	variants = synth(filepath.Join(tmp, "variants"), variantServices())
 	changed := examples()
 	for i := range changed {
-		if changed[i].Name == "orders" {
+		switch changed[i].Name {
+		case "orders":
 			changed[i].Lambda.MemoryMiB = 1024
+		case "catalog":
+			changed[i].Container.MemoryMiB = 2048
 		}
 	}
 	memoryChanged = synth(filepath.Join(tmp, "memory"), changed)

@@ -117,7 +117,31 @@ case "$1 $2" in
     echo '{"StackId": "arn:aws:cloudformation:eu-west-1:111111111111:stack/x/y"}' ;;
   "cloudformation describe-stack-events") printf 'ServiceLive\tDeployment failed: alarm orders-staging-errors fired\n' ;;
   "cloudformation cancel-update-stack") ;;
+  "ecr get-login-password") echo "ecr-token" ;;
+  "ecr describe-images") [ -s "$AWS_STATE/digest" ] && cat "$AWS_STATE/digest" || echo None ;;
+  "ecr batch-get-image") echo '{"schemaVersion":2}' ;;
+  "ecr put-image")
+    tag=$(arg --image-tag "$@")
+    if grep -qx "$tag" "$AWS_STATE/tags" 2>/dev/null; then echo "An error occurred (ImageAlreadyExistsException)" >&2; exit 254; fi
+    echo "$tag" >> "$AWS_STATE/tags" ;;
+  "ecs describe-task-definition") cat "$AWS_STATE/current-taskdef.json" ;;
   *) echo "stand-in aws: unexpected call: $*" >&2; exit 2 ;;
+esac
+`
+
+// fakeDocker is the stand-in docker command: it records calls in $AWS_STATE/docker, reads the
+// login password from standard input, fails a build or push on request, and "pushes" by
+// recording a digest that the stand-in aws's ecr describe-images then answers.
+const fakeDocker = `#!/usr/bin/env bash
+set -u
+printf '%s\n' "$*" >> "$AWS_STATE/docker"
+case "$1" in
+  login) [ "$(cat)" = "ecr-token" ] || { echo "login: wrong password" >&2; exit 1; } ;;
+  build) [ -z "${FAIL_DOCKER_BUILD:-}" ] || { echo "docker build failed: RUN npm ci returned 1" >&2; exit 1; } ;;
+  push)
+    [ -z "${FAIL_PUSH:-}" ] || { echo "denied: requested access to the resource is denied" >&2; exit 1; }
+    printf 'sha256:%s\n' "$(printf '%s' "$2" | sha256sum | cut -d' ' -f1)" > "$AWS_STATE/digest" ;;
+  *) echo "stand-in docker: unexpected call: $*" >&2; exit 2 ;;
 esac
 `
 
@@ -133,8 +157,10 @@ func runSpec(t *testing.T, bs map[string]interface{}, env map[string]string, set
 			t.Fatal(err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(bin, "aws"), []byte(fakeAWS), 0o755); err != nil {
-		t.Fatal(err)
+	for name, script := range map[string]string{"aws": fakeAWS, "docker": fakeDocker} {
+		if err := os.WriteFile(filepath.Join(bin, name), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if setup != nil {
 		setup(work, state)

@@ -18,7 +18,7 @@ func variantServices() []spec.Service {
 		prod := configs[(i+1)%len(configs)].Name
 		out = append(out, spec.Service{
 			Name:       "cfg" + strconv.Itoa(i),
-			Lambda:     spec.Lambda{Runtime: "nodejs20.x", Handler: "index.handler"},
+			Lambda:     spec.Lambda{Runtime: "nodejs22.x", Handler: "index.handler"},
 			Staging:    spec.Environment{Deployment: spec.Deployment{Config: configs[i].Name}},
 			Production: spec.Environment{Deployment: spec.Deployment{Config: prod, AcknowledgeAllAtOnce: prod == "AllAtOnce"}},
 		})
@@ -54,5 +54,36 @@ func variantServices() []spec.Service {
 			Commands: []string{`if [ -n "${FAIL_INTEGRATION:-}" ]; then echo "staging answered 500" >&2; exit 1; fi`, `echo "tested $RELEASE on $FUNCTION_ARN" >> "$WORK_LOG"`},
 		},
 	})
+	// Container variants: every predefined ECS config (with the example app), custom ECS
+	// shifts, and "boxed", whose docker build and prepare step the script tests run.
+	out = append(out,
+		spec.Service{
+			Name: "ecs-a", Container: &spec.Container{}, Build: spec.Build{Test: []string{"true"}},
+			Staging:    spec.Environment{Deployment: spec.Deployment{Config: "ECSAllAtOnce"}},
+			Production: spec.Environment{Deployment: spec.Deployment{Config: "ECSCanary10Percent5Minutes"}},
+		},
+		spec.Service{
+			Name: "ecs-b", Container: &spec.Container{}, Build: spec.Build{Test: []string{"true"}},
+			Staging:    spec.Environment{Deployment: spec.Deployment{Config: "ECSCanary10Percent15Minutes"}},
+			Production: spec.Environment{Deployment: spec.Deployment{Custom: &spec.CustomDeployment{Type: "linear", Percentage: 20, IntervalMinutes: 2}}},
+		},
+		spec.Service{
+			Name:      "boxed",
+			Container: &spec.Container{Port: 8081, BaseImage: &spec.BaseImage{Repository: "base/alpine"}},
+			Build: spec.Build{Test: []string{
+				`if [ -n "${FAIL_TESTS:-}" ]; then echo "1 test failed" >&2; exit 1; fi`,
+				`printf '<testsuite name="unit" tests="1"/>\n' > "$REPORT_DIR/junit.xml"`,
+			}},
+			IntegrationTest: spec.IntegrationTest{Commands: []string{`echo "tested $RELEASE at $SERVICE_URL" >> "$WORK_LOG"`}},
+			Staging: spec.Environment{
+				Deployment: spec.Deployment{Config: "ECSLinear10PercentEvery3Minutes"},
+				Hooks:      spec.Hooks{AfterAllowTestTraffic: "CodeDeployHook_boxed_smoke"},
+			},
+			Production: spec.Environment{
+				Deployment: spec.Deployment{Custom: &spec.CustomDeployment{Type: "canary", Percentage: 25, IntervalMinutes: 4}},
+				Hooks:      spec.Hooks{BeforeInstall: "CodeDeployHook_boxed_pre", AfterAllowTraffic: "CodeDeployHook_boxed_post"},
+			},
+		},
+	)
 	return out
 }

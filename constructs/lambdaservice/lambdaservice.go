@@ -65,7 +65,6 @@ type LambdaService struct {
 }
 
 var runtimes = map[string]func() awslambda.Runtime{
-	"nodejs20.x": awslambda.Runtime_NODEJS_20_X,
 	"nodejs22.x": awslambda.Runtime_NODEJS_22_X,
 	"python3.12": awslambda.Runtime_PYTHON_3_12,
 	"python3.13": awslambda.Runtime_PYTHON_3_13,

@@ -11,7 +11,6 @@ const (
 // SupportedRuntimes maps each Lambda runtime to the CodeBuild runtime-versions entry that builds
 // it on the aws/codebuild/standard:7.0 image.
 var SupportedRuntimes = map[string]RuntimeBuild{
-	"nodejs20.x": {Family: familyNode, Language: "nodejs", Version: "20"},
 	"nodejs22.x": {Family: familyNode, Language: "nodejs", Version: "22"},
 	"python3.12": {Family: familyPython, Language: "python", Version: "3.12"},
 	"python3.13": {Family: familyPython, Language: "python", Version: "3.13"},

@@ -45,7 +45,7 @@ type Service struct {
 
 // Lambda is the function's runtime configuration, the same in every environment.
 type Lambda struct {
-	// Runtime: one of SupportedRuntimes (nodejs20.x, nodejs22.x, python3.12, python3.13).
+	// Runtime: one of SupportedRuntimes (nodejs22.x, python3.12, python3.13).
 	// Required for a Lambda service.
 	Runtime string `json:"runtime" yaml:"runtime"`
 	// Handler inside the package, e.g. "index.handler" or "app.main". Required for a Lambda

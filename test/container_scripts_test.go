@@ -1,0 +1,238 @@
+package test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+const repositoryURI = "111111111111.dkr.ecr.eu-west-1.amazonaws.com/boxed"
+
+func containerBuild(t *testing.T, extra map[string]string, withBase bool) run {
+	t.Helper()
+	bs := buildSpec(t, variants, "boxed-pipeline", "boxed-build")
+	env := projectEnv(t, variants, "boxed-pipeline", "boxed-build", buildEnv)
+	env["REPOSITORY_URI"], env["AWS_REGION"] = repositoryURI, "eu-west-1"
+	for k, v := range extra {
+		env[k] = v
+	}
+	return runSpec(t, bs, env, func(work, state string) {
+		os.WriteFile(filepath.Join(work, "Dockerfile"), []byte("ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n"), 0o644)
+		if withBase {
+			base := filepath.Join(filepath.Dir(state), "base")
+			os.MkdirAll(base, 0o755)
+			os.WriteFile(filepath.Join(base, "imageDetail.json"), []byte(`{"ImageURI":"111111111111.dkr.ecr.eu-west-1.amazonaws.com/base/alpine@sha256:`+strings.Repeat("b", 64)+`"}`), 0o644)
+			env["CODEBUILD_SRC_DIR_BaseImage"] = base
+		}
+	})
+}
+
+func TestContainerBuildPushesTheBuildTagAndRecordsTheDigest(t *testing.T) {
+	bs := buildSpec(t, variants, "boxed-pipeline", "boxed-build")
+	env := projectEnv(t, variants, "boxed-pipeline", "boxed-build", buildEnv)
+	env["REPOSITORY_URI"], env["AWS_REGION"] = repositoryURI, "eu-west-1"
+	var base string
+	r := runSpec(t, bs, env, func(work, state string) {
+		base = filepath.Join(filepath.Dir(state), "base")
+		os.MkdirAll(base, 0o755)
+		os.WriteFile(filepath.Join(base, "imageDetail.json"), []byte(`{"ImageURI":"111111111111.dkr.ecr.eu-west-1.amazonaws.com/base/alpine@sha256:`+strings.Repeat("b", 64)+`"}`), 0o644)
+	})
+	_ = base
+	if !r.ok {
+		t.Fatalf("build failed:\n%s", r.output)
+	}
+	const tag = "build-0b7e2c4e-5a1d-4c1e-9d1a-3f8f0c6e2b11"
+	docker, _ := os.ReadFile(filepath.Join(r.state, "docker"))
+	calls := strings.Split(strings.TrimSpace(string(docker)), "\n")
+	want := []string{
+		"login --username AWS --password-stdin 111111111111.dkr.ecr.eu-west-1.amazonaws.com",
+		"build --file Dockerfile --tag " + repositoryURI + ":" + tag + " .",
+		"push " + repositoryURI + ":" + tag,
+	}
+	if strings.Join(calls, "\n") != strings.Join(want, "\n") {
+		t.Errorf("docker calls:\n%s\nwant:\n%s", strings.Join(calls, "\n"), strings.Join(want, "\n"))
+	}
+	if r.exported["BUILD_TAG"] != tag {
+		t.Errorf("exported BUILD_TAG %q", r.exported["BUILD_TAG"])
+	}
+	sum := sha256.Sum256([]byte(repositoryURI + ":" + tag))
+	digest := "sha256:" + hex.EncodeToString(sum[:])
+	var detail map[string]string
+	b, err := os.ReadFile(filepath.Join(r.work, "imageDetail.json"))
+	if err != nil || json.Unmarshal(b, &detail) != nil {
+		t.Fatalf("imageDetail.json missing or not JSON: %v %s", err, b)
+	}
+	if detail["ImageURI"] != repositoryURI+"@"+digest || len(detail) != 1 {
+		t.Errorf("imageDetail.json %s, want the image pinned by digest %s", b, digest)
+	}
+	var release map[string]string
+	b, _ = os.ReadFile(filepath.Join(r.work, "release.json"))
+	if json.Unmarshal(b, &release) != nil || release["image"] != repositoryURI+"@"+digest || release["release"] != tag {
+		t.Errorf("release.json %s", b)
+	}
+	if len(r.called("ecr describe-images --repository-name boxed --image-ids imageTag="+tag)) != 1 {
+		t.Errorf("digest not read from ECR: %v", r.awsCalls)
+	}
+}
+
+// With the ECR source, the base image pinned by digest is the build argument BASE_IMAGE.
+func TestContainerBuildPassesThePinnedBaseImage(t *testing.T) {
+	bs := buildSpec(t, variants, "boxed-pipeline", "boxed-build")
+	env := projectEnv(t, variants, "boxed-pipeline", "boxed-build", buildEnv)
+	env["REPOSITORY_URI"], env["AWS_REGION"] = repositoryURI, "eu-west-1"
+	dir := t.TempDir()
+	pinned := "111111111111.dkr.ecr.eu-west-1.amazonaws.com/base/alpine@sha256:" + strings.Repeat("b", 64)
+	os.WriteFile(filepath.Join(dir, "imageDetail.json"), []byte(`{"ImageURI":"`+pinned+`"}`), 0o644)
+	env["CODEBUILD_SRC_DIR_BaseImage"] = dir
+	r := runSpec(t, bs, env, nil)
+	docker, _ := os.ReadFile(filepath.Join(r.state, "docker"))
+	if !r.ok || !strings.Contains(string(docker), "--build-arg BASE_IMAGE="+pinned) {
+		t.Errorf("base image not passed (ok=%v):\n%s\n%s", r.ok, docker, r.output)
+	}
+	os.WriteFile(filepath.Join(dir, "imageDetail.json"), []byte(`{"ImageURI":"base/alpine:release"}`), 0o644)
+	r = runSpec(t, bs, env, nil)
+	if r.ok || !strings.Contains(r.output, "is not pinned by digest") {
+		t.Errorf("a movable base image was accepted:\n%s", r.output)
+	}
+}
+
+func TestContainerBuildFailures(t *testing.T) {
+	for name, c := range map[string]struct {
+		env     map[string]string
+		message string
+	}{
+		"failing unit test":    {map[string]string{"FAIL_TESTS": "1"}, "1 test failed"},
+		"failing docker build": {map[string]string{"FAIL_DOCKER_BUILD": "1"}, "docker build failed"},
+		"failing docker push":  {map[string]string{"FAIL_PUSH": "1"}, "requested access to the resource is denied"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			bs := buildSpec(t, variants, "boxed-pipeline", "boxed-build")
+			env := projectEnv(t, variants, "boxed-pipeline", "boxed-build", buildEnv)
+			env["REPOSITORY_URI"], env["AWS_REGION"] = repositoryURI, "eu-west-1"
+			for k, v := range c.env {
+				env[k] = v
+			}
+			r := runSpec(t, bs, env, nil)
+			if r.ok || !strings.Contains(r.output, c.message) {
+				t.Errorf("ok=%v, want a failure with %q:\n%s", r.ok, c.message, r.output)
+			}
+			if _, err := os.Stat(filepath.Join(r.work, "imageDetail.json")); err == nil {
+				t.Error("a failed build wrote imageDetail.json")
+			}
+		})
+	}
+}
+
+// currentTaskDefinition is what describe-task-definition answers for the CDK task definition.
+const currentTaskDefinition = `{
+  "taskDefinitionArn": "arn:aws:ecs:eu-west-1:111111111111:task-definition/boxed-production:7",
+  "family": "boxed-production", "revision": 7, "status": "ACTIVE",
+  "cpu": "256", "memory": "512", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
+  "executionRoleArn": "arn:aws:iam::111111111111:role/boxed-exec", "taskRoleArn": "arn:aws:iam::111111111111:role/boxed-task",
+  "containerDefinitions": [{"name": "app", "image": "111111111111.dkr.ecr.eu-west-1.amazonaws.com/cdk-assets:placeholder",
+    "portMappings": [{"containerPort": 8081, "protocol": "tcp"}], "environment": [{"name": "PORT", "value": "8081"}],
+    "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/boxed-production"}}}],
+  "requiresAttributes": [{"name": "com.amazonaws.ecs.capability.logging-driver.awslogs"}],
+  "compatibilities": ["EC2", "FARGATE"], "registeredAt": "2026-11-24T01:00:00Z", "registeredBy": "arn:aws:sts::111111111111:assumed-role/cfn"
+}`
+
+func prepareRun(t *testing.T, release, image string, tags ...string) run {
+	t.Helper()
+	bs := buildSpec(t, variants, "boxed-pipeline", "boxed-prepare-production")
+	env := projectEnv(t, variants, "boxed-pipeline", "boxed-prepare-production", map[string]string{
+		"RELEASE": release, "REPOSITORY_URI": repositoryURI,
+		"TASK_DEFINITION_ARN": "arn:aws:ecs:eu-west-1:111111111111:task-definition/boxed-production:7",
+	})
+	return runSpec(t, bs, env, func(work, state string) {
+		os.WriteFile(filepath.Join(work, "imageDetail.json"), []byte(`{"ImageURI":"`+image+`"}`), 0o644)
+		os.WriteFile(filepath.Join(state, "current-taskdef.json"), []byte(currentTaskDefinition), 0o644)
+		if len(tags) > 0 {
+			os.WriteFile(filepath.Join(state, "tags"), []byte(strings.Join(tags, "\n")+"\n"), 0o644)
+		}
+	})
+}
+
+// The prepare step renders taskdef.json from the CDK task definition with the image
+// placeholder, writes the appspec with the environment's hooks, and tags the released image.
+func TestPrepareRendersTaskDefinitionAndAppSpec(t *testing.T) {
+	image := repositoryURI + "@sha256:" + strings.Repeat("a", 64)
+	r := prepareRun(t, "build-7", image)
+	if !r.ok {
+		t.Fatalf("prepare failed:\n%s", r.output)
+	}
+	var td map[string]interface{}
+	b, _ := os.ReadFile(filepath.Join(r.work, "taskdef.json"))
+	if err := json.Unmarshal(b, &td); err != nil {
+		t.Fatalf("taskdef.json is not JSON: %v\n%s", err, b)
+	}
+	for _, readOnly := range []string{"taskDefinitionArn", "revision", "status", "requiresAttributes", "compatibilities", "registeredAt", "registeredBy"} {
+		if _, ok := td[readOnly]; ok {
+			t.Errorf("taskdef.json keeps the read-only %s (RegisterTaskDefinition rejects it)", readOnly)
+		}
+	}
+	c := td["containerDefinitions"].([]interface{})[0].(map[string]interface{})
+	if c["image"] != "<IMAGE1_NAME>" || td["memory"] != "512" || td["executionRoleArn"] == nil || c["logConfiguration"] == nil {
+		t.Errorf("taskdef.json does not carry the CDK settings with the placeholder: %s", b)
+	}
+	var appspec struct {
+		Version   string `yaml:"version"`
+		Resources []map[string]struct {
+			Type       string `yaml:"Type"`
+			Properties struct {
+				TaskDefinition   string `yaml:"TaskDefinition"`
+				LoadBalancerInfo struct {
+					ContainerName string `yaml:"ContainerName"`
+					ContainerPort int    `yaml:"ContainerPort"`
+				} `yaml:"LoadBalancerInfo"`
+			} `yaml:"Properties"`
+		} `yaml:"Resources"`
+		Hooks []map[string]string `yaml:"Hooks"`
+	}
+	b, _ = os.ReadFile(filepath.Join(r.work, "appspec.yaml"))
+	if err := yaml.Unmarshal(b, &appspec); err != nil {
+		t.Fatalf("appspec.yaml is not YAML: %v\n%s", err, b)
+	}
+	ts := appspec.Resources[0]["TargetService"]
+	if appspec.Version != "0.0" || ts.Type != "AWS::ECS::Service" || ts.Properties.TaskDefinition != "<TASK_DEFINITION>" ||
+		ts.Properties.LoadBalancerInfo.ContainerName != "app" || ts.Properties.LoadBalancerInfo.ContainerPort != 8081 {
+		t.Errorf("appspec.yaml:\n%s", b)
+	}
+	if got := jsonString(t, appspec.Hooks); got != `[{"BeforeInstall":"CodeDeployHook_boxed_pre"},{"AfterAllowTraffic":"CodeDeployHook_boxed_post"}]` {
+		t.Errorf("appspec hooks %s", got)
+	}
+	detail, _ := os.ReadFile(filepath.Join(r.work, "imageDetail.json"))
+	if !strings.Contains(string(detail), image) {
+		t.Errorf("imageDetail.json %s", detail)
+	}
+	if len(r.called("ecr put-image --repository-name boxed --image-tag deployed-production-build-7")) != 1 {
+		t.Errorf("released image not tagged for the lifecycle policy: %v", r.awsCalls)
+	}
+	// A re-run of the stage finds the tag there already and goes on.
+	if again := prepareRun(t, "build-7", image, "deployed-production-build-7"); !again.ok {
+		t.Errorf("a re-run failed on the existing tag:\n%s", again.output)
+	}
+}
+
+func TestPrepareRefusesMovableImages(t *testing.T) {
+	for name, c := range map[string]struct{ release, image, message string }{
+		"tag instead of digest": {"build-8", repositoryURI + ":latest", "not this service's image pinned by digest"},
+		"another repository":    {"build-8", "111111111111.dkr.ecr.eu-west-1.amazonaws.com/other@sha256:" + strings.Repeat("a", 64), "not this service's image"},
+		"movable release":       {"latest", repositoryURI + "@sha256:" + strings.Repeat("a", 64), "only immutable build-<id> tags"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := prepareRun(t, c.release, c.image)
+			if r.ok || !strings.Contains(r.output, c.message) {
+				t.Errorf("ok=%v, want a refusal with %q:\n%s", r.ok, c.message, r.output)
+			}
+			if _, err := os.Stat(filepath.Join(r.work, "taskdef.json")); err == nil {
+				t.Error("a refused release rendered taskdef.json")
+			}
+		})
+	}
+}

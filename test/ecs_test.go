@@ -1,0 +1,351 @@
+package test
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
+)
+
+// Every predefined ECS config lands in some deployment group, each custom shift in a
+// deployment config of its own.
+func TestEveryPredefinedEcsConfigLandsInItsDeploymentGroup(t *testing.T) {
+	seen := map[string]bool{}
+	for _, app := range []*synthesized{example, variants} {
+		for _, svc := range app.services {
+			if !svc.Spec.IsContainer() {
+				continue
+			}
+			for _, env := range svc.Spec.Environments() {
+				stack := svc.Spec.StackName(env.Name)
+				if env.Deployment.Custom != nil {
+					id, _ := app.only(t, stack, "AWS::CodeDeploy::DeploymentConfig")
+					assert(t, stack+" custom config", func() {
+						app.template(t, stack).HasResourceProperties(jsii.String("AWS::CodeDeploy::DeploymentConfig"), &m{"ComputePlatform": "ECS"})
+						app.template(t, stack).HasResourceProperties(jsii.String("AWS::CodeDeploy::DeploymentGroup"), &m{"DeploymentConfigName": m{"Ref": id}})
+					})
+					continue
+				}
+				assert(t, stack+" config", func() {
+					app.template(t, stack).HasResourceProperties(jsii.String("AWS::CodeDeploy::DeploymentGroup"), &m{
+						"DeploymentConfigName": "CodeDeployDefault." + env.Deployment.Config,
+						"DeploymentStyle":      m{"DeploymentOption": "WITH_TRAFFIC_CONTROL", "DeploymentType": "BLUE_GREEN"},
+					})
+				})
+				seen[env.Deployment.Config] = true
+			}
+		}
+	}
+	for _, c := range spec.PredefinedEcsConfigs {
+		if !seen[c.Name] {
+			t.Errorf("predefined ECS config %s is not exercised", c.Name)
+		}
+	}
+}
+
+// The deployment group shifts between the blue and green target groups behind the production
+// and test listeners, waits the configured time before terminating blue tasks, and rolls back.
+func TestEcsDeploymentGroupWiring(t *testing.T) {
+	const stack = "search-production"
+	tpl := example.template(t, stack)
+	tgs := example.resources(t, stack, "AWS::ElasticLoadBalancingV2::TargetGroup")
+	listeners := example.resources(t, stack, "AWS::ElasticLoadBalancingV2::Listener")
+	if len(tgs) != 2 || len(listeners) != 2 {
+		t.Fatalf("want 2 target groups and 2 listeners, have %d and %d", len(tgs), len(listeners))
+	}
+	listenerByPort := map[float64]string{}
+	forward := map[string]string{}
+	for id, l := range listeners {
+		listenerByPort[props(l)["Port"].(float64)] = id
+		forward[id] = props(l)["DefaultActions"].([]interface{})[0].(map[string]interface{})["TargetGroupArn"].(map[string]interface{})["Ref"].(string)
+	}
+	prod, test := listenerByPort[80], listenerByPort[9000]
+	if prod == "" || test == "" {
+		t.Fatalf("listeners on ports %v, want 80 and 9000", keysF(listenerByPort))
+	}
+	blue, green := forward[prod], forward[test]
+	if blue == green {
+		t.Fatal("production and test listeners forward to the same target group")
+	}
+	assert(t, "deployment group", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CodeDeploy::DeploymentGroup"), &m{
+			"DeploymentGroupName": "search-production",
+			"ECSServices":         a{m{"ClusterName": assertions.Match_AnyValue(), "ServiceName": m{"Fn::GetAtt": a{assertions.Match_AnyValue(), "Name"}}}},
+			"LoadBalancerInfo": m{"TargetGroupPairInfoList": a{m{
+				"ProdTrafficRoute": m{"ListenerArns": a{m{"Ref": prod}}},
+				"TestTrafficRoute": m{"ListenerArns": a{m{"Ref": test}}},
+				"TargetGroups":     a{m{"Name": m{"Fn::GetAtt": a{blue, "TargetGroupName"}}}, m{"Name": m{"Fn::GetAtt": a{green, "TargetGroupName"}}}},
+			}}},
+			"BlueGreenDeploymentConfiguration": m{
+				"DeploymentReadyOption":                     m{"ActionOnTimeout": "CONTINUE_DEPLOYMENT", "WaitTimeInMinutes": 0},
+				"TerminateBlueInstancesOnDeploymentSuccess": m{"Action": "TERMINATE", "TerminationWaitTimeInMinutes": 30},
+			},
+			"AutoRollbackConfiguration": m{"Enabled": true, "Events": a{"DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST", "DEPLOYMENT_STOP_ON_ALARM"}},
+			"DeploymentConfigName":      "CodeDeployDefault.ECSAllAtOnce",
+		})
+	})
+	for _, tg := range tgs {
+		p := props(tg)
+		if p["TargetType"] != "ip" || p["HealthCheckPath"] != spec.DefaultHealthCheckPath || p["Port"] != float64(spec.DefaultContainerPort) {
+			t.Errorf("target group %v", jsonString(t, p))
+		}
+	}
+	// The default alarms watch both target groups and the load balancer; the service's own
+	// alarm is attached too.
+	_, dg := example.only(t, stack, "AWS::CodeDeploy::DeploymentGroup")
+	attached := jsonString(t, props(dg)["AlarmConfiguration"])
+	alarms := example.resources(t, stack, "AWS::CloudWatch::Alarm")
+	names := map[string]bool{}
+	for id, al := range alarms {
+		names[props(al)["AlarmName"].(string)] = true
+		if !strings.Contains(attached, `"Ref":"`+id+`"`) {
+			t.Errorf("alarm %s is not attached", id)
+		}
+	}
+	for _, n := range append(spec.EcsDefaultAlarms(), "queue-depth") {
+		if !names["search-production-"+n] {
+			t.Errorf("no alarm search-production-%s (have %v)", n, names)
+		}
+	}
+	assert(t, "target 5xx alarm threshold", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), &m{
+			"AlarmName": "search-production-target-5xx-green", "MetricName": "HTTPCode_Target_5XX_Count", "Threshold": 10,
+			"Dimensions": assertions.Match_ArrayWith(&a{m{"Name": "TargetGroup", "Value": m{"Fn::GetAtt": a{green, "TargetGroupFullName"}}}}),
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), &m{
+			"AlarmName": "search-production-p99-latency", "MetricName": "TargetResponseTime", "ExtendedStatistic": "p99", "Threshold": 1,
+		})
+	})
+}
+
+// The Fargate service is on the CODE_DEPLOY controller, names its task definition by family
+// (a constant), runs in private subnets behind the blue target group, and only the load
+// balancer reaches it; the test listener is open to the VPC only.
+func TestEcsServiceAndNetwork(t *testing.T) {
+	const stack = "catalog-staging"
+	tpl := example.template(t, stack)
+	assert(t, "service", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ECS::Service"), &m{
+			"DeploymentController": m{"Type": "CODE_DEPLOY"},
+			"TaskDefinition":       "catalog-staging",
+			"DesiredCount":         3,
+			"LaunchType":           "FARGATE",
+			"LoadBalancers":        a{m{"ContainerName": spec.ContainerName, "ContainerPort": 3000, "TargetGroupArn": assertions.Match_AnyValue()}},
+			"NetworkConfiguration": m{"AwsvpcConfiguration": assertions.Match_ObjectLike(&m{"AssignPublicIp": "DISABLED"})},
+		})
+	})
+	assert(t, "task definition", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ECS::TaskDefinition"), &m{
+			"Family": "catalog-staging", "Cpu": "512", "Memory": "1024", "NetworkMode": "awsvpc",
+			"RequiresCompatibilities": a{"FARGATE"},
+			"ContainerDefinitions": a{assertions.Match_ObjectLike(&m{
+				"Name": spec.ContainerName, "Essential": true,
+				"PortMappings": a{m{"ContainerPort": 3000, "Protocol": "tcp"}},
+				"Environment":  assertions.Match_ArrayWith(&a{m{"Name": "LOG_LEVEL", "Value": "info"}, m{"Name": "PORT", "Value": "3000"}}),
+				"LogConfiguration": m{"LogDriver": "awslogs", "Options": assertions.Match_ObjectLike(&m{
+					"awslogs-group": m{"Ref": assertions.Match_StringLikeRegexp(jsii.String("ServiceLogs"))}})},
+			})},
+		})
+	})
+	assert(t, "logs retained", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), &m{"LogGroupName": "/ecs/catalog-staging", "RetentionInDays": 30})
+	})
+	assert(t, "load balancer security group", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroup"), &m{
+			"SecurityGroupIngress": a{
+				m{"CidrIp": "0.0.0.0/0", "Description": "production traffic", "FromPort": 80, "IpProtocol": "tcp", "ToPort": 80},
+				m{"CidrIp": m{"Fn::GetAtt": a{assertions.Match_StringLikeRegexp(jsii.String("Vpc")), "CidrBlock"}},
+					"Description": assertions.Match_StringLikeRegexp(jsii.String("test traffic")), "FromPort": 9000, "IpProtocol": "tcp", "ToPort": 9000},
+			},
+		})
+	})
+	ingress := example.resources(t, stack, "AWS::EC2::SecurityGroupIngress")
+	if len(ingress) != 1 {
+		t.Fatalf("want one ingress rule into the tasks, have %d", len(ingress))
+	}
+	for _, r := range ingress {
+		p := props(r)
+		if p["FromPort"] != 3000.0 || p["SourceSecurityGroupId"] == nil || p["CidrIp"] != nil {
+			t.Errorf("tasks are reachable from more than the load balancer: %s", jsonString(t, p))
+		}
+	}
+	assert(t, "parameters for the pipeline", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::SSM::Parameter"), &m{
+			"Name": "/golden-pipelines/catalog/staging/task-definition", "Value": m{"Ref": assertions.Match_StringLikeRegexp(jsii.String("TaskDefinition"))},
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::SSM::Parameter"), &m{"Name": "/golden-pipelines/catalog/staging/url"})
+	})
+}
+
+// The ECR repository keeps tags immutable, scans on push, encrypts with the pipeline's key,
+// and its lifecycle keeps the released images before it counts build images.
+func TestEcrRepository(t *testing.T) {
+	tpl := example.template(t, "search-pipeline")
+	keyID, _ := example.only(t, "search-pipeline", "AWS::KMS::Key")
+	_, repo := example.only(t, "search-pipeline", "AWS::ECR::Repository")
+	p := props(repo)
+	if p["ImageTagMutability"] != "IMMUTABLE" || jsonString(t, p["ImageScanningConfiguration"]) != `{"ScanOnPush":true}` ||
+		jsonString(t, p["EncryptionConfiguration"]) != `{"EncryptionType":"KMS","KmsKey":{"Fn::GetAtt":["`+keyID+`","Arn"]}}` ||
+		p["RepositoryName"] != "search" {
+		t.Errorf("repository %s", jsonString(t, p))
+	}
+	var policy struct {
+		Rules []struct {
+			RulePriority int
+			Selection    struct {
+				TagStatus     string
+				TagPrefixList []string
+				CountType     string
+				CountNumber   int
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(p["LifecyclePolicy"].(map[string]interface{})["LifecyclePolicyText"].(string)), &policy); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"1 tagged [deployed-] imageCountMoreThan 50", "2 tagged [build-] imageCountMoreThan 50", "3 untagged [] sinceImagePushed 1"}
+	var got []string
+	for _, r := range policy.Rules {
+		got = append(got, strings.TrimSpace(strings.Join([]string{
+			jsonNum(r.RulePriority), r.Selection.TagStatus, "[" + strings.Join(r.Selection.TagPrefixList, ",") + "]",
+			r.Selection.CountType, jsonNum(r.Selection.CountNumber)}, " ")))
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("lifecycle rules %v, want %v", got, want)
+	}
+	_ = tpl
+}
+
+func jsonNum(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+func keysF(m map[float64]string) []float64 {
+	var out []float64
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// The container pipeline: an ECR source for the base image, a privileged docker build with
+// layer caching, and per environment a prepare step and the CodeDeployToECS action fed with
+// the rendered task definition, appspec and image, with IMAGE1_NAME as the placeholder.
+func TestContainerPipeline(t *testing.T) {
+	tpl := example.template(t, "catalog-pipeline")
+	stages := pipelineStages(t, example, "catalog-pipeline")
+	if got := strings.Join(stageNames(stages), " "); got != "Source Build Staging Approval Production" {
+		t.Errorf("stages %s", got)
+	}
+	assert(t, "base image source", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CodePipeline::Pipeline"), &m{
+			"Stages": assertions.Match_ArrayWith(&a{m{"Name": "Source", "Actions": assertions.Match_ArrayWith(&a{assertions.Match_ObjectLike(&m{
+				"ActionTypeId":    m{"Category": "Source", "Owner": "AWS", "Provider": "ECR", "Version": "1"},
+				"Configuration":   m{"RepositoryName": "base-images/node-22", "ImageTag": "release"},
+				"OutputArtifacts": a{m{"Name": "BaseImage"}},
+			})})}}),
+		})
+	})
+	assert(t, "build project", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CodeBuild::Project"), &m{
+			"Name":        "catalog-build",
+			"Environment": assertions.Match_ObjectLike(&m{"PrivilegedMode": true}),
+			"Cache":       m{"Type": "LOCAL", "Modes": a{"LOCAL_DOCKER_LAYER_CACHE"}},
+		})
+	})
+	for _, env := range []string{"Staging", "Production"} {
+		var actions []map[string]interface{}
+		for _, s := range stages {
+			if s["Name"] == env {
+				for _, act := range s["Actions"].([]interface{}) {
+					actions = append(actions, act.(map[string]interface{}))
+				}
+			}
+		}
+		if len(actions) < 2 || actions[0]["Name"] != "Prepare" || actions[1]["Name"] != "Deploy" {
+			t.Fatalf("%s actions %v", env, jsonString(t, actions))
+		}
+		deploy := actions[1]
+		artifact := env + "Deployment"
+		wantCfg := map[string]interface{}{
+			"TaskDefinitionTemplateArtifact": artifact, "TaskDefinitionTemplatePath": "taskdef.json",
+			"AppSpecTemplateArtifact": artifact, "AppSpecTemplatePath": "appspec.yaml",
+			"Image1ArtifactName": artifact, "Image1ContainerName": "IMAGE1_NAME",
+			"ApplicationName": "catalog-" + strings.ToLower(env), "DeploymentGroupName": "catalog-" + strings.ToLower(env),
+		}
+		cfg := deploy["Configuration"].(map[string]interface{})
+		for k, v := range wantCfg {
+			if cfg[k] != v {
+				t.Errorf("%s deploy %s = %v, want %v", env, k, cfg[k], v)
+			}
+		}
+		if deploy["ActionTypeId"].(map[string]interface{})["Provider"] != "CodeDeployToECS" {
+			t.Errorf("%s deploy provider %v", env, deploy["ActionTypeId"])
+		}
+		if jsonString(t, actions[0]["OutputArtifacts"]) != `[{"Name":"`+artifact+`"}]` || jsonString(t, deploy["InputArtifacts"]) != `[{"Name":"`+artifact+`"}]` {
+			t.Errorf("%s: prepare output %s, deploy input %s", env, jsonString(t, actions[0]["OutputArtifacts"]), jsonString(t, deploy["InputArtifacts"]))
+		}
+	}
+	assert(t, "prepare reads the task definition ARN from the service stack", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CodeBuild::Project"), &m{
+			"Name": "catalog-prepare-production",
+			"Environment": assertions.Match_ObjectLike(&m{"PrivilegedMode": false, "EnvironmentVariables": assertions.Match_ArrayWith(&a{
+				m{"Name": "TASK_DEFINITION_ARN", "Type": "PARAMETER_STORE", "Value": "/golden-pipelines/catalog/production/task-definition"},
+			})}),
+		})
+	})
+}
+
+// A later cdk deploy of a container service stack never touches what CodeDeploy owns: the
+// service names its task definition by family, so a configuration change (memory here) gives
+// a new task definition revision for the next release and leaves the running service alone.
+func TestNoRevertContainer(t *testing.T) {
+	const stack = "catalog-production"
+	_, before := example.only(t, stack, "AWS::ECS::Service")
+	_, after := memoryChanged.only(t, stack, "AWS::ECS::Service")
+	if props(before)["TaskDefinition"] != "catalog-production" {
+		t.Errorf("the service names its task definition as %v, not by family", props(before)["TaskDefinition"])
+	}
+	if !reflect.DeepEqual(before, after) {
+		t.Errorf("a configuration change updates the service itself:\n%s\n%s", jsonString(t, before), jsonString(t, after))
+	}
+	_, tdBefore := example.only(t, stack, "AWS::ECS::TaskDefinition")
+	_, tdAfter := memoryChanged.only(t, stack, "AWS::ECS::TaskDefinition")
+	if props(tdBefore)["Memory"] == props(tdAfter)["Memory"] {
+		t.Error("the memory change did not reach the task definition the next release is rendered from")
+	}
+	// The image a stack declares is only the pre-release placeholder, content-addressed; no
+	// template names a build or a movable tag.
+	for _, name := range []string{"catalog-staging", "catalog-production", "search-staging", "search-production"} {
+		raw := string(example.raw[name])
+		if strings.Contains(raw, "build-") || strings.Contains(raw, ":latest") {
+			t.Errorf("%s names a build or a movable tag", name)
+		}
+	}
+}
+
+// MicroservicePipeline and EcsService expose what a caller builds on.
+func TestContainerConstructsExposeTheirParts(t *testing.T) {
+	for _, svc := range example.services {
+		if !svc.Spec.IsContainer() {
+			continue
+		}
+		p := svc.Pipeline
+		if p.Repository == nil || p.BuildProject == nil || p.PackageBucket != nil {
+			t.Errorf("%s: pipeline parts", svc.Spec.Name)
+		}
+		for i, e := range p.Environments {
+			if e.PrepareProject == nil || e.EcsDeploymentGroup == nil || e.DeployProject != nil {
+				t.Errorf("%s/%s: environment parts", svc.Spec.Name, e.Name)
+			}
+			c := svc.Environments[i].Container
+			if c == nil || c.Service == nil || c.DeploymentGroup == nil || c.Listener == nil || c.TestListener == nil ||
+				c.BlueTarget == nil || c.GreenTarget == nil || len(c.Alarms) < len(spec.EcsDefaultAlarms()) {
+				t.Errorf("%s/%s: service parts", svc.Spec.Name, e.Name)
+			}
+		}
+	}
+}
