@@ -42,8 +42,8 @@ func (v *validator) container(c Container) {
 	listenerOK := v.inRange("container.listenerPort", "Container.listenerPort", c.ListenerPort, "")
 	testOK := v.inRange("container.testListenerPort", "Container.testListenerPort", c.TestListenerPort, "")
 	if listenerOK && testOK && c.ListenerPort == c.TestListenerPort {
-		v.add("container.testListenerPort", fmt.Sprintf("%d is also the production listener's port", c.TestListenerPort),
-			"use another port for test traffic, e.g. 9000")
+		v.add("container.testListenerPort", fmt.Sprintf("the production and test listeners both use port %d", c.TestListenerPort),
+			"give container.listenerPort and container.testListenerPort different ports (defaults 80 and 9000)")
 	}
 	v.inRange("container.keepImages", "Container.keepImages", c.KeepImages, " images")
 	v.inRange("container.terminationWaitMinutes", "Container.terminationWaitMinutes", c.TerminationWaitMinutes, " minutes")
