@@ -208,7 +208,8 @@ func TestEcrRepository(t *testing.T) {
 	if err := json.Unmarshal([]byte(p["LifecyclePolicy"].(map[string]interface{})["LifecyclePolicyText"].(string)), &policy); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"1 tagged [deployed-] imageCountMoreThan 50", "2 tagged [build-] imageCountMoreThan 50", "3 untagged [] sinceImagePushed 1"}
+	want := []string{"1 tagged [deployed-production-] imageCountMoreThan 50", "2 tagged [deployed-staging-] imageCountMoreThan 50",
+		"3 tagged [build-] imageCountMoreThan 50", "4 untagged [] sinceImagePushed 1"}
 	var got []string
 	for _, r := range policy.Rules {
 		got = append(got, strings.TrimSpace(strings.Join([]string{

@@ -29,15 +29,18 @@ func (p *MicroservicePipeline) containerBuild(svc *spec.Service, logs awslogs.IL
 		Encryption:         awsecr.RepositoryEncryption_KMS(),
 		EncryptionKey:      p.Key,
 		RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
-		// The images released to an environment are tagged deployed-<environment>-<release>;
-		// the first rule keeps the newest of those, so a running image is never deleted, and an
-		// image it matched is not looked at by the later rules.
+		// The images released to an environment are tagged deployed-<environment>-<release>.
+		// One rule per environment keeps the newest of those, so the image an environment runs
+		// is never deleted however many releases another environment got since; an image a
+		// rule matched is not looked at by the later rules.
 		LifecycleRules: &[]*awsecr.LifecycleRule{
-			{RulePriority: jsii.Number(1), Description: jsii.String("keep the newest released images"),
-				TagStatus: awsecr.TagStatus_TAGGED, TagPrefixList: jsii.Strings("deployed-"), MaxImageCount: keep},
-			{RulePriority: jsii.Number(2), Description: jsii.String("keep the newest build images"),
+			{RulePriority: jsii.Number(1), Description: jsii.String("keep the newest images released to production"),
+				TagStatus: awsecr.TagStatus_TAGGED, TagPrefixList: jsii.Strings("deployed-production-"), MaxImageCount: keep},
+			{RulePriority: jsii.Number(2), Description: jsii.String("keep the newest images released to staging"),
+				TagStatus: awsecr.TagStatus_TAGGED, TagPrefixList: jsii.Strings("deployed-staging-"), MaxImageCount: keep},
+			{RulePriority: jsii.Number(3), Description: jsii.String("keep the newest build images"),
 				TagStatus: awsecr.TagStatus_TAGGED, TagPrefixList: jsii.Strings("build-"), MaxImageCount: keep},
-			{RulePriority: jsii.Number(3), Description: jsii.String("drop untagged layers of failed pushes"),
+			{RulePriority: jsii.Number(4), Description: jsii.String("drop untagged layers of failed pushes"),
 				TagStatus: awsecr.TagStatus_UNTAGGED, MaxImageAge: awscdk.Duration_Days(jsii.Number(1))},
 		},
 	})
