@@ -361,6 +361,10 @@ func (c *checker) check(n *yaml.Node, field string, t reflect.Type) {
 			}
 			seen[k.Value] = true
 			c.positions[path] = k
+			if t.Elem().Kind() == reflect.String && v.Kind == yaml.ScalarNode && (v.Tag == "!!int" || v.Tag == "!!float") {
+				c.positions[path] = k // a variable's value may be written as a number (PORT: 8080)
+				continue
+			}
 			c.check(v, path, t.Elem())
 		}
 	case reflect.Slice:
@@ -376,7 +380,9 @@ func (c *checker) check(n *yaml.Node, field string, t reflect.Type) {
 			c.check(item, fmt.Sprintf("%s[%d]", field, i), t.Elem())
 		}
 	case reflect.String:
-		if n.Kind != yaml.ScalarNode || n.Tag == "!!null" || n.Tag == "!!bool" {
+		// Text must be text: a number or a boolean where text belongs is quoted, so that
+		// `handler: 00` does not silently become "00" (or "0").
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
 			c.add(n, field, fmt.Sprintf("is %s, want text", describe(n)), `quote the value, e.g. "`+n.Value+`"`)
 		}
 	case reflect.Int:
