@@ -14,36 +14,11 @@ import (
 
 const repositoryURI = "111111111111.dkr.ecr.eu-west-1.amazonaws.com/boxed"
 
-func containerBuild(t *testing.T, extra map[string]string, withBase bool) run {
-	t.Helper()
-	bs := buildSpec(t, variants, "boxed-pipeline", "boxed-build")
-	env := projectEnv(t, variants, "boxed-pipeline", "boxed-build", buildEnv)
-	env["REPOSITORY_URI"], env["AWS_REGION"] = repositoryURI, "eu-west-1"
-	for k, v := range extra {
-		env[k] = v
-	}
-	return runSpec(t, bs, env, func(work, state string) {
-		os.WriteFile(filepath.Join(work, "Dockerfile"), []byte("ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n"), 0o644)
-		if withBase {
-			base := filepath.Join(filepath.Dir(state), "base")
-			os.MkdirAll(base, 0o755)
-			os.WriteFile(filepath.Join(base, "imageDetail.json"), []byte(`{"ImageURI":"111111111111.dkr.ecr.eu-west-1.amazonaws.com/base/alpine@sha256:`+strings.Repeat("b", 64)+`"}`), 0o644)
-			env["CODEBUILD_SRC_DIR_BaseImage"] = base
-		}
-	})
-}
-
 func TestContainerBuildPushesTheBuildTagAndRecordsTheDigest(t *testing.T) {
 	bs := buildSpec(t, variants, "boxed-pipeline", "boxed-build")
 	env := projectEnv(t, variants, "boxed-pipeline", "boxed-build", buildEnv)
 	env["REPOSITORY_URI"], env["AWS_REGION"] = repositoryURI, "eu-west-1"
-	var base string
-	r := runSpec(t, bs, env, func(work, state string) {
-		base = filepath.Join(filepath.Dir(state), "base")
-		os.MkdirAll(base, 0o755)
-		os.WriteFile(filepath.Join(base, "imageDetail.json"), []byte(`{"ImageURI":"111111111111.dkr.ecr.eu-west-1.amazonaws.com/base/alpine@sha256:`+strings.Repeat("b", 64)+`"}`), 0o644)
-	})
-	_ = base
+	r := runSpec(t, bs, env, nil)
 	if !r.ok {
 		t.Fatalf("build failed:\n%s", r.output)
 	}
@@ -210,12 +185,41 @@ func TestPrepareRendersTaskDefinitionAndAppSpec(t *testing.T) {
 	if !strings.Contains(string(detail), image) {
 		t.Errorf("imageDetail.json %s", detail)
 	}
-	if len(r.called("ecr put-image --repository-name boxed --image-tag deployed-production-build-7")) != 1 {
-		t.Errorf("released image not tagged for the lifecycle policy: %v", r.awsCalls)
+	if len(r.called("ecr put-image")) != 0 {
+		t.Errorf("prepare tagged the image before the deployment succeeded: %v", r.awsCalls)
 	}
-	// A re-run of the stage finds the tag there already and goes on.
-	if again := prepareRun(t, "build-7", image, "deployed-production-build-7"); !again.ok {
+}
+
+func recordRun(t *testing.T, image string, tags ...string) run {
+	t.Helper()
+	bs := buildSpec(t, variants, "boxed-pipeline", "boxed-record-production")
+	env := projectEnv(t, variants, "boxed-pipeline", "boxed-record-production", map[string]string{
+		"RELEASE": "build-7", "REPOSITORY_URI": repositoryURI,
+	})
+	return runSpec(t, bs, env, func(work, state string) {
+		os.WriteFile(filepath.Join(work, "imageDetail.json"), []byte(`{"ImageURI":"`+image+`"}`), 0o644)
+		if len(tags) > 0 {
+			os.WriteFile(filepath.Join(state, "tags"), []byte(strings.Join(tags, "\n")+"\n"), 0o644)
+		}
+	})
+}
+
+// After a successful deployment the released image gets its deployed-<environment>-<release>
+// tag (what the lifecycle policy keeps); a re-run finds the tag there and goes on.
+func TestRecordReleaseTagsTheDeployedImage(t *testing.T) {
+	image := repositoryURI + "@sha256:" + strings.Repeat("a", 64)
+	r := recordRun(t, image)
+	if !r.ok || len(r.called("ecr put-image --repository-name boxed --image-tag deployed-production-build-7")) != 1 {
+		t.Fatalf("released image not tagged (ok=%v): %v\n%s", r.ok, r.awsCalls, r.output)
+	}
+	if got := r.called("ecr batch-get-image"); len(got) != 1 || !strings.Contains(got[0], "imageDigest=sha256:"+strings.Repeat("a", 64)) {
+		t.Errorf("manifest not read by digest: %v", got)
+	}
+	if again := recordRun(t, image, "deployed-production-build-7"); !again.ok {
 		t.Errorf("a re-run failed on the existing tag:\n%s", again.output)
+	}
+	if bad := recordRun(t, repositoryURI+":latest"); bad.ok {
+		t.Error("a movable image was recorded")
 	}
 }
 

@@ -133,10 +133,15 @@ func TestEcsServiceAndNetwork(t *testing.T) {
 		tpl.HasResourceProperties(jsii.String("AWS::ECS::Service"), &m{
 			"DeploymentController": m{"Type": "CODE_DEPLOY"},
 			"TaskDefinition":       "catalog-staging",
-			"DesiredCount":         3,
+			"DesiredCount":         assertions.Match_Absent(),
 			"LaunchType":           "FARGATE",
 			"LoadBalancers":        a{m{"ContainerName": spec.ContainerName, "ContainerPort": 3000, "TargetGroupArn": assertions.Match_AnyValue()}},
 			"NetworkConfiguration": m{"AwsvpcConfiguration": assertions.Match_ObjectLike(&m{"AssignPublicIp": "DISABLED"})},
+		})
+	})
+	assert(t, "task count held by Application Auto Scaling", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ApplicationAutoScaling::ScalableTarget"), &m{
+			"MinCapacity": 3, "MaxCapacity": 3, "ScalableDimension": "ecs:service:DesiredCount", "ServiceNamespace": "ecs",
 		})
 	})
 	assert(t, "task definition", func() {
@@ -155,13 +160,27 @@ func TestEcsServiceAndNetwork(t *testing.T) {
 	assert(t, "logs retained", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), &m{"LogGroupName": "/ecs/catalog-staging", "RetentionInDays": 30})
 	})
+	// Production traffic from anywhere; test traffic only from this VPC, whose traffic to the
+	// internet-facing load balancer leaves through its NAT gateway.
+	eipID, _ := example.only(t, stack, "AWS::EC2::EIP")
 	assert(t, "load balancer security group", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroup"), &m{
 			"SecurityGroupIngress": a{
 				m{"CidrIp": "0.0.0.0/0", "Description": "production traffic", "FromPort": 80, "IpProtocol": "tcp", "ToPort": 80},
-				m{"CidrIp": m{"Fn::GetAtt": a{assertions.Match_StringLikeRegexp(jsii.String("Vpc")), "CidrBlock"}},
+				m{"CidrIp": m{"Fn::Join": a{"", a{m{"Fn::GetAtt": a{eipID, "PublicIp"}}, "/32"}}},
 					"Description": assertions.Match_StringLikeRegexp(jsii.String("test traffic")), "FromPort": 9000, "IpProtocol": "tcp", "ToPort": 9000},
 			},
+		})
+	})
+	assert(t, "CodeDeploy may invoke only CodeDeployHook_ functions", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::IAM::Role"), &m{
+			"AssumeRolePolicyDocument": m{"Statement": a{assertions.Match_ObjectLike(&m{"Principal": m{"Service": "codedeploy.amazonaws.com"}})}},
+			"ManagedPolicyArns":        a{m{"Fn::Join": a{"", a{"arn:", m{"Ref": "AWS::Partition"}, ":iam::aws:policy/AWSCodeDeployRoleForECSLimited"}}}},
+		})
+	})
+	assert(t, "the placeholder image is built for X86_64", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ECS::TaskDefinition"), &m{
+			"RuntimePlatform": m{"CpuArchitecture": "X86_64", "OperatingSystemFamily": "LINUX"},
 		})
 	})
 	ingress := example.resources(t, stack, "AWS::EC2::SecurityGroupIngress")
@@ -219,7 +238,15 @@ func TestEcrRepository(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("lifecycle rules %v, want %v", got, want)
 	}
-	_ = tpl
+	// Only the record step, after a successful deployment, adds the deployed- tags.
+	assert(t, "record step may tag images", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), &m{
+			"Roles": a{m{"Ref": assertions.Match_StringLikeRegexp(jsii.String("ProductionRecordRole"))}},
+			"PolicyDocument": m{"Statement": assertions.Match_ArrayWith(&a{assertions.Match_ObjectLike(&m{
+				"Action": a{"ecr:BatchGetImage", "ecr:PutImage"},
+			})})},
+		})
+	})
 }
 
 func jsonNum(i int) string { b, _ := json.Marshal(i); return string(b) }
@@ -266,7 +293,7 @@ func TestContainerPipeline(t *testing.T) {
 				}
 			}
 		}
-		if len(actions) < 2 || actions[0]["Name"] != "Prepare" || actions[1]["Name"] != "Deploy" {
+		if len(actions) < 3 || actions[0]["Name"] != "Prepare" || actions[1]["Name"] != "Deploy" || actions[2]["Name"] != "RecordRelease" {
 			t.Fatalf("%s actions %v", env, jsonString(t, actions))
 		}
 		deploy := actions[1]
@@ -290,6 +317,26 @@ func TestContainerPipeline(t *testing.T) {
 			t.Errorf("%s: prepare output %s, deploy input %s", env, jsonString(t, actions[0]["OutputArtifacts"]), jsonString(t, deploy["InputArtifacts"]))
 		}
 	}
+	// The build may pull the base image (docker build FROM it), and the deploy action may read
+	// the deployment config the deployment group really uses.
+	assert(t, "build pulls the base image", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), &m{
+			"Roles": a{m{"Ref": assertions.Match_StringLikeRegexp(jsii.String("PipelineBuildRole"))}},
+			"PolicyDocument": m{"Statement": assertions.Match_ArrayWith(&a{assertions.Match_ObjectLike(&m{
+				"Action":   a{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"},
+				"Resource": joinEndingWith(":repository/base-images/node-22"),
+			})})},
+		})
+	})
+	assert(t, "deploy action reads the canary config", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), &m{
+			"Roles": a{m{"Ref": assertions.Match_StringLikeRegexp(jsii.String("ProductionDeployCodePipelineActionRole"))}},
+			"PolicyDocument": m{"Statement": assertions.Match_ArrayWith(&a{assertions.Match_ObjectLike(&m{
+				"Action":   "codedeploy:GetDeploymentConfig",
+				"Resource": joinEndingWith(":deploymentconfig:CodeDeployDefault.ECSCanary10Percent5Minutes"),
+			})})},
+		})
+	})
 	assert(t, "prepare reads the task definition ARN from the service stack", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::CodeBuild::Project"), &m{
 			"Name": "catalog-prepare-production",
@@ -301,8 +348,10 @@ func TestContainerPipeline(t *testing.T) {
 }
 
 // A later cdk deploy of a container service stack never touches what CodeDeploy owns: the
-// service names its task definition by family, so a configuration change (memory here) gives
-// a new task definition revision for the next release and leaves the running service alone.
+// service names its task definition by family and leaves its task count to Application Auto
+// Scaling, so configuration changes (memory and task count here) give a new task definition
+// revision for the next release and a new scaling target, and leave the service resource —
+// which CloudFormation would send with its task definition — exactly as it was.
 func TestNoRevertContainer(t *testing.T) {
 	const stack = "catalog-production"
 	_, before := example.only(t, stack, "AWS::ECS::Service")
@@ -318,13 +367,15 @@ func TestNoRevertContainer(t *testing.T) {
 	if props(tdBefore)["Memory"] == props(tdAfter)["Memory"] {
 		t.Error("the memory change did not reach the task definition the next release is rendered from")
 	}
-	// The image a stack declares is only the pre-release placeholder, content-addressed; no
-	// template names a build or a movable tag.
-	for _, name := range []string{"catalog-staging", "catalog-production", "search-staging", "search-production"} {
-		raw := string(example.raw[name])
-		if strings.Contains(raw, "build-") || strings.Contains(raw, ":latest") {
-			t.Errorf("%s names a build or a movable tag", name)
-		}
+	_, scaling := memoryChanged.only(t, stack, "AWS::ApplicationAutoScaling::ScalableTarget")
+	if props(scaling)["MinCapacity"] != 5.0 || props(scaling)["MaxCapacity"] != 5.0 {
+		t.Errorf("the task count change did not reach the scaling target: %s", jsonString(t, props(scaling)))
+	}
+	// The only image a stack declares is the pre-release placeholder, a content-addressed CDK
+	// asset in the bootstrap repository.
+	c := props(tdAfter)["ContainerDefinitions"].([]interface{})[0].(map[string]interface{})
+	if img := jsonString(t, c["Image"]); !strings.Contains(img, "cdk-hnb659fds-container-assets") || !strings.Contains(img, ":<asset-hash>") && !assetHash.MatchString(img) {
+		t.Errorf("container image %s is not the content-addressed placeholder", img)
 	}
 }
 

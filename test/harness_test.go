@@ -38,8 +38,8 @@ var (
 	example *synthesized
 	// variants is an app of test services that exercise the options the example does not.
 	variants *synthesized
-	// memoryChanged is the example app with one configuration change per runtime (orders' and
-	// catalog's memory), for the no-revert tests.
+	// memoryChanged is the example app with configuration changes (orders' memory, catalog's
+	// memory and task count), for the no-revert tests.
 	memoryChanged *synthesized
 	// exampleAgain is a second synth of the example app, for the determinism test.
 	exampleAgain *synthesized
@@ -63,6 +63,7 @@ func TestMain(m *testing.M) {
 			changed[i].Lambda.MemoryMiB = 1024
 		case "catalog":
 			changed[i].Container.MemoryMiB = 2048
+			changed[i].Container.DesiredCount = 5
 		}
 	}
 	memoryChanged = synth(filepath.Join(tmp, "memory"), changed)

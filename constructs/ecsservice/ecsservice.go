@@ -22,12 +22,15 @@ import (
 	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	elb "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
@@ -105,8 +108,17 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 		Description: jsii.String(name + " load balancer: production port from anywhere, test port from the VPC"),
 	})
 	albSG.AddIngressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_Tcp(jsii.Number(float64(c.ListenerPort))), jsii.String("production traffic"), nil)
-	albSG.AddIngressRule(awsec2.Peer_Ipv4(s.Vpc.VpcCidrBlock()), awsec2.Port_Tcp(jsii.Number(float64(c.TestListenerPort))),
-		jsii.String("test traffic to the replacement tasks, from inside the VPC only"), nil)
+	// The load balancer is internet-facing, so traffic from inside the VPC reaches it through
+	// the NAT gateways: the test port is open to their addresses only.
+	for i, subnet := range *s.Vpc.PublicSubnets() {
+		eip, ok := subnet.Node().TryFindChild(jsii.String("EIP")).(awsec2.CfnEIP)
+		if !ok {
+			continue
+		}
+		albSG.AddIngressRule(awsec2.Peer_Ipv4(awscdk.Fn_Join(jsii.String(""), &[]*string{eip.AttrPublicIp(), jsii.String("/32")})),
+			awsec2.Port_Tcp(jsii.Number(float64(c.TestListenerPort))),
+			jsii.String(fmt.Sprintf("test traffic to the replacement tasks, from this VPC (NAT gateway %d)", i+1)), nil)
+	}
 	s.LoadBalancer = elb.NewApplicationLoadBalancer(node, jsii.String("LoadBalancer"), &elb.ApplicationLoadBalancerProps{
 		Vpc: s.Vpc, InternetFacing: jsii.Bool(true), SecurityGroup: albSG,
 		DropInvalidHeaderFields: jsii.Bool(true),
@@ -154,7 +166,9 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 		// Before the first release the service runs a placeholder, built from this package's
 		// Dockerfile and named by its content hash. Every release replaces the image with the
 		// build's image, pinned by digest.
-		Image:        awsecs.ContainerImage_FromAsset(jsii.String(placeholderDir()), nil),
+		Image: awsecs.ContainerImage_FromAsset(jsii.String(placeholderDir()), &awsecs.AssetImageProps{
+			Platform: awsecrassets.Platform_LINUX_AMD64(), // the task runs on X86_64, whatever builds it
+		}),
 		Essential:    jsii.Bool(true),
 		PortMappings: &[]*awsecs.PortMapping{{ContainerPort: jsii.Number(float64(c.Port)), Protocol: awsecs.Protocol_TCP}},
 		Environment:  &environment,
@@ -175,15 +189,21 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 		VpcSubnets:             &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
 		AssignPublicIp:         jsii.Bool(false),
 		HealthCheckGracePeriod: awscdk.Duration_Seconds(jsii.Number(60)),
-		// Only used while Fargate capacity is replaced (CodeDeploy runs the deployments): keep
-		// every task serving.
+		// CodeDeploy runs the deployments; these are set only so that the CDK does not warn
+		// about its default (ECS ignores them for blue/green on Fargate).
 		MinHealthyPercent: jsii.Number(100), MaxHealthyPercent: jsii.Number(200),
 		PropagateTags: awsecs.PropagatedTagSource_SERVICE,
 	})
 	s.Service.AttachToApplicationTargetGroup(s.BlueTarget)
+	s.Service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
+		MinCapacity: jsii.Number(float64(c.DesiredCount)), MaxCapacity: jsii.Number(float64(c.DesiredCount)),
+	})
+	// The CDK copies the minimum capacity into the service; the scaling target alone holds it.
+	cfnService := s.Service.Node().DefaultChild().(awsecs.CfnService)
+	cfnService.AddPropertyDeletionOverride(jsii.String("DesiredCount"))
 	// The family alone, a constant: CloudFormation never touches the running task definition,
 	// which CodeDeploy owns (it cannot be updated on a CODE_DEPLOY service anyway).
-	s.Service.Node().DefaultChild().(awsecs.CfnService).AddPropertyOverride(jsii.String("TaskDefinition"), name)
+	cfnService.AddPropertyOverride(jsii.String("TaskDefinition"), name)
 
 	s.Alarms = s.alarms(&svc, name, e.Alarms)
 	alarmRefs := make([]interfacesawscloudwatch.IAlarmRef, len(s.Alarms))
@@ -195,8 +215,17 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 			ApplicationName: jsii.String(svc.DeploymentGroupName(env)),
 		}),
 		DeploymentGroupName: jsii.String(svc.DeploymentGroupName(env)),
-		Service:             s.Service,
-		DeploymentConfig:    s.deploymentConfig(e.Deployment),
+		// The limited managed policy only: CodeDeploy may invoke only CodeDeployHook_*
+		// functions. The CDK would add the broad AWSCodeDeployRoleForECS to a role it may
+		// change; this one it may not.
+		Role: awsiam.NewRole(node, jsii.String("DeploymentRole"), &awsiam.RoleProps{
+			AssumedBy: awsiam.NewServicePrincipal(jsii.String("codedeploy.amazonaws.com"), nil),
+			ManagedPolicies: &[]awsiam.IManagedPolicy{
+				awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("AWSCodeDeployRoleForECSLimited")),
+			},
+		}).WithoutPolicyUpdates(nil),
+		Service:          s.Service,
+		DeploymentConfig: s.deploymentConfig(e.Deployment),
 		BlueGreenDeploymentConfig: &awscodedeploy.EcsBlueGreenDeploymentConfig{
 			BlueTargetGroup: s.BlueTarget, GreenTargetGroup: s.GreenTarget,
 			Listener: s.Listener, TestListener: s.TestListener,
@@ -220,6 +249,13 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 		Description: jsii.String("Production URL of " + name + ", for its integration tests"),
 	})
 	awscdk.NewCfnOutput(node, jsii.String("URL"), &awscdk.CfnOutputProps{Value: s.URLParameter.StringValue()})
+	// Where test-traffic hooks run: in this VPC's private subnets, they reach the test listener.
+	awscdk.NewCfnOutput(node, jsii.String("VpcId"), &awscdk.CfnOutputProps{Value: s.Vpc.VpcId()})
+	var private []*string
+	for _, sn := range *s.Vpc.PrivateSubnets() {
+		private = append(private, sn.SubnetId())
+	}
+	awscdk.NewCfnOutput(node, jsii.String("PrivateSubnetIds"), &awscdk.CfnOutputProps{Value: awscdk.Fn_Join(jsii.String(","), &private)})
 	return s
 }
 
@@ -233,7 +269,10 @@ func (s *EcsService) deploymentConfig(d spec.Deployment) awscodedeploy.IEcsDeplo
 	if c.Type == "linear" {
 		routing = awscodedeploy.TrafficRouting_TimeBasedLinear(&awscodedeploy.TimeBasedLinearTrafficRoutingProps{Interval: interval, Percentage: pct})
 	}
-	return awscodedeploy.NewEcsDeploymentConfig(s.Construct, jsii.String("DeploymentConfig"), &awscodedeploy.EcsDeploymentConfigProps{TrafficRouting: routing})
+	// Named after the deployment group, so the pipeline can name it too.
+	return awscodedeploy.NewEcsDeploymentConfig(s.Construct, jsii.String("DeploymentConfig"), &awscodedeploy.EcsDeploymentConfigProps{
+		DeploymentConfigName: jsii.String(s.Name), TrafficRouting: routing,
+	})
 }
 
 // alarms are the defaults (target 5xx and unhealthy hosts on both target groups, load balancer

@@ -76,8 +76,7 @@ func ContainerBuildSpec(svc spec.Service) buildspec.Spec {
 // PrepareSpec renders what CodeDeploy deploys to one environment from the build's
 // imageDetail.json: taskdef.json, the environment's current task definition (as CDK last
 // deployed it: CPU, memory, roles, environment, logging) with the image replaced by the
-// placeholder; appspec.yaml; and imageDetail.json itself. It also tags the image
-// deployed-<environment>-<release>, which the repository's lifecycle policy keeps.
+// placeholder; appspec.yaml; and imageDetail.json itself.
 //
 // Environment: RELEASE comes from the pipeline; TASK_DEFINITION_ARN (from the service stack's
 // SSM parameter), APPSPEC, ENVIRONMENT and REPOSITORY_URI are set by the project.
@@ -95,14 +94,31 @@ func PrepareSpec() buildspec.Spec {
 			`jq -e --arg name ` + buildspec.ShellQuote(spec.ContainerName) + ` '[.containerDefinitions[] | select(.name == $name and .image == "<` + ImagePlaceholder + `>")] | length == 1' ` + TaskDefinitionFile + ` >/dev/null ||`,
 			`  { echo "the task definition has no container named ` + spec.ContainerName + `" >&2; exit 1; }`,
 			`printf '%s\n' "$APPSPEC" > ` + AppSpecFile,
+			`echo "prepared $image for $ENVIRONMENT"`,
+		}},
+		Artifacts: &buildspec.Artifacts{Files: []string{TaskDefinitionFile, AppSpecFile, ImageDetailFile}},
+	}
+}
+
+// RecordReleaseSpec runs after a successful deployment: it tags the released image
+// deployed-<environment>-<release> (a new tag on the same digest), which the repository's
+// lifecycle policy keeps. A re-run finds the tag there and goes on.
+//
+// Environment: RELEASE comes from the pipeline; ENVIRONMENT and REPOSITORY_URI are set by the
+// project; imageDetail.json is the input.
+func RecordReleaseSpec() buildspec.Spec {
+	return buildspec.Spec{
+		Build: buildspec.Phase{Script: []string{
+			`: "${RELEASE:?RELEASE (the build tag from the build stage) is not set}"`,
+			`image="$(jq -r .ImageURI ` + ImageDetailFile + `)"`,
+			`case "$image" in "$REPOSITORY_URI"@sha256:?*) ;; *) echo "refusing image '$image': not this service's image pinned by digest" >&2; exit 1 ;; esac`,
 			`repository="${REPOSITORY_URI#*/}"`,
 			`manifest="$(aws ecr batch-get-image --repository-name "$repository" --image-ids imageDigest="${image#*@}" --query 'images[0].imageManifest' --output text)"`,
 			`if ! out="$(aws ecr put-image --repository-name "$repository" --image-tag "deployed-$ENVIRONMENT-$RELEASE" --image-manifest "$manifest" 2>&1)"; then`,
 			`  case "$out" in *ImageAlreadyExistsException*) ;; *) echo "$out" >&2; exit 1 ;; esac`,
 			`fi`,
-			`echo "prepared $image for $ENVIRONMENT"`,
+			`echo "recorded $image as deployed-$ENVIRONMENT-$RELEASE"`,
 		}},
-		Artifacts: &buildspec.Artifacts{Files: []string{TaskDefinitionFile, AppSpecFile, ImageDetailFile}},
 	}
 }
 

@@ -44,11 +44,13 @@ func (p *MicroservicePipeline) containerBuild(svc *spec.Service, logs awslogs.IL
 				TagStatus: awsecr.TagStatus_UNTAGGED, MaxImageAge: awscdk.Duration_Days(jsii.Number(1))},
 		},
 	})
+	var baseRepo awsecr.IRepository
 	if b := c.BaseImage; b != nil {
 		base := awscodepipeline.NewArtifact(jsii.String(BaseImageArtifact), nil)
+		baseRepo = awsecr.Repository_FromRepositoryName(p.Construct, jsii.String("BaseImageRepository"), jsii.String(b.Repository))
 		*sources = append(*sources, awscodepipelineactions.NewEcrSourceAction(&awscodepipelineactions.EcrSourceActionProps{
 			ActionName: jsii.String("BaseImage"),
-			Repository: awsecr.Repository_FromRepositoryName(p.Construct, jsii.String("BaseImageRepository"), jsii.String(b.Repository)),
+			Repository: baseRepo,
 			ImageTag:   jsii.String(b.Tag),
 			Output:     base,
 		}))
@@ -62,6 +64,9 @@ func (p *MicroservicePipeline) containerBuild(svc *spec.Service, logs awslogs.IL
 			props.Cache = awscodebuild.Cache_Local(awscodebuild.LocalCacheMode_DOCKER_LAYER)
 		})
 	p.Repository.GrantPullPush(p.BuildProject)
+	if baseRepo != nil {
+		baseRepo.GrantPull(p.BuildProject) // docker build pulls the base image
+	}
 	p.Repository.Grant(p.BuildProject, jsii.String("ecr:DescribeImages"))
 }
 
@@ -82,17 +87,29 @@ func (p *MicroservicePipeline) containerEnvironment(svc *spec.Service, env spec.
 				Type: awscodebuild.BuildEnvironmentVariableType_PARAMETER_STORE, Value: jsii.String(svc.TaskDefinitionParameterName(env.Name)),
 			}
 		})
-	p.Repository.Grant(e.PrepareProject, jsii.String("ecr:BatchGetImage"), jsii.String("ecr:PutImage"))
 	// DescribeTaskDefinition has no resource-level permissions.
 	e.PrepareProject.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid: jsii.String("ReadTheTaskDefinition"), Actions: jsii.Strings("ecs:DescribeTaskDefinition"), Resources: jsii.Strings("*"),
 	}))
 	dg := svc.DeploymentGroupName(env.Name)
+	// The deployment config is named too, so that the deploy action may read the one the
+	// deployment group really uses (a custom one is named after the deployment group).
+	config := "CodeDeployDefault." + env.Deployment.Config
+	if env.Deployment.Custom != nil {
+		config = dg
+	}
 	e.EcsDeploymentGroup = awscodedeploy.EcsDeploymentGroup_FromEcsDeploymentGroupAttributes(p.Construct, jsii.String(id+"DeploymentGroup"),
 		&awscodedeploy.EcsDeploymentGroupAttributes{
 			Application:         awscodedeploy.EcsApplication_FromEcsApplicationName(p.Construct, jsii.String(id+"Application"), jsii.String(dg)),
 			DeploymentGroupName: jsii.String(dg),
+			DeploymentConfig:    awscodedeploy.EcsDeploymentConfig_FromEcsDeploymentConfigName(p.Construct, jsii.String(id+"DeploymentConfig"), jsii.String(config)),
 		})
+	// After a successful deployment the image is tagged deployed-<environment>-<release>: the
+	// repository's lifecycle keeps the newest of those per environment, so failed or
+	// rolled-back releases never push the running image out.
+	e.RecordProject = p.project(id+"Record", fmt.Sprintf("%s-record-%s", svc.Name, env.Name), RecordReleaseSpec().Object(),
+		"SMALL", 10, logs, map[string]*string{"ENVIRONMENT": jsii.String(env.Name), "REPOSITORY_URI": p.Repository.RepositoryUri()})
+	p.Repository.Grant(e.RecordProject, jsii.String("ecr:BatchGetImage"), jsii.String("ecr:PutImage"))
 	prepared := awscodepipeline.NewArtifact(jsii.String(id+"Deployment"), nil)
 	prepare := awscodepipelineactions.NewCodeBuildAction(&awscodepipelineactions.CodeBuildActionProps{
 		ActionName: jsii.String("Prepare"), Project: e.PrepareProject, Input: release, RunOrder: jsii.Number(1),
@@ -108,5 +125,6 @@ func (p *MicroservicePipeline) containerEnvironment(svc *spec.Service, env spec.
 			Input: prepared, TaskDefinitionPlaceholder: jsii.String(ImagePlaceholder),
 		}},
 	})
-	return e, []awscodepipeline.IAction{prepare, deploy}
+	record := releaseAction("RecordRelease", e.RecordProject, prepared, 3, releaseTag)
+	return e, []awscodepipeline.IAction{prepare, deploy, record}
 }

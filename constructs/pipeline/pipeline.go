@@ -84,6 +84,9 @@ type Environment struct {
 	// EcsDeploymentGroup (containers) is the environment's CodeDeploy deployment group, which
 	// the CodeDeployToECS action deploys to.
 	EcsDeploymentGroup awscodedeploy.IEcsDeploymentGroup
+	// RecordProject (containers) tags the released image for the ECR lifecycle policy after a
+	// successful deployment.
+	RecordProject awscodebuild.PipelineProject
 }
 
 // NewMicroservicePipeline creates the pipeline of one service. The service must have been

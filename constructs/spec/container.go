@@ -31,7 +31,7 @@ type Container struct {
 	// The build passes it, pinned by digest, as the build argument BASE_IMAGE. Default: none.
 	BaseImage *BaseImage `json:"baseImage,omitempty" yaml:"baseImage,omitempty"`
 	// KeepImages: the ECR lifecycle keeps the newest this many build images, and as many of
-	// the images released to an environment, so a running image is never deleted: 1 to 1000.
+	// the images released to each environment, so a running image is never deleted: 2 to 1000.
 	// Default: 30.
 	KeepImages int `json:"keepImages,omitempty" yaml:"keepImages,omitempty"`
 	// TerminationWaitMinutes: how long the original (blue) tasks keep running after a

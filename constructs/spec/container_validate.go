@@ -25,7 +25,7 @@ func init() {
 		"Container.desiredCount":           {1, 100},
 		"Container.listenerPort":           {1, 65535},
 		"Container.testListenerPort":       {1, 65535},
-		"Container.keepImages":             {1, 1000},
+		"Container.keepImages":             {2, 1000},
 		"Container.terminationWaitMinutes": {1, 2880},
 		"Alarms.target5xxThreshold":        {1, 0},
 		"Alarms.loadBalancer5xxThreshold":  {1, 0},
