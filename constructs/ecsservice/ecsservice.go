@@ -313,16 +313,7 @@ func (s *EcsService) alarms(svc *spec.Service, name string, a spec.Alarms) []aws
 }
 
 func (s *EcsService) alarm(id, name, what string, metric awscloudwatch.IMetric, threshold float64, cmp string, periods int) awscloudwatch.Alarm {
-	return awscloudwatch.NewAlarm(s.Construct, jsii.String(id), &awscloudwatch.AlarmProps{
-		AlarmName:          jsii.String(name),
-		AlarmDescription:   jsii.String(fmt.Sprintf("%s: stops and rolls back a deployment when %s %s %g", name, what, cmp, threshold)),
-		Metric:             metric,
-		Threshold:          jsii.Number(threshold),
-		ComparisonOperator: cdkutil.Comparisons[cmp],
-		EvaluationPeriods:  jsii.Number(float64(periods)),
-		// No requests is not a failure: an idle environment must not block or roll back.
-		TreatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
-	})
+	return cdkutil.DeploymentAlarm(s.Construct, id, name, what, metric, threshold, cmp, periods)
 }
 
 //go:embed placeholder/Dockerfile

@@ -324,14 +324,5 @@ func (s *LambdaService) alarms(svc *spec.Service, env string, a spec.Alarms) []a
 }
 
 func (s *LambdaService) alarm(id, name, what string, metric awscloudwatch.IMetric, threshold float64, cmp string, periods int) awscloudwatch.Alarm {
-	return awscloudwatch.NewAlarm(s.Construct, jsii.String(id), &awscloudwatch.AlarmProps{
-		AlarmName:          jsii.String(name),
-		AlarmDescription:   jsii.String(fmt.Sprintf("%s: stops and rolls back a deployment when %s %s %g", name, what, cmp, threshold)),
-		Metric:             metric,
-		Threshold:          jsii.Number(threshold),
-		ComparisonOperator: cdkutil.Comparisons[cmp],
-		EvaluationPeriods:  jsii.Number(float64(periods)),
-		// No invocations is not a failure: idle environments must not block or roll back.
-		TreatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
-	})
+	return cdkutil.DeploymentAlarm(s.Construct, id, name, what, metric, threshold, cmp, periods)
 }

@@ -105,17 +105,7 @@ func (v *validator) containerBuild(b Build) {
 }
 
 func (v *validator) containerEnvironment(name string, e Environment) {
-	d := e.Deployment
-	field := name + ".deployment"
-	switch {
-	case d.Custom != nil && d.Config != "":
-		v.add(field, "sets both config and custom", "keep one: a predefined config name or a custom shift")
-	case d.Custom != nil:
-		v.customShift(field, d)
-	default:
-		v.predefinedConfig(field+".config", d.Config, PredefinedEcsConfigs, "ECS", "CodeDeployDefault.")
-	}
-	v.acknowledgement(name, d)
+	v.deployment(name, e.Deployment, PredefinedEcsConfigs, "ECS", "CodeDeployDefault.")
 	a := e.Alarms
 	v.onlyFor(name+".alarms", "a Lambda service", map[string]int{"errorsThreshold": a.ErrorsThreshold,
 		"throttlesThreshold": a.ThrottlesThreshold, "p99DurationMillis": a.P99DurationMillis})

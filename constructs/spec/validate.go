@@ -259,17 +259,7 @@ func (v *validator) relDir(field, dir string) {
 }
 
 func (v *validator) environment(name string, e Environment, timeoutSeconds int) {
-	d := e.Deployment
-	field := name + ".deployment"
-	switch {
-	case d.Custom != nil && d.Config != "":
-		v.add(field, "sets both config and custom", "keep one: a predefined config name or a custom shift")
-	case d.Custom != nil:
-		v.customShift(field, d)
-	default:
-		v.predefinedConfig(field+".config", d.Config, PredefinedConfigs, "Lambda", "CodeDeployDefault.Lambda")
-	}
-	v.acknowledgement(name, d)
+	v.deployment(name, e.Deployment, PredefinedConfigs, "Lambda", "CodeDeployDefault.Lambda")
 	a := e.Alarms
 	v.onlyFor(name+".alarms", "a container service", map[string]int{"target5xxThreshold": a.Target5xxThreshold,
 		"loadBalancer5xxThreshold": a.LoadBalancer5xxThreshold, "unhealthyHostsThreshold": a.UnhealthyHostsThreshold,
@@ -296,6 +286,21 @@ func (v *validator) environment(name string, e Environment, timeoutSeconds int) 
 	if e.Hooks.PostTraffic != "" && !handlerRE.MatchString(e.Hooks.PostTraffic) {
 		v.add(name+".hooks.postTraffic", fmt.Sprintf("%q is not a handler", e.Hooks.PostTraffic), `name a handler in the package, e.g. "hooks.postTraffic"`)
 	}
+}
+
+// deployment checks an environment's deployment: a predefined config of the runtime's list or
+// a custom shift, and the acknowledgement of a large production step.
+func (v *validator) deployment(env string, d Deployment, list []PredefinedConfig, runtime, prefix string) {
+	field := env + ".deployment"
+	switch {
+	case d.Custom != nil && d.Config != "":
+		v.add(field, "sets both config and custom", "keep one: a predefined config name or a custom shift")
+	case d.Custom != nil:
+		v.customShift(field, d)
+	default:
+		v.predefinedConfig(field+".config", d.Config, list, runtime, prefix)
+	}
+	v.acknowledgement(env, d)
 }
 
 // customShift checks a custom canary or linear shift.

@@ -4,6 +4,9 @@ package cdkutil
 import (
 	"fmt"
 
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 )
@@ -34,4 +37,18 @@ var Comparisons = map[string]awscloudwatch.ComparisonOperator{
 	">":  awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
 	"<=": awscloudwatch.ComparisonOperator_LESS_THAN_OR_EQUAL_TO_THRESHOLD,
 	"<":  awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD,
+}
+
+// DeploymentAlarm creates an alarm that guards deployments: CodeDeploy stops and rolls back
+// when it fires. Missing data is not breaching: an idle environment must not block or roll back.
+func DeploymentAlarm(scope constructs.Construct, id, name, what string, metric awscloudwatch.IMetric, threshold float64, cmp string, periods int) awscloudwatch.Alarm {
+	return awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
+		AlarmName:          jsii.String(name),
+		AlarmDescription:   jsii.String(fmt.Sprintf("%s: stops and rolls back a deployment when %s %s %g", name, what, cmp, threshold)),
+		Metric:             metric,
+		Threshold:          jsii.Number(threshold),
+		ComparisonOperator: Comparisons[cmp],
+		EvaluationPeriods:  jsii.Number(float64(periods)),
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
 }
