@@ -67,6 +67,12 @@ func TestBadDefinitionCorpus(t *testing.T) {
 	if len(cases) < 40 {
 		t.Errorf("the corpus has %d cases, want at least 40", len(cases))
 	}
+	errs, _ := filepath.Glob(filepath.Join(corpusDir, "*.err"))
+	for _, e := range errs {
+		if _, err := os.Stat(strings.TrimSuffix(e, ".err")); err != nil {
+			t.Errorf("%s has no case folder: remove it or restore the case", e)
+		}
+	}
 	for _, c := range cases {
 		t.Run(c, func(t *testing.T) {
 			services, err := Load(corpusFiles(t, filepath.Join(corpusDir, c)))

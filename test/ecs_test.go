@@ -91,7 +91,7 @@ func TestEcsDeploymentGroupWiring(t *testing.T) {
 	})
 	for _, tg := range tgs {
 		p := props(tg)
-		if p["TargetType"] != "ip" || p["HealthCheckPath"] != spec.DefaultHealthCheckPath || p["Port"] != float64(spec.DefaultContainerPort) {
+		if p["TargetType"] != "ip" || p["HealthCheckPath"] != "/health" || p["Port"] != 8080.0 { // the documented defaults
 			t.Errorf("target group %v", jsonString(t, p))
 		}
 	}

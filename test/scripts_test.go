@@ -345,7 +345,7 @@ func TestExampleBuildSpecsRun(t *testing.T) {
 	}
 	for _, svc := range example.services {
 		if svc.Spec.IsContainer() {
-			continue // TestContainerBuild runs those with a stand-in docker
+			continue // the TestContainerBuild* tests run those with a stand-in docker
 		}
 		name := svc.Spec.Name
 		r := runSpec(t, buildSpec(t, example, name+"-pipeline", name+"-build"),

@@ -16,8 +16,9 @@ import (
 // snapshotDir holds one golden template per stack of the example app.
 const snapshotDir = "__snapshots__"
 
-// assetHash matches the content hashes of file assets (the custom resource handler bundled
-// with aws-cdk-lib), which change with every CDK upgrade and say nothing about this project.
+// assetHash matches the content hashes of assets (the custom resource handler bundled with
+// aws-cdk-lib, the container placeholder image), which change with CDK upgrades and say nothing
+// about the stacks' behaviour.
 var assetHash = regexp.MustCompile(`\b[0-9a-f]{64}\b`)
 
 // normalize renders a template with sorted keys and two-space indentation, asset hashes

@@ -1,10 +1,13 @@
 // Package pipeline holds MicroservicePipeline, the golden release pipeline of one service:
 //
 //	Source ──► Build ──► Staging ──────────────────► Approval ──► Production
-//	CodeCommit  CodeBuild  deploy (CodeDeploy through     manual       deploy (CodeDeploy
-//	(EventBridge) tests,   CloudFormation), then the      (optional)   canary/linear,
-//	            package    integration tests                           alarm rollback)
-//	            build-<id>
+//	CodeCommit  CodeBuild  deploy, then the               manual       deploy (canary/linear,
+//	(EventBridge) tests,   integration tests              (optional)   alarm rollback)
+//	[+ ECR]     build-<id>
+//
+// A Lambda service deploys through CloudFormation-driven CodeDeploy (a CodeBuild step updates
+// the service stack); a container service through a prepare step, CodeDeployToECS and a
+// record step.
 package pipeline
 
 import (
@@ -294,7 +297,7 @@ func (p *MicroservicePipeline) environment(stack awscdk.Stack, svc *spec.Service
 
 	timeout := env.Deployment.DeployTimeoutMinutes()
 	e.DeployProject = p.project(id+"Deploy", fmt.Sprintf("%s-deploy-%s", svc.Name, env.Name), DeploySpec().Object(),
-		"SMALL", timeout+10, logs, map[string]*string{
+		"SMALL", timeout+spec.DeployProjectSlackMinutes, logs, map[string]*string{
 			"SERVICE":           jsii.String(svc.Name),
 			"ENVIRONMENT":       jsii.String(env.Name),
 			"STACK_NAME":        jsii.String(e.StackName),

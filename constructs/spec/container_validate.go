@@ -105,7 +105,8 @@ func (v *validator) containerBuild(b Build) {
 }
 
 func (v *validator) containerEnvironment(name string, e Environment) {
-	v.deployment(name, e.Deployment, PredefinedEcsConfigs, "ECS", "CodeDeployDefault.")
+	// CodeDeployToECS waits for the deployment itself: no CodeBuild timeout bounds the shift.
+	v.deployment(name, e.Deployment, PredefinedEcsConfigs, "ECS", "CodeDeployDefault.", 0)
 	a := e.Alarms
 	v.onlyFor(name+".alarms", "a Lambda service", map[string]int{"errorsThreshold": a.ErrorsThreshold,
 		"throttlesThreshold": a.ThrottlesThreshold, "p99DurationMillis": a.P99DurationMillis})
@@ -123,7 +124,7 @@ func (v *validator) containerEnvironment(name string, e Environment) {
 			v.add(f+".namespace", "is missing: a container service's alarms have no default namespace",
 				`name the metric's namespace, e.g. "AWS/ApplicationELB" or your own`)
 		}
-		v.customAlarm(f, c, names)
+		v.customAlarm(f, c, names, false)
 	}
 	v.onlyForHooks(name+".hooks", "a Lambda service", map[string]string{"preTraffic": e.Hooks.PreTraffic, "postTraffic": e.Hooks.PostTraffic})
 	for _, h := range EcsHooks(e.Hooks) {

@@ -2,10 +2,10 @@ package spec
 
 import "math"
 
-// PredefinedConfig is one of CodeDeploy's predefined Lambda deployment configurations.
+// PredefinedConfig is one of CodeDeploy's predefined deployment configurations.
 type PredefinedConfig struct {
-	// Name as written in a service definition (CodeDeploy's name without the
-	// "CodeDeployDefault.Lambda" prefix).
+	// Name as written in a service definition: CodeDeploy's name without the
+	// "CodeDeployDefault.Lambda" prefix (Lambda) or the "CodeDeployDefault." prefix (ECS).
 	Name string
 	// ShiftMinutes is how long the traffic shift takes from start to end.
 	ShiftMinutes int
@@ -37,6 +37,15 @@ const deployOverheadMinutes = 30
 // maxCodeBuildMinutes is CodeBuild's upper limit for a build's timeout.
 const maxCodeBuildMinutes = 480
 
+// DeployProjectSlackMinutes is what a Lambda deploy project's CodeBuild timeout adds to
+// DeployTimeoutMinutes, so that the step's own timeout (which cancels the update and restores
+// the release) always fires first.
+const DeployProjectSlackMinutes = 10
+
+// MaxShiftMinutes is the longest traffic shift a Lambda environment may take: the deploy
+// project waits for it, and CodeBuild waits at most maxCodeBuildMinutes.
+const MaxShiftMinutes = maxCodeBuildMinutes - deployOverheadMinutes - DeployProjectSlackMinutes
+
 func predefined(name string) (PredefinedConfig, bool) {
 	for _, c := range append(append([]PredefinedConfig(nil), PredefinedConfigs...), PredefinedEcsConfigs...) {
 		if c.Name == name {
@@ -47,7 +56,8 @@ func predefined(name string) (PredefinedConfig, bool) {
 }
 
 // ShiftMinutes is how long the traffic shift of this deployment takes, from the first to the
-// last step. It is 0 for an unknown predefined name (Validate rejects those).
+// last step. It is 0 for an unknown predefined name (Validate rejects those). Lambda and ECS
+// configs alike.
 func (d Deployment) ShiftMinutes() int {
 	if d.Custom != nil {
 		return d.Custom.ShiftMinutes()

@@ -26,9 +26,6 @@ func (s *Service) ReleaseParameterName(env string) string {
 	return ReleaseParameterPrefix + s.Name + "/" + env + "/release"
 }
 
-// PackageKey is the S3 key of a release package.
-func (s *Service) PackageKey(release string) string { return s.Name + "/" + release + ".zip" }
-
 // BootstrapRelease is the value of a release parameter before the pipeline released anything:
 // the service stack then runs a placeholder that answers "not released yet".
 const BootstrapRelease = "bootstrap"

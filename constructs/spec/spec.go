@@ -4,7 +4,8 @@
 // construct is created.
 package spec
 
-// Service is one microservice's definition. Only Name, Runtime and Handler are required.
+// Service is one microservice's definition. Required: Name, and either Lambda (with Runtime and
+// Handler) or Container (with Build.Test).
 type Service struct {
 	// Name of the service: 2-28 characters, lowercase letters, digits and hyphens, starting with
 	// a letter. It prefixes every stack (<name>-pipeline, <name>-staging, <name>-production),
@@ -38,7 +39,7 @@ type Service struct {
 	// Canary10Percent5Minutes.
 	Production Environment `json:"production,omitempty" yaml:"production,omitempty"`
 
-	// LogRetentionDays for the function, build and deploy logs. Must be one of CloudWatch's
+	// LogRetentionDays for the function, hook, container and CodeBuild logs. Must be one of CloudWatch's
 	// retention values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ...). Default: 30.
 	LogRetentionDays int `json:"logRetentionDays,omitempty" yaml:"logRetentionDays,omitempty"`
 }
@@ -55,8 +56,9 @@ type Lambda struct {
 	MemoryMiB int `json:"memoryMiB,omitempty" yaml:"memoryMiB,omitempty"`
 	// TimeoutSeconds: 1 to 900. Default: 10.
 	TimeoutSeconds int `json:"timeoutSeconds,omitempty" yaml:"timeoutSeconds,omitempty"`
-	// Environment variables of the function. Names must be valid shell names and not start with
-	// AWS_ (reserved by Lambda). Default: none.
+	// Environment variables of the function. Names must be valid shell names and not one of
+	// the variables Lambda reserves (ReservedEnvironment: AWS_REGION, LAMBDA_TASK_ROOT, TZ, …).
+	// Default: none.
 	Environment map[string]string `json:"environment,omitempty" yaml:"environment,omitempty"`
 }
 
@@ -86,9 +88,10 @@ type Build struct {
 }
 
 // IntegrationTest runs the service's own tests against the staging deployment in CodeBuild,
-// from the same source revision. The commands see FUNCTION_NAME (the staging function),
-// FUNCTION_ALIAS ("live"), FUNCTION_ARN (the alias ARN), RELEASE (the build tag) and
-// AWS_REGION. Empty Commands: no integration test action.
+// from the same source revision. The commands see RELEASE (the build tag) and AWS_REGION, and
+// for a Lambda service FUNCTION_NAME (the staging function), FUNCTION_ALIAS ("live") and
+// FUNCTION_ARN (the alias ARN), for a container service SERVICE_URL (staging's production
+// URL). Empty Commands: no integration test action.
 type IntegrationTest struct {
 	// Install commands run before Commands. Default: none.
 	Install []string `json:"install,omitempty" yaml:"install,omitempty"`
@@ -108,8 +111,8 @@ type Environment struct {
 	Hooks Hooks `json:"hooks,omitempty" yaml:"hooks,omitempty"`
 }
 
-// Deployment selects a CodeDeploy Lambda deployment configuration: either a predefined one by
-// name (Config) or a custom one (Custom), not both.
+// Deployment selects a CodeDeploy deployment configuration: either a predefined one by name
+// (Config) or a custom one (Custom), not both.
 type Deployment struct {
 	// Config is a predefined CodeDeploy configuration. Lambda (PredefinedConfigs): AllAtOnce,
 	// Canary10Percent5Minutes, Canary10Percent10Minutes, Canary10Percent15Minutes,
@@ -135,11 +138,13 @@ type CustomDeployment struct {
 	Type string `json:"type" yaml:"type"`
 	// Percentage shifted in the first step (canary) or in each step (linear): 1 to 99. Required.
 	Percentage int `json:"percentage" yaml:"percentage"`
-	// IntervalMinutes between the steps: 1 to 2880. Required.
+	// IntervalMinutes between the steps: 1 to 2880. Required. A Lambda environment's whole
+	// shift must also fit in MaxShiftMinutes (440), which the deploy step waits for.
 	IntervalMinutes int `json:"intervalMinutes" yaml:"intervalMinutes"`
 }
 
-// Alarms configures the default alarms on the live alias and adds the service's own.
+// Alarms configures the default alarms (on a Lambda service's live alias, or on a container
+// service's target groups and load balancer) and adds the service's own.
 type Alarms struct {
 	// ErrorsThreshold (Lambda): the alarm fires when the alias reports at least this many
 	// errors in one minute. Default: 1.

@@ -54,6 +54,54 @@ func TestWithDefaultsFillsEveryDocumentedDefault(t *testing.T) {
 	}
 }
 
+func TestContainerDefaults(t *testing.T) {
+	s := Service{Name: "catalog", Container: &Container{}, Build: Build{Test: []string{"make test"}}}.WithDefaults()
+	c := s.Container
+	got := []interface{}{c.Port, c.CPU, c.MemoryMiB, c.DesiredCount, c.HealthCheckPath, c.ListenerPort, c.TestListenerPort,
+		c.Dockerfile, c.Context, c.KeepImages, c.TerminationWaitMinutes,
+		s.Staging.Deployment.Config, s.Production.Deployment.Config,
+		s.Production.Alarms.Target5xxThreshold, s.Production.Alarms.LoadBalancer5xxThreshold,
+		s.Production.Alarms.UnhealthyHostsThreshold, s.Production.Alarms.P99LatencyMillis,
+		s.Production.Alarms.ErrorsThreshold, s.Build.PackageDir, len(s.Build.Install)}
+	want := []interface{}{8080, 256, 512, 2, "/health", 80, 9000, "Dockerfile", ".", 30, 5,
+		"ECSAllAtOnce", "ECSCanary10Percent5Minutes", 5, 5, 1, 1000, 0, "", 0}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("default %d: got %v, want %v", i, got[i], want[i])
+		}
+	}
+	if err := s.Validate(); err != nil {
+		t.Errorf("the minimal container definition is invalid: %v", err)
+	}
+	base := Service{Name: "catalog", Container: &Container{BaseImage: &BaseImage{Repository: "base/node"}}, Build: Build{Test: []string{"x"}}}.WithDefaults()
+	if base.Container.BaseImage.Tag != "release" {
+		t.Errorf("base image tag default %q", base.Container.BaseImage.Tag)
+	}
+}
+
+// The longest Lambda shift fits in CodeBuild's timeout with the deploy step's allowances; a
+// container's shift is not bounded by CodeBuild.
+func TestShiftLimits(t *testing.T) {
+	ok := minimal()
+	ok.Production.Deployment = Deployment{Custom: &CustomDeployment{Type: "canary", Percentage: 10, IntervalMinutes: MaxShiftMinutes}}
+	if err := ok.WithDefaults().Validate(); err != nil {
+		t.Errorf("a %d-minute shift is rejected: %v", MaxShiftMinutes, err)
+	}
+	if MaxShiftMinutes+deployOverheadMinutes+DeployProjectSlackMinutes != maxCodeBuildMinutes {
+		t.Errorf("MaxShiftMinutes %d does not leave the deploy project within CodeBuild's %d minutes", MaxShiftMinutes, maxCodeBuildMinutes)
+	}
+	tooLong := minimal()
+	tooLong.Production.Deployment = Deployment{Custom: &CustomDeployment{Type: "canary", Percentage: 10, IntervalMinutes: MaxShiftMinutes + 1}}
+	if err := tooLong.WithDefaults().Validate(); err == nil || !strings.Contains(err.Error(), "longer than the pipeline can wait") {
+		t.Errorf("a %d-minute shift is accepted: %v", MaxShiftMinutes+1, err)
+	}
+	c := Service{Name: "catalog", Container: &Container{}, Build: Build{Test: []string{"x"}},
+		Production: Environment{Deployment: Deployment{Custom: &CustomDeployment{Type: "canary", Percentage: 10, IntervalMinutes: 600}}}}
+	if err := c.WithDefaults().Validate(); err != nil {
+		t.Errorf("a container's long shift is rejected: %v", err)
+	}
+}
+
 // WithDefaults copies: filling in one service never changes the definition it came from.
 func TestWithDefaultsDoesNotAlias(t *testing.T) {
 	orig := minimal()

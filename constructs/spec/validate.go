@@ -259,7 +259,7 @@ func (v *validator) relDir(field, dir string) {
 }
 
 func (v *validator) environment(name string, e Environment, timeoutSeconds int) {
-	v.deployment(name, e.Deployment, PredefinedConfigs, "Lambda", "CodeDeployDefault.Lambda")
+	v.deployment(name, e.Deployment, PredefinedConfigs, "Lambda", "CodeDeployDefault.Lambda", MaxShiftMinutes)
 	a := e.Alarms
 	v.onlyFor(name+".alarms", "a container service", map[string]int{"target5xxThreshold": a.Target5xxThreshold,
 		"loadBalancer5xxThreshold": a.LoadBalancer5xxThreshold, "unhealthyHostsThreshold": a.UnhealthyHostsThreshold,
@@ -278,7 +278,7 @@ func (v *validator) environment(name string, e Environment, timeoutSeconds int) 
 	}
 	names := map[string]bool{"errors": true, "throttles": true, "p99-duration": true}
 	for i, c := range a.Custom {
-		v.customAlarm(fmt.Sprintf("%s.alarms.custom[%d]", name, i), c, names)
+		v.customAlarm(fmt.Sprintf("%s.alarms.custom[%d]", name, i), c, names, true)
 	}
 	if e.Hooks.PreTraffic != "" && !handlerRE.MatchString(e.Hooks.PreTraffic) {
 		v.add(name+".hooks.preTraffic", fmt.Sprintf("%q is not a handler", e.Hooks.PreTraffic), `name a handler in the package, e.g. "hooks.preTraffic"`)
@@ -290,29 +290,30 @@ func (v *validator) environment(name string, e Environment, timeoutSeconds int) 
 
 // deployment checks an environment's deployment: a predefined config of the runtime's list or
 // a custom shift, and the acknowledgement of a large production step.
-func (v *validator) deployment(env string, d Deployment, list []PredefinedConfig, runtime, prefix string) {
+func (v *validator) deployment(env string, d Deployment, list []PredefinedConfig, runtime, prefix string, maxShift int) {
 	field := env + ".deployment"
 	switch {
 	case d.Custom != nil && d.Config != "":
 		v.add(field, "sets both config and custom", "keep one: a predefined config name or a custom shift")
 	case d.Custom != nil:
-		v.customShift(field, d)
+		v.customShift(field, d, maxShift)
 	default:
 		v.predefinedConfig(field+".config", d.Config, list, runtime, prefix)
 	}
 	v.acknowledgement(env, d)
 }
 
-// customShift checks a custom canary or linear shift.
-func (v *validator) customShift(field string, d Deployment) {
+// customShift checks a custom canary or linear shift. A Lambda environment's shift must also
+// fit in the deploy project's CodeBuild timeout (maxShift > 0).
+func (v *validator) customShift(field string, d Deployment, maxShift int) {
 	c := d.Custom
 	if c.Type != "canary" && c.Type != "linear" {
 		v.add(field+".custom.type", fmt.Sprintf("%q is not a traffic shift type", c.Type), `use "canary" or "linear"`)
 	}
 	v.inRange(field+".custom.percentage", "CustomDeployment.percentage", c.Percentage, "")
 	intervalOK := v.inRange(field+".custom.intervalMinutes", "CustomDeployment.intervalMinutes", c.IntervalMinutes, "")
-	if intervalOK && d.DeployTimeoutMinutes() > maxCodeBuildMinutes {
-		v.add(field+".custom", fmt.Sprintf("the shift takes %d minutes, longer than the pipeline can wait (%d)", d.ShiftMinutes(), maxCodeBuildMinutes-deployOverheadMinutes),
+	if intervalOK && maxShift > 0 && d.ShiftMinutes() > maxShift {
+		v.add(field+".custom", fmt.Sprintf("the shift takes %d minutes, longer than the pipeline can wait (%d)", d.ShiftMinutes(), maxShift),
 			"use fewer steps or shorter intervals")
 	}
 }
@@ -372,7 +373,9 @@ func (v *validator) onlyForHooks(field, runtime string, values map[string]string
 	}
 }
 
-func (v *validator) customAlarm(field string, c CustomAlarm, names map[string]bool) {
+// customAlarm checks one of the service's own alarms; lambda says whether the service is a
+// Lambda service (whose AWS/Lambda metrics are measured on the live alias).
+func (v *validator) customAlarm(field string, c CustomAlarm, names map[string]bool, lambda bool) {
 	switch {
 	case !alarmNameRE.MatchString(c.Name):
 		v.add(field+".name", fmt.Sprintf("%q is not an alarm name", c.Name), "use 1-64 letters, digits and hyphens")
@@ -384,7 +387,7 @@ func (v *validator) customAlarm(field string, c CustomAlarm, names map[string]bo
 	if c.MetricName == "" {
 		v.add(field+".metricName", "is missing", `name the metric, e.g. "ConcurrentExecutions"`)
 	}
-	if c.Namespace == "AWS/Lambda" && len(c.Dimensions) > 0 {
+	if lambda && c.Namespace == "AWS/Lambda" && len(c.Dimensions) > 0 {
 		v.add(field+".dimensions", "are set on an AWS/Lambda metric, which is always measured on the live alias",
 			"remove dimensions, or use the metric's own namespace")
 	}
