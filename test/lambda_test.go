@@ -111,7 +111,7 @@ func TestDeploymentGroupsRollBackAndCarryAlarms(t *testing.T) {
 				if svc.Spec.IsContainer() {
 					defaults = len(spec.EcsDefaultAlarms())
 				}
-				want := defaults + len(customAlarms(svc.Spec, env.Name))
+				want := defaults + len(svc.Spec.Environment(env.Name).Alarms.Custom)
 				if len(alarms) != want {
 					t.Errorf("%s: %d alarms, want %d (3 defaults + custom)", stack, len(alarms), want)
 				}
@@ -123,15 +123,6 @@ func TestDeploymentGroupsRollBackAndCarryAlarms(t *testing.T) {
 			}
 		}
 	}
-}
-
-func customAlarms(s spec.Service, env string) []spec.CustomAlarm {
-	for _, e := range s.Environments() {
-		if e.Name == env {
-			return e.Alarms.Custom
-		}
-	}
-	return nil
 }
 
 // The default alarms watch the live alias with the documented thresholds.

@@ -6,9 +6,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/golden-pipelines/microservice-pipelines/constructs/pipeline"
+	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
 	"github.com/golden-pipelines/microservice-pipelines/stacks"
 )
 
@@ -448,4 +451,21 @@ func TestNoPolicyGrantsEveryResource(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The construct's own option: how long pipeline artifacts are kept.
+func TestArtifactRetentionDays(t *testing.T) {
+	var svc spec.Service
+	for _, s := range examples() {
+		if s.Name == "orders" {
+			svc = s
+		}
+	}
+	stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("retention"), nil)
+	pipeline.NewMicroservicePipeline(stack, "Pipeline", &pipeline.Props{Service: svc, ArtifactRetentionDays: 7})
+	assert(t, "artifacts expire after 7 days", func() {
+		assertions.Template_FromStack(stack, nil).HasResourceProperties(jsii.String("AWS::S3::Bucket"), &m{
+			"LifecycleConfiguration": m{"Rules": a{assertions.Match_ObjectLike(&m{"ExpirationInDays": 7})}},
+		})
+	})
 }

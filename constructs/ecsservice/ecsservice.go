@@ -80,12 +80,7 @@ var predefinedConfigs = map[string]func() awscodedeploy.IEcsDeploymentConfig{
 func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsService {
 	svc, env := props.Service, props.Environment
 	c := svc.Container
-	var e *spec.Environment
-	for _, x := range svc.Environments() {
-		if x.Name == env {
-			e = x.Environment
-		}
-	}
+	e := svc.Environment(env)
 	if c == nil || e == nil {
 		panic(fmt.Sprintf("ecsservice: %q is not a container service with environment %q", svc.Name, env))
 	}

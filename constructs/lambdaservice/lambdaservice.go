@@ -86,7 +86,10 @@ var predefinedConfigs = map[string]func() awscodedeploy.ILambdaDeploymentConfig{
 // environment. The service must have been through WithDefaults and Validate.
 func NewLambdaService(scope constructs.Construct, id string, props *Props) *LambdaService {
 	svc, env := props.Service, props.Environment
-	named := environment(&svc, env)
+	named := svc.Environment(env)
+	if named == nil {
+		panic(fmt.Sprintf("service %q has no environment %q (want one of %v)", svc.Name, env, spec.EnvironmentNames))
+	}
 	s := &LambdaService{Construct: constructs.NewConstruct(scope, jsii.String(id))}
 	stack := awscdk.Stack_Of(scope)
 
@@ -171,15 +174,6 @@ func NewLambdaService(scope constructs.Construct, id string, props *Props) *Lamb
 	}
 	s.DeploymentGroup = awscodedeploy.NewLambdaDeploymentGroup(s.Construct, jsii.String("DeploymentGroup"), dgProps)
 	return s
-}
-
-func environment(svc *spec.Service, env string) spec.NamedEnvironment {
-	for _, e := range svc.Environments() {
-		if e.Name == env {
-			return e
-		}
-	}
-	panic(fmt.Sprintf("service %q has no environment %q (want one of %v)", svc.Name, env, spec.EnvironmentNames))
 }
 
 // releasedCode makes functions whose code is the released package, or a placeholder before the

@@ -238,6 +238,16 @@ func (s *Service) Environments() []NamedEnvironment {
 	}
 }
 
+// Environment returns the environment of that name ("staging" or "production"), or nil.
+func (s *Service) Environment(name string) *Environment {
+	for _, e := range s.Environments() {
+		if e.Name == name {
+			return e.Environment
+		}
+	}
+	return nil
+}
+
 // NamedEnvironment pairs an environment with its name.
 type NamedEnvironment struct {
 	Name string
