@@ -12,6 +12,7 @@ import (
 	"github.com/golden-pipelines/microservice-pipelines/constructs/ecsservice"
 	"github.com/golden-pipelines/microservice-pipelines/constructs/lambdaservice"
 	"github.com/golden-pipelines/microservice-pipelines/constructs/pipeline"
+	"github.com/golden-pipelines/microservice-pipelines/constructs/policy"
 	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
 )
 
@@ -59,6 +60,16 @@ func AddServices(app awscdk.App, services []spec.Service, env *awscdk.Environmen
 	out := make([]*Service, len(defaulted))
 	for i, s := range defaulted {
 		out[i] = newService(app, s, env, shared)
+	}
+	// The golden rules check every stack of the app when it is synthesized, and fail the
+	// synthesis on any violation; the wildcards they allow are acknowledged for cdk-nag.
+	policy.Register(app)
+	policy.SuppressAllowedWildcards(shared)
+	for _, s := range out {
+		policy.SuppressAllowedWildcards(s.PipelineStack)
+		for _, e := range s.Environments {
+			policy.SuppressAllowedWildcards(e.Stack)
+		}
 	}
 	return out, nil
 }

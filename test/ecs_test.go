@@ -265,7 +265,7 @@ func keysF(m map[float64]string) []float64 {
 func TestContainerPipeline(t *testing.T) {
 	tpl := example.template(t, "catalog-pipeline")
 	stages := pipelineStages(t, example, "catalog-pipeline")
-	if got := strings.Join(stageNames(stages), " "); got != "Source Build Staging Approval Production" {
+	if got := strings.Join(stageNames(stages), " "); got != "Source Build Scan Staging Approval Production" {
 		t.Errorf("stages %s", got)
 	}
 	assert(t, "base image source", func() {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
@@ -43,6 +44,8 @@ var (
 	memoryChanged *synthesized
 	// exampleAgain is a second synth of the example app, for the determinism test.
 	exampleAgain *synthesized
+	// nagged is the example app synthesized with cdk-nag's AwsSolutions pack.
+	nagged *synthesized
 )
 
 func TestMain(m *testing.M) {
@@ -67,6 +70,7 @@ func TestMain(m *testing.M) {
 		}
 	}
 	memoryChanged = synth(filepath.Join(tmp, "memory"), changed)
+	nagged = synthNagged(filepath.Join(tmp, "nag"), examples())
 	code := m.Run()
 	jsii.Close()
 	os.RemoveAll(tmp)
@@ -99,11 +103,23 @@ func cdkContext() map[string]interface{} {
 }
 
 func synth(outdir string, services []spec.Service) *synthesized {
+	return synthWith(outdir, services, nil, nil)
+}
+
+// synthWith synthesizes an app of the services; context overrides cdk.json's context, and
+// configure (if any) runs on the app before synthesis.
+func synthWith(outdir string, services []spec.Service, context map[string]interface{}, configure func(awscdk.App)) *synthesized {
 	ctx := cdkContext()
+	for k, v := range context {
+		ctx[k] = v
+	}
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir), Context: &ctx})
 	created, err := stacks.AddServices(app, services, nil)
 	if err != nil {
 		panic(err)
+	}
+	if configure != nil {
+		configure(app)
 	}
 	app.Synth(nil)
 	s := &synthesized{dir: outdir, templates: map[string]map[string]interface{}{}, raw: map[string][]byte{},
@@ -214,4 +230,30 @@ func examples() []spec.Service {
 		panic(err)
 	}
 	return services
+}
+
+// service returns the stacks of one service of the app.
+func (s *synthesized) service(t *testing.T, name string) *stacks.Service {
+	t.Helper()
+	for _, svc := range s.services {
+		if svc.Spec.Name == name {
+			return svc
+		}
+	}
+	t.Fatalf("no service %q", name)
+	return nil
+}
+
+// logicalID is the logical ID of a construct's CloudFormation resource (itself or its default
+// child) in its stack's template.
+func (s *synthesized) logicalID(t *testing.T, c constructs.IConstruct) string {
+	t.Helper()
+	res, ok := c.(awscdk.CfnResource)
+	if !ok {
+		res, ok = c.Node().DefaultChild().(awscdk.CfnResource)
+	}
+	if !ok {
+		t.Fatalf("%s has no CloudFormation resource", *c.Node().Path())
+	}
+	return *awscdk.Stack_Of(c).GetLogicalId(res)
 }

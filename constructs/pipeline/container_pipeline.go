@@ -128,3 +128,25 @@ func (p *MicroservicePipeline) containerEnvironment(svc *spec.Service, env spec.
 	record := releaseAction("RecordRelease", e.RecordProject, prepared, 3, releaseTag)
 	return e, []awscodepipeline.IAction{prepare, deploy, record}
 }
+
+// imageScan scans the release image with Amazon Inspector: a finding at or above the service's
+// threshold fails the action, so the release stops before staging.
+func (p *MicroservicePipeline) imageScan(svc *spec.Service, releaseTag *string) awscodepipelineactions.InspectorEcrImageScanAction {
+	props := &awscodepipelineactions.InspectorEcrImageScanActionProps{
+		ActionName: jsii.String("ImageScan"),
+		Repository: p.Repository,
+		ImageTag:   releaseTag,
+		Output:     awscodepipeline.NewArtifact(jsii.String("ScanReport"), nil),
+	}
+	// A threshold is the number of findings of that severity the image may have: none at or
+	// above the service's threshold, any number below it.
+	thresholds := []**float64{&props.CriticalThreshold, &props.HighThreshold, &props.MediumThreshold, &props.LowThreshold}
+	for i, severity := range spec.ScanSeverities {
+		*thresholds[i] = jsii.Number(0)
+		if severity == svc.Container.ScanThreshold {
+			break
+		}
+	}
+	p.ImageScan = awscodepipelineactions.NewInspectorEcrImageScanAction(props)
+	return p.ImageScan
+}

@@ -59,12 +59,20 @@ type MicroservicePipeline struct {
 	// Repository (containers) holds the release images, one immutable tag per build:
 	// build-<id>.
 	Repository awsecr.Repository
+	// ImageScan (containers) scans the built image with Amazon Inspector and fails the Scan
+	// stage, before staging, on findings at or above the service's ScanThreshold.
+	ImageScan awscodepipelineactions.InspectorEcrImageScanAction
 	// BuildProject runs the unit tests and builds the release package.
 	BuildProject awscodebuild.PipelineProject
 	// IntegrationTestProject runs the integration tests against staging, or is nil.
 	IntegrationTestProject awscodebuild.PipelineProject
 	// Environments are the deployment stages in pipeline order.
 	Environments []*Environment
+	// AccessLogs receives the server access logs of the artifact and package buckets.
+	AccessLogs awss3.Bucket
+
+	crRole awsiam.Role
+	crLogs awslogs.LogGroup
 }
 
 // Environment is one deployment stage of the pipeline.
@@ -101,12 +109,28 @@ func NewMicroservicePipeline(scope constructs.Construct, id string, props *Props
 		retention = 30
 	}
 	p := &MicroservicePipeline{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	// The buckets log their access through the access-log bucket's policy (not the legacy
+	// LogDeliveryWrite ACL, which a bucket with ACLs disabled cannot have), whatever the app's
+	// feature flags say.
+	p.Node().SetContext(jsii.String("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"), true)
 	stack := awscdk.Stack_Of(scope)
 
 	p.Key = awskms.NewKey(p.Construct, jsii.String("Key"), &awskms.KeyProps{
 		Description:       jsii.String(fmt.Sprintf("Encrypts the pipeline artifacts and release packages of %s", svc.Name)),
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+	})
+	// S3 delivers server access logs only to a bucket with S3-managed keys.
+	p.AccessLogs = awss3.NewBucket(p.Construct, jsii.String("AccessLogs"), &awss3.BucketProps{
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Expiration:                          awscdk.Duration_Days(jsii.Number(float64(retention))),
+			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+		}},
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 	p.ArtifactBucket = p.bucket("Artifacts", &awss3.LifecycleRule{
 		Expiration:                          awscdk.Duration_Days(jsii.Number(float64(retention))),
@@ -148,6 +172,11 @@ func NewMicroservicePipeline(scope constructs.Construct, id string, props *Props
 	stages := []*awscodepipeline.StageProps{
 		{StageName: jsii.String("Source"), Actions: &sourceActions},
 		{StageName: jsii.String("Build"), Actions: &[]awscodepipeline.IAction{buildAction}},
+	}
+	if svc.IsContainer() {
+		stages = append(stages, &awscodepipeline.StageProps{
+			StageName: jsii.String("Scan"), Actions: &[]awscodepipeline.IAction{p.imageScan(&svc, releaseTag)},
+		})
 	}
 	for _, env := range svc.Environments() {
 		var e *Environment
@@ -212,15 +241,17 @@ func (p *MicroservicePipeline) lambdaBuild(svc *spec.Service, logs awslogs.ILogG
 // bucket creates an encrypted, SSL-only, private, versioned bucket.
 func (p *MicroservicePipeline) bucket(id string, rule *awss3.LifecycleRule) awss3.Bucket {
 	return awss3.NewBucket(p.Construct, jsii.String(id), &awss3.BucketProps{
-		Encryption:        awss3.BucketEncryption_KMS,
-		EncryptionKey:     p.Key,
-		BucketKeyEnabled:  jsii.Bool(true),
-		EnforceSSL:        jsii.Bool(true),
-		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		Versioned:         jsii.Bool(true),
-		LifecycleRules:    &[]*awss3.LifecycleRule{rule},
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		Encryption:             awss3.BucketEncryption_KMS,
+		EncryptionKey:          p.Key,
+		BucketKeyEnabled:       jsii.Bool(true),
+		EnforceSSL:             jsii.Bool(true),
+		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
+		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		Versioned:              jsii.Bool(true),
+		LifecycleRules:         &[]*awss3.LifecycleRule{rule},
+		RemovalPolicy:          awscdk.RemovalPolicy_RETAIN,
+		ServerAccessLogsBucket: p.AccessLogs,
+		ServerAccessLogsPrefix: jsii.String(id + "/"),
 	})
 }
 
@@ -275,6 +306,7 @@ func (p *MicroservicePipeline) environment(stack awscdk.Stack, svc *spec.Service
 	// The release parameter must exist before the service stack (which resolves it) is
 	// created. It is created once with the bootstrap value and never written by CloudFormation
 	// again: only the pipeline moves it, so no later deploy of this stack can reset a release.
+	crRole, crLogs := p.customResourceRole(svc)
 	customresources.NewAwsCustomResource(p.Construct, jsii.String(id+"ReleaseParameter"), &customresources.AwsCustomResourceProps{
 		OnCreate: &customresources.AwsSdkCall{
 			Service: jsii.String("SSM"),
@@ -293,6 +325,8 @@ func (p *MicroservicePipeline) environment(stack awscdk.Stack, svc *spec.Service
 			Resources: &[]*string{paramArn},
 		}),
 		InstallLatestAwsSdk: jsii.Bool(false),
+		Role:                crRole,
+		LogGroup:            crLogs,
 	})
 
 	timeout := env.Deployment.DeployTimeoutMinutes()
@@ -350,6 +384,25 @@ func (p *MicroservicePipeline) environment(stack awscdk.Stack, svc *spec.Service
 			DeploymentGroupName: jsii.String(dgName),
 		})
 	return e
+}
+
+// customResourceRole returns the role and log group of the function behind the release
+// parameter custom resources, created once: the function may write its own log group (and,
+// through each custom resource's policy, put its parameter), instead of getting
+// AWSLambdaBasicExecutionRole and logs kept forever.
+func (p *MicroservicePipeline) customResourceRole(svc *spec.Service) (awsiam.IRole, awslogs.ILogGroup) {
+	if p.crRole == nil {
+		p.crLogs = awslogs.NewLogGroup(p.Construct, jsii.String("ReleaseParameterLogs"), &awslogs.LogGroupProps{
+			Retention:     cdkutil.Retention(svc.LogRetentionDays),
+			RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		})
+		p.crRole = awsiam.NewRole(p.Construct, jsii.String("ReleaseParameterRole"), &awsiam.RoleProps{
+			AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+			Description: jsii.String("Creates the release parameters of " + svc.Name + " once"),
+		})
+		p.crLogs.GrantWrite(p.crRole)
+	}
+	return p.crRole, p.crLogs
 }
 
 // releaseAction runs a CodeBuild project on behalf of one release: RELEASE is the build tag.

@@ -1,5 +1,7 @@
 package spec
 
+import "maps"
+
 // Container is a container service: an image built from the repository's Dockerfile, run on
 // ECS Fargate behind an Application Load Balancer, deployed blue/green by CodeDeploy.
 type Container struct {
@@ -25,11 +27,21 @@ type Container struct {
 	Dockerfile string `json:"dockerfile,omitempty" yaml:"dockerfile,omitempty"`
 	// Context directory of the docker build. Default: ".".
 	Context string `json:"context,omitempty" yaml:"context,omitempty"`
-	// Environment variables of the container (not AWS_ or ECS_ prefixed). Default: none.
+	// Environment variables of the container (not AWS_ or ECS_ prefixed). Default: none. A
+	// variable that looks like a secret (by name or value) is refused: use Secrets.
 	Environment map[string]string `json:"environment,omitempty" yaml:"environment,omitempty"`
+	// Secrets the container gets as environment variables, by name: references to Secrets
+	// Manager secrets or SSM SecureString parameters, which ECS resolves when a task starts
+	// (the task's execution role may read exactly these). Default: none.
+	Secrets map[string]Secret `json:"secrets,omitempty" yaml:"secrets,omitempty"`
 	// BaseImage is an ECR image whose new pushes rebuild the service (an ECR source action).
 	// The build passes it, pinned by digest, as the build argument BASE_IMAGE. Default: none.
 	BaseImage *BaseImage `json:"baseImage,omitempty" yaml:"baseImage,omitempty"`
+	// ScanThreshold is the lowest severity of the Amazon Inspector findings that stop a release:
+	// the pipeline scans each image after the build, and a finding of this severity or a
+	// higher one fails the Scan stage, before staging. One of CRITICAL, HIGH, MEDIUM, LOW.
+	// Default: HIGH.
+	ScanThreshold string `json:"scanThreshold,omitempty" yaml:"scanThreshold,omitempty"`
 	// KeepImages: the ECR lifecycle keeps the newest this many build images, and as many of
 	// the images released to each environment, so a running image is never deleted: 2 to 1000.
 	// Default: 30.
@@ -69,6 +81,7 @@ const (
 	DefaultBuildContext           = "."
 	DefaultBaseImageTag           = "release"
 	DefaultKeepImages             = 30
+	DefaultScanThreshold          = "HIGH"
 	DefaultTerminationWaitMinutes = 5
 	DefaultEcsStagingConfig       = "ECSAllAtOnce"
 	DefaultEcsProductionConfig    = "ECSCanary10Percent5Minutes"
@@ -99,6 +112,9 @@ func (c Container) withDefaults() *Container {
 	setInt(&out.ListenerPort, DefaultListenerPort)
 	setInt(&out.TestListenerPort, DefaultTestListenerPort)
 	setInt(&out.KeepImages, DefaultKeepImages)
+	if out.ScanThreshold == "" {
+		out.ScanThreshold = DefaultScanThreshold
+	}
 	setInt(&out.TerminationWaitMinutes, DefaultTerminationWaitMinutes)
 	if out.HealthCheckPath == "" {
 		out.HealthCheckPath = DefaultHealthCheckPath
@@ -110,6 +126,7 @@ func (c Container) withDefaults() *Container {
 		out.Context = DefaultBuildContext
 	}
 	out.Environment = cloneMap(out.Environment)
+	out.Secrets = maps.Clone(out.Secrets)
 	if out.BaseImage != nil {
 		b := *out.BaseImage
 		if b.Tag == "" {
@@ -119,3 +136,6 @@ func (c Container) withDefaults() *Container {
 	}
 	return &out
 }
+
+// ScanSeverities are the Amazon Inspector severities, from the highest.
+var ScanSeverities = []string{"CRITICAL", "HIGH", "MEDIUM", "LOW"}

@@ -45,6 +45,10 @@ func (v *validator) container(c Container) {
 		v.add("container.testListenerPort", fmt.Sprintf("the production and test listeners both use port %d", c.TestListenerPort),
 			"give container.listenerPort and container.testListenerPort different ports (defaults 80 and 9000)")
 	}
+	if !slices.Contains(ScanSeverities, c.ScanThreshold) {
+		v.add("container.scanThreshold", fmt.Sprintf("%q is not a severity", c.ScanThreshold),
+			"use one of "+strings.Join(ScanSeverities, ", ")+DidYouMean(c.ScanThreshold, ScanSeverities))
+	}
 	v.inRange("container.keepImages", "Container.keepImages", c.KeepImages, " images")
 	v.inRange("container.terminationWaitMinutes", "Container.terminationWaitMinutes", c.TerminationWaitMinutes, " minutes")
 	if mem, ok := FargateMemory[c.CPU]; !ok {
@@ -70,6 +74,12 @@ func (v *validator) container(c Container) {
 			v.add("container.environment."+k, "uses a prefix ECS and the AWS SDKs reserve", "use a name without the AWS_ or ECS_ prefix")
 		}
 	}
+	v.secrets("container", c.Environment, c.Secrets, func(k string) (string, string) {
+		if up := strings.ToUpper(k); strings.HasPrefix(up, "AWS_") || strings.HasPrefix(up, "ECS_") || up == "PORT" {
+			return "uses a name ECS, the AWS SDKs or the pipeline (PORT) set", "use another name"
+		}
+		return "", ""
+	})
 	if b := c.BaseImage; b != nil {
 		if len(b.Repository) < 2 || len(b.Repository) > 256 || !ecrRepositoryRE.MatchString(b.Repository) {
 			v.add("container.baseImage.repository", fmt.Sprintf("%q is not an ECR repository name", b.Repository),

@@ -1,6 +1,9 @@
 package spec
 
-import "strconv"
+import (
+	"maps"
+	"strconv"
+)
 
 // Runtime families the pipeline knows how to build and bootstrap.
 const (
@@ -77,6 +80,7 @@ func (s Service) WithDefaults() Service {
 			l.TimeoutSeconds = DefaultTimeoutSeconds
 		}
 		l.Environment = cloneMap(l.Environment)
+		l.Secrets = maps.Clone(l.Secrets)
 		family := SupportedRuntimes[l.Runtime].Family
 		b.Install = orDefault(b.Install, map[string][]string{
 			familyNode:   {"npm ci"},

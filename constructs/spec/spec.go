@@ -58,8 +58,13 @@ type Lambda struct {
 	TimeoutSeconds int `json:"timeoutSeconds,omitempty" yaml:"timeoutSeconds,omitempty"`
 	// Environment variables of the function. Names must be valid shell names and not one of
 	// the variables Lambda reserves (ReservedEnvironment: AWS_REGION, LAMBDA_TASK_ROOT, TZ, …).
-	// Default: none.
+	// Default: none. A variable that looks like a secret (by name or value) is refused: use
+	// Secrets.
 	Environment map[string]string `json:"environment,omitempty" yaml:"environment,omitempty"`
+	// Secrets the function reads, by variable name: references to Secrets Manager secrets or
+	// SSM SecureString parameters. The function gets <NAME>_SECRET_ARN or <NAME>_PARAMETER_NAME
+	// and permission to read it. Default: none.
+	Secrets map[string]Secret `json:"secrets,omitempty" yaml:"secrets,omitempty"`
 }
 
 // Build configures the CodeBuild project of the build stage. Commands run under bash with

@@ -202,6 +202,14 @@ func (v *validator) lambda(l Lambda) {
 				"use another name (reserved: "+strings.Join(ReservedEnvironment, ", ")+")")
 		}
 	}
+	v.secrets("lambda", l.Environment, l.Secrets, func(k string) (string, string) {
+		for _, suffix := range []string{"_SECRET_ARN", "_PARAMETER_NAME"} {
+			if _, ok := l.Environment[k+suffix]; ok {
+				return "would set " + k + suffix + ", which lambda.environment sets too", "rename one of them"
+			}
+		}
+		return "", ""
+	})
 }
 
 // build checks the build settings. Without a known runtime the command and directory defaults

@@ -1,0 +1,229 @@
+// Package policy holds the golden rules: checks on the synthesized CloudFormation templates
+// that fail `cdk synth` when a stack is unsafe, whoever built it. They run as a CDK validation
+// plugin (awscdk.Validations), after synthesis, on every stack of the app: each violation names
+// the rule, the resource's construct path (the CDK maps logical IDs back to constructs) and the
+// fix, and a violation makes the synthesis fail (an error, not a warning).
+//
+// The rules read the templates in Go, not the construct tree through jsii, so they cost
+// almost nothing however many stacks the app has.
+package policy
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// PluginName is the name the validation report gives the golden rules.
+const PluginName = "golden-pipelines"
+
+// Rule is one golden rule.
+type Rule struct {
+	// ID names the rule in the validation report.
+	ID string
+	// Description says what the rule requires.
+	Description string
+	// Fix says how to comply.
+	Fix string
+	// check returns the violations of one template.
+	check func(t *Template) []Finding
+}
+
+// Finding is one resource that breaks a rule, and what exactly is wrong with it.
+type Finding struct {
+	LogicalID string
+	// Detail says what is wrong, e.g. the offending value.
+	Detail string
+}
+
+// Template is one synthesized stack template.
+type Template struct {
+	// Stack is the stack's construct path; Path its template file.
+	Stack, Path string
+	Resources   map[string]Resource
+}
+
+// Resource is one template resource.
+type Resource struct {
+	Type       string
+	Properties map[string]interface{}
+	Metadata   map[string]interface{}
+}
+
+// ofType returns the logical IDs of the resources of a type, sorted.
+func (t *Template) ofType(typ string) []string {
+	var out []string
+	for id, r := range t.Resources {
+		if r.Type == typ {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Rules returns every golden rule, in report order.
+func Rules() []Rule {
+	return rules
+}
+
+// Register adds the golden rules to the app: its synthesis fails on any violation.
+func Register(app constructs.IConstruct) {
+	awscdk.Validations_Of(app).AddPlugins(&plugin{})
+}
+
+type plugin struct{}
+
+func (*plugin) Name() *string    { return jsii.String(PluginName) }
+func (*plugin) Version() *string { return jsii.String("1") }
+func (*plugin) RuleIds() *[]*string {
+	ids := make([]*string, len(rules))
+	for i, r := range rules {
+		ids[i] = jsii.String(r.ID)
+	}
+	return &ids
+}
+
+func (*plugin) Validate(ctx awscdk.IPolicyValidationContext) *awscdk.PolicyValidationPluginReport {
+	var templates []*Template
+	for _, s := range *ctx.StackTemplates() {
+		t, err := ReadTemplate(*s.StackConstructPath, *s.TemplatePath)
+		if err != nil {
+			return &awscdk.PolicyValidationPluginReport{Success: jsii.Bool(false), Violations: &[]*awscdk.PolicyViolation{{
+				RuleName: jsii.String("readable-template"), Description: jsii.String(err.Error()),
+				ViolatingResources: &[]*awscdk.PolicyViolatingResource{}, Severity: jsii.String("error"),
+			}}}
+		}
+		templates = append(templates, t)
+	}
+	violations := []*awscdk.PolicyViolation{}
+	for _, v := range Check(templates) {
+		resources := make([]*awscdk.PolicyViolatingResource, len(v.Findings))
+		for i, f := range v.Findings {
+			resources[i] = &awscdk.PolicyViolatingResource{
+				ResourceLogicalId: jsii.String(f.Finding.LogicalID),
+				TemplatePath:      jsii.String(f.Template.Path),
+				Locations:         jsii.Strings(f.Finding.Detail),
+			}
+		}
+		violations = append(violations, &awscdk.PolicyViolation{
+			RuleName:           jsii.String(v.Rule.ID),
+			Description:        jsii.String(v.Rule.Description),
+			Fix:                jsii.String(v.Rule.Fix),
+			Severity:           jsii.String("error"),
+			ViolatingResources: &resources,
+		})
+	}
+	return &awscdk.PolicyValidationPluginReport{Success: jsii.Bool(len(violations) == 0), Violations: &violations}
+}
+
+// Violation is every finding of one rule.
+type Violation struct {
+	Rule     Rule
+	Findings []TemplateFinding
+}
+
+// TemplateFinding is a finding in a template.
+type TemplateFinding struct {
+	Template *Template
+	Finding  Finding
+}
+
+// Check runs every rule on the templates and returns the rules they break, in rule order.
+func Check(templates []*Template) []Violation {
+	var out []Violation
+	for _, r := range rules {
+		v := Violation{Rule: r}
+		for _, t := range templates {
+			for _, f := range r.check(t) {
+				v.Findings = append(v.Findings, TemplateFinding{t, f})
+			}
+		}
+		if len(v.Findings) > 0 {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// ReadTemplate reads a synthesized template.
+func ReadTemplate(stack, path string) (*Template, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var raw struct {
+		Resources map[string]Resource
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &Template{Stack: stack, Path: path, Resources: raw.Resources}, nil
+}
+
+// render turns a template value into text, intrinsics included: {"Ref": "X"} is <X>,
+// {"Fn::GetAtt": ["X", "Arn"]} is <X.Arn>, pseudo parameters <AWS::Region> (as cdk-nag
+// writes them), a Fn::Join its joined parts and a Fn::Sub its pattern.
+func render(v interface{}) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case nil:
+		return ""
+	case map[string]interface{}:
+		if ref, ok := x["Ref"].(string); ok {
+			return "<" + ref + ">"
+		}
+		if att, ok := x["Fn::GetAtt"].([]interface{}); ok && len(att) == 2 {
+			return fmt.Sprintf("<%v.%v>", att[0], att[1])
+		}
+		if join, ok := x["Fn::Join"].([]interface{}); ok && len(join) == 2 {
+			parts, _ := join[1].([]interface{})
+			out := make([]string, len(parts))
+			for i, p := range parts {
+				out[i] = render(p)
+			}
+			sep, _ := join[0].(string)
+			return strings.Join(out, sep)
+		}
+		if sub, ok := x["Fn::Sub"]; ok {
+			if l, ok := sub.([]interface{}); ok && len(l) > 0 {
+				sub = l[0]
+			}
+			s, _ := sub.(string)
+			return strings.NewReplacer("${", "<", "}", ">").Replace(s)
+		}
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// list returns a value that may be a single item or a list as a list.
+func list(v interface{}) []interface{} {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case []interface{}:
+		return x
+	default:
+		return []interface{}{x}
+	}
+}
+
+// get walks a path of keys into nested maps.
+func get(v interface{}, keys ...string) interface{} {
+	for _, k := range keys {
+		m, ok := v.(map[string]interface{})
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}

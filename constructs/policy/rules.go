@@ -1,0 +1,398 @@
+package policy
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
+)
+
+var rules = []Rule{
+	{
+		ID:          "deployment-group-guarded",
+		Description: "Every CodeDeploy deployment group has at least one alarm and rolls back automatically on failure and on alarm.",
+		Fix:         "give the deployment group alarms and autoRollback {failedDeployment: true, deploymentInAlarm: true} (the golden constructs always do)",
+		check:       checkDeploymentGroups,
+	},
+	{
+		ID:          "immutable-images",
+		Description: "Every container image a task definition or a CodeDeployToECS action names is immutable: pinned by digest, a build-<id> tag, a CDK asset hash, or the <IMAGE1_NAME> placeholder the pipeline fills with a digest; never latest or another movable tag.",
+		Fix:         "name the image by digest (repository@sha256:...) or by its build-<id> tag; a CodeDeployToECS action takes its image from the imageDetail.json artifact (Image1ArtifactName, Image1ContainerName)",
+		check:       checkImages,
+	},
+	{
+		ID:          "ecr-immutable-scanned",
+		Description: "Every ECR repository has immutable tags and scans on push.",
+		Fix:         "set imageTagMutability IMMUTABLE and imageScanOnPush true",
+		check:       checkRepositories,
+	},
+	{
+		ID:          "staging-before-production",
+		Description: "A pipeline deploys to production only in a stage after one that deploys to staging.",
+		Fix:         "put the production stage after the staging stage (the golden pipeline: Source, Build, Scan, Staging, Approval, Production)",
+		check:       checkStageOrder,
+	},
+	{
+		ID:          "images-scanned-before-deploy",
+		Description: "A pipeline that deploys a container image scans it with Amazon Inspector in a stage before the first deployment, failing on findings above the service's severity threshold.",
+		Fix:         "add an InspectorEcrImageScanAction on the built image in a stage before staging (the golden pipeline's Scan stage)",
+		check:       checkImageScan,
+	},
+	{
+		ID:          "iam-wildcards",
+		Description: "No IAM statement has a wildcard action or resource unless the AWS API needs it; every accepted wildcard is listed in policy.WildcardActions, UnscopedActions and ScopedResources with its reason.",
+		Fix:         "name the actions and resources the principal needs; if an AWS API has no resource-level permissions, add the action to policy.UnscopedActions with the reason",
+		check:       checkWildcards,
+	},
+	{
+		ID:          "no-plain-secrets",
+		Description: "No function or container gets a secret as a plain environment value: secrets come from Secrets Manager or SSM SecureString references.",
+		Fix:         "move the variable to lambda.secrets or container.secrets ({secretsManager: <secret name>} or {parameter: <SSM parameter name>})",
+		check:       checkSecrets,
+	},
+	{
+		ID:          "privileged-builds",
+		Description: "A CodeBuild project runs privileged (docker in docker) only when its buildspec builds an image.",
+		Fix:         "turn privilegedMode off, or build an image with docker build in that project",
+		check:       checkPrivileged,
+	},
+	{
+		ID:          "storage-encrypted",
+		Description: "Buckets, ECR repositories and SNS topics are encrypted with a customer-managed KMS key of the same stack that rotates; only access-log buckets (S3 and load balancer log delivery support no KMS key) use S3-managed keys.",
+		Fix:         "encrypt with a KMS key created with enableKeyRotation: true (the pipeline's Key)",
+		check:       checkEncryption,
+	},
+	{
+		ID:          "buckets-ssl-only",
+		Description: "Every bucket has a policy that denies requests not made over TLS.",
+		Fix:         "create the bucket with enforceSSL: true",
+		check:       checkSSLOnly,
+	},
+	{
+		ID:          "log-retention",
+		Description: "Every log group has a retention period, and every CodeBuild project logs to such a log group.",
+		Fix:         "set the log group's retention (logRetentionDays in the service definition) and log CodeBuild projects to it",
+		check:       checkLogRetention,
+	},
+}
+
+func checkDeploymentGroups(t *Template) []Finding {
+	var out []Finding
+	for _, id := range t.ofType("AWS::CodeDeploy::DeploymentGroup") {
+		p := t.Resources[id].Properties
+		var problems []string
+		if get(p, "AlarmConfiguration", "Enabled") != true || len(list(get(p, "AlarmConfiguration", "Alarms"))) == 0 {
+			problems = append(problems, "no alarms")
+		}
+		events := map[string]bool{}
+		for _, e := range list(get(p, "AutoRollbackConfiguration", "Events")) {
+			events[render(e)] = true
+		}
+		if get(p, "AutoRollbackConfiguration", "Enabled") != true {
+			problems = append(problems, "no automatic rollback")
+		} else {
+			for _, e := range []string{"DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"} {
+				if !events[e] {
+					problems = append(problems, "no rollback on "+e)
+				}
+			}
+		}
+		if len(problems) > 0 {
+			out = append(out, Finding{id, strings.Join(problems, ", ")})
+		}
+	}
+	return out
+}
+
+var (
+	digestRef   = regexp.MustCompile(`@sha256:[0-9a-f]{64}$`)
+	buildTag    = regexp.MustCompile(`:build-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	cdkAssetTag = regexp.MustCompile(`/cdk-[a-z0-9]+-container-assets-[^/]+:[0-9a-f]{64}$`)
+)
+
+// ImageProblem says why an image reference is movable, or "" when it is immutable.
+func ImageProblem(image string) string {
+	switch {
+	case image == "<IMAGE1_NAME>", digestRef.MatchString(image), buildTag.MatchString(image), cdkAssetTag.MatchString(image):
+		return ""
+	}
+	name := image[strings.LastIndex(image, "/")+1:]
+	if i := strings.LastIndex(name, ":"); i >= 0 {
+		return fmt.Sprintf("image %s uses the movable tag %q", image, name[i+1:])
+	}
+	return fmt.Sprintf("image %s has no tag or digest (it means latest)", image)
+}
+
+func checkImages(t *Template) []Finding {
+	var out []Finding
+	for _, id := range t.ofType("AWS::ECS::TaskDefinition") {
+		for _, c := range list(t.Resources[id].Properties["ContainerDefinitions"]) {
+			if problem := ImageProblem(render(get(c, "Image"))); problem != "" {
+				out = append(out, Finding{id, fmt.Sprintf("container %s: %s", render(get(c, "Name")), problem)})
+			}
+		}
+	}
+	for _, id := range t.ofType("AWS::CodePipeline::Pipeline") {
+		forEachAction(t.Resources[id], func(stage, name string, action map[string]interface{}) {
+			if get(action, "ActionTypeId", "Provider") != "CodeDeployToECS" {
+				return
+			}
+			if get(action, "Configuration", "Image1ArtifactName") == nil || get(action, "Configuration", "Image1ContainerName") == nil {
+				out = append(out, Finding{id, fmt.Sprintf("action %s/%s deploys the image named in its task definition template instead of the imageDetail.json artifact", stage, name)})
+			}
+		})
+	}
+	return out
+}
+
+func checkRepositories(t *Template) []Finding {
+	var out []Finding
+	for _, id := range t.ofType("AWS::ECR::Repository") {
+		p := t.Resources[id].Properties
+		var problems []string
+		if p["ImageTagMutability"] != "IMMUTABLE" {
+			problems = append(problems, "tags are mutable")
+		}
+		if get(p, "ImageScanningConfiguration", "ScanOnPush") != true {
+			problems = append(problems, "no scan on push")
+		}
+		if len(problems) > 0 {
+			out = append(out, Finding{id, strings.Join(problems, ", ")})
+		}
+	}
+	return out
+}
+
+// forEachAction calls f for every action of a pipeline, in stage order.
+func forEachAction(pipeline Resource, f func(stage, name string, action map[string]interface{})) {
+	for _, s := range list(pipeline.Properties["Stages"]) {
+		for _, a := range list(get(s, "Actions")) {
+			if m, ok := a.(map[string]interface{}); ok {
+				f(render(get(s, "Name")), render(m["Name"]), m)
+			}
+		}
+	}
+}
+
+// deployedEnvironment is the environment an action deploys to, or "": a CodeDeploy action by
+// its deployment group (<service>-<environment>), a CloudFormation action by its stack, a
+// CodeBuild action by its project's ENVIRONMENT variable (the golden deploy and prepare steps).
+func deployedEnvironment(t *Template, action map[string]interface{}) string {
+	var target string
+	switch get(action, "ActionTypeId", "Provider") {
+	case "CodeDeployToECS", "CodeDeploy":
+		target = render(get(action, "Configuration", "DeploymentGroupName"))
+	case "CloudFormation":
+		target = render(get(action, "Configuration", "StackName"))
+	case "CodeBuild":
+		ref, _ := get(action, "Configuration", "ProjectName", "Ref").(string)
+		for _, v := range list(get(t.Resources[ref].Properties, "Environment", "EnvironmentVariables")) {
+			if get(v, "Name") == "ENVIRONMENT" {
+				return render(get(v, "Value"))
+			}
+		}
+		return ""
+	}
+	for _, env := range spec.EnvironmentNames {
+		if strings.HasSuffix(target, "-"+env) {
+			return env
+		}
+	}
+	return ""
+}
+
+func checkStageOrder(t *Template) []Finding {
+	var out []Finding
+	for _, id := range t.ofType("AWS::CodePipeline::Pipeline") {
+		stagingSeen, stagingStage := false, ""
+		forEachAction(t.Resources[id], func(stage, name string, action map[string]interface{}) {
+			switch deployedEnvironment(t, action) {
+			case "staging":
+				stagingSeen, stagingStage = true, stage
+			case "production":
+				if !stagingSeen || stagingStage == stage {
+					out = append(out, Finding{id, fmt.Sprintf("action %s/%s deploys to production before any earlier stage deploys to staging", stage, name)})
+				}
+			}
+		})
+	}
+	return out
+}
+
+func checkImageScan(t *Template) []Finding {
+	var out []Finding
+	for _, id := range t.ofType("AWS::CodePipeline::Pipeline") {
+		scannedIn, reported := "", false
+		forEachAction(t.Resources[id], func(stage, name string, action map[string]interface{}) {
+			if get(action, "ActionTypeId", "Provider") == "InspectorScan" && get(action, "Configuration", "InspectorRunMode") == "ECRImageScan" && scannedIn == "" {
+				scannedIn = stage
+			}
+			if get(action, "ActionTypeId", "Provider") == "CodeDeployToECS" && (scannedIn == "" || scannedIn == stage) && !reported {
+				reported = true
+				out = append(out, Finding{id, fmt.Sprintf("action %s/%s deploys an image no earlier stage scanned", stage, name)})
+			}
+		})
+	}
+	return out
+}
+
+func checkWildcards(t *Template) []Finding {
+	var out []Finding
+	for _, typ := range []string{"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"} {
+		for _, id := range t.ofType(typ) {
+			var problems []string
+			for _, s := range statements(t.Resources[id]) {
+				problems = append(problems, wildcardProblems(s)...)
+			}
+			if len(problems) > 0 {
+				out = append(out, Finding{id, "unlisted wildcard: " + strings.Join(problems, "; ")})
+			}
+		}
+	}
+	return out
+}
+
+func checkSecrets(t *Template) []Finding {
+	var out []Finding
+	check := func(id, where, name string, value interface{}) {
+		if problem := spec.SecretProblem(name, render(value)); problem != "" {
+			out = append(out, Finding{id, where + name + ": " + problem})
+		}
+	}
+	for _, id := range t.ofType("AWS::Lambda::Function") {
+		vars, _ := get(t.Resources[id].Properties, "Environment", "Variables").(map[string]interface{})
+		for _, name := range sortedKeys(vars) {
+			check(id, "variable ", name, vars[name])
+		}
+	}
+	for _, id := range t.ofType("AWS::ECS::TaskDefinition") {
+		for _, c := range list(t.Resources[id].Properties["ContainerDefinitions"]) {
+			for _, e := range list(get(c, "Environment")) {
+				check(id, "container "+render(get(c, "Name"))+" variable ", render(get(e, "Name")), get(e, "Value"))
+			}
+		}
+	}
+	return out
+}
+
+func checkPrivileged(t *Template) []Finding {
+	var out []Finding
+	for _, id := range t.ofType("AWS::CodeBuild::Project") {
+		p := t.Resources[id].Properties
+		if get(p, "Environment", "PrivilegedMode") != true {
+			continue
+		}
+		spec := render(get(p, "Source", "BuildSpec"))
+		if !strings.Contains(spec, "docker build") && !strings.Contains(spec, "docker buildx build") {
+			out = append(out, Finding{id, "privileged, but its buildspec builds no image"})
+		}
+	}
+	return out
+}
+
+// rotatingKey reports whether a value references a KMS key of the template that rotates.
+func rotatingKey(t *Template, v interface{}) bool {
+	ref, _ := get(v, "Ref").(string)
+	if att, ok := get(v, "Fn::GetAtt").([]interface{}); ok && len(att) == 2 {
+		ref, _ = att[0].(string)
+	}
+	key, ok := t.Resources[ref]
+	return ok && key.Type == "AWS::KMS::Key" && key.Properties["EnableKeyRotation"] == true
+}
+
+func checkEncryption(t *Template) []Finding {
+	var out []Finding
+	logBuckets := map[string]bool{}
+	for _, id := range t.ofType("AWS::S3::Bucket") {
+		if ref, ok := get(t.Resources[id].Properties, "LoggingConfiguration", "DestinationBucketName", "Ref").(string); ok {
+			logBuckets[ref] = true
+		}
+	}
+	for _, id := range t.ofType("AWS::ElasticLoadBalancingV2::LoadBalancer") {
+		attrs := list(t.Resources[id].Properties["LoadBalancerAttributes"])
+		for _, a := range attrs {
+			if get(a, "Key") == "access_logs.s3.bucket" {
+				if ref, ok := get(a, "Value", "Ref").(string); ok {
+					logBuckets[ref] = true
+				}
+			}
+		}
+	}
+	for _, id := range t.ofType("AWS::S3::Bucket") {
+		rules := list(get(t.Resources[id].Properties, "BucketEncryption", "ServerSideEncryptionConfiguration"))
+		var algorithm string
+		var key interface{}
+		if len(rules) > 0 {
+			algorithm = render(get(rules[0], "ServerSideEncryptionByDefault", "SSEAlgorithm"))
+			key = get(rules[0], "ServerSideEncryptionByDefault", "KMSMasterKeyID")
+		}
+		switch {
+		case logBuckets[id] && algorithm == "AES256":
+		case logBuckets[id]:
+			out = append(out, Finding{id, "an access-log bucket must use S3-managed keys (AES256): log delivery cannot use KMS"})
+		case algorithm != "aws:kms" || !rotatingKey(t, key):
+			out = append(out, Finding{id, "not encrypted with a rotating customer-managed KMS key of this stack"})
+		}
+	}
+	for _, id := range t.ofType("AWS::ECR::Repository") {
+		p := t.Resources[id].Properties
+		if get(p, "EncryptionConfiguration", "EncryptionType") != "KMS" || !rotatingKey(t, get(p, "EncryptionConfiguration", "KmsKey")) {
+			out = append(out, Finding{id, "not encrypted with a rotating customer-managed KMS key of this stack"})
+		}
+	}
+	for _, id := range t.ofType("AWS::SNS::Topic") {
+		if !rotatingKey(t, t.Resources[id].Properties["KmsMasterKeyId"]) {
+			out = append(out, Finding{id, "not encrypted with a rotating customer-managed KMS key of this stack"})
+		}
+	}
+	return out
+}
+
+func checkSSLOnly(t *Template) []Finding {
+	sslOnly := map[string]bool{}
+	for _, id := range t.ofType("AWS::S3::BucketPolicy") {
+		p := t.Resources[id].Properties
+		bucket, _ := get(p, "Bucket", "Ref").(string)
+		for _, s := range list(get(p, "PolicyDocument", "Statement")) {
+			if get(s, "Effect") == "Deny" && render(get(s, "Condition", "Bool", "aws:SecureTransport")) == "false" {
+				sslOnly[bucket] = true
+			}
+		}
+	}
+	var out []Finding
+	for _, id := range t.ofType("AWS::S3::Bucket") {
+		if !sslOnly[id] {
+			out = append(out, Finding{id, "no bucket policy denies aws:SecureTransport false"})
+		}
+	}
+	return out
+}
+
+func checkLogRetention(t *Template) []Finding {
+	var out []Finding
+	for _, id := range t.ofType("AWS::Logs::LogGroup") {
+		if t.Resources[id].Properties["RetentionInDays"] == nil {
+			out = append(out, Finding{id, "the log group keeps its events forever"})
+		}
+	}
+	for _, id := range t.ofType("AWS::CodeBuild::Project") {
+		logs := get(t.Resources[id].Properties, "LogsConfig", "CloudWatchLogs")
+		ref, _ := get(logs, "GroupName", "Ref").(string)
+		group, ok := t.Resources[ref]
+		if get(logs, "Status") != "ENABLED" || !ok || group.Type != "AWS::Logs::LogGroup" || group.Properties["RetentionInDays"] == nil {
+			out = append(out, Finding{id, "the project does not log to a log group of this stack with a retention period"})
+		}
+	}
+	return out
+}
+
+func sortedKeys(m map[string]interface{}) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

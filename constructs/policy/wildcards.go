@@ -1,0 +1,138 @@
+package policy
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Allowed is one IAM wildcard the golden rules accept, and why.
+type Allowed struct {
+	// Pattern is the action (WildcardActions, UnscopedActions) or a regular expression over
+	// the resource as the templates render it, intrinsics as <LogicalId.Attribute>
+	// (ScopedResources).
+	Pattern string
+	// Reason says why the wildcard is needed and who writes it.
+	Reason string
+}
+
+// WildcardActions are the action families with a wildcard a statement may grant: each is the
+// CDK's own grant for one resource (a bucket, a key), whose statement names that resource.
+var WildcardActions = []Allowed{
+	{"s3:GetObject*", "CDK's Bucket.grantRead: GetObject, GetObjectVersion, GetObjectTagging… of the objects of one bucket (or one prefix of it)"},
+	{"s3:GetBucket*", "CDK's Bucket.grantRead: the bucket's location, versioning and ACL reads CodePipeline and CodeBuild make, on that one bucket"},
+	{"s3:List*", "CDK's Bucket.grantRead: ListBucket and ListBucketVersions on that one bucket"},
+	{"s3:DeleteObject*", "CDK's Bucket.grantReadWrite for the pipeline's own artifact bucket (CodePipeline replaces its artifacts)"},
+	{"s3:Abort*", "CDK's Bucket.grantPut/grantReadWrite: AbortMultipartUpload of the uploads the principal starts, in that one bucket"},
+	{"kms:GenerateDataKey*", "CDK's Key.grantEncrypt: GenerateDataKey and GenerateDataKeyWithoutPlaintext on the pipeline's own key"},
+	{"kms:ReEncrypt*", "CDK's Key.grantEncryptDecrypt: ReEncryptFrom and ReEncryptTo on the pipeline's own key"},
+}
+
+// UnscopedActions are the actions a statement may grant on Resource "*": AWS authorizes them
+// on no resource (their IAM resource type is none), or the CDK action that needs them
+// registers what it names at run time.
+var UnscopedActions = []Allowed{
+	{"ecr:GetAuthorizationToken", "docker login to ECR: the API has no resource type (CDK's Repository.grantPull adds it)"},
+	{"xray:PutTraceSegments", "Lambda tracing (CodeDeploy hooks, functions): X-Ray's write APIs have no resource type"},
+	{"xray:PutTelemetryRecords", "Lambda tracing: X-Ray's write APIs have no resource type"},
+	{"ecs:RegisterTaskDefinition", "the CodeDeployToECS action registers the release's task definition: RegisterTaskDefinition has no resource type (CDK's CodeDeployEcsDeployAction writes it)"},
+	{"ecs:DescribeTaskDefinition", "the prepare step and CodeDeployToECS read task definitions: DescribeTaskDefinition has no resource type"},
+	{"iam:PassRole", "the CodeDeployToECS action passes the task and execution roles of the task definition it registers, which live in the service stacks; written by the CDK's CodeDeployEcsDeployAction with the condition iam:PassedToService ecs-tasks.amazonaws.com"},
+	{"inspector-scan:ScanSbom", "the image scan action: Amazon Inspector's ScanSbom has no resource type"},
+}
+
+// ScopedResources are the resource ARNs with a wildcard a statement may name: each wildcard
+// stands for parts of one named resource that the ARN cannot name in advance.
+var ScopedResources = []Allowed{
+	{`^<[A-Za-z0-9]+\.Arn>/\*$`, "the objects of one bucket: S3 authorizes object actions on object ARNs (<bucket>/<key>)"},
+	{`^<[A-Za-z0-9]+\.Arn>/[a-z0-9-]+/\*$`, "the objects under one service's prefix of the package bucket"},
+	{`^<[A-Za-z0-9]+\.Arn>:\*$`, "the versions and aliases of one function or the streams of one log group (ARNs <arn>:<qualifier>)"},
+	{`^arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:[^*]+:\*$`, "the log streams of one log group (CodeBuild's default logging grant)"},
+	{`^arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group/<[A-Za-z0-9]+>-\*$`, "the report groups of one CodeBuild project, which CodeBuild names <project>-<group>"},
+	{`^arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/[a-z0-9-]+/\*$`, "one stack by name: a stack ARN ends in an ID CloudFormation generates"},
+	{`^arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/golden-pipelines/\*$`, "the CDK deploy role resolves the release parameters of every service (one shared policy: a role holds at most 10 KB of inline policy)"},
+}
+
+var scopedResources = func() []*regexp.Regexp {
+	out := make([]*regexp.Regexp, len(ScopedResources))
+	for i, a := range ScopedResources {
+		out[i] = regexp.MustCompile(a.Pattern)
+	}
+	return out
+}()
+
+func allowed(list []Allowed, action string) bool {
+	for _, a := range list {
+		if a.Pattern == action {
+			return true
+		}
+	}
+	return false
+}
+
+func scopedResource(resource string) bool {
+	for _, re := range scopedResources {
+		if re.MatchString(resource) {
+			return true
+		}
+	}
+	return false
+}
+
+// wildcardProblems returns what is wrong with the wildcards of one policy statement.
+func wildcardProblems(statement map[string]interface{}) []string {
+	if statement["Effect"] != "Allow" {
+		return nil
+	}
+	var out []string
+	if statement["NotAction"] != nil || statement["NotResource"] != nil {
+		out = append(out, "NotAction/NotResource grants everything but a list")
+	}
+	var actions []string
+	for _, a := range list(statement["Action"]) {
+		action := render(a)
+		actions = append(actions, action)
+		if strings.Contains(action, "*") && !allowed(WildcardActions, action) {
+			out = append(out, "action "+action)
+		}
+	}
+	for _, r := range list(statement["Resource"]) {
+		resource := render(r)
+		switch {
+		case resource == "*":
+			for _, action := range actions {
+				if !allowed(UnscopedActions, action) {
+					out = append(out, action+" on resource *")
+				}
+				if action == "iam:PassRole" && render(get(statement["Condition"], "StringEqualsIfExists", "iam:PassedToService")) != `["ecs-tasks.amazonaws.com"]` &&
+					render(get(statement["Condition"], "StringEquals", "iam:PassedToService")) != "ecs-tasks.amazonaws.com" {
+					out = append(out, "iam:PassRole on resource * without the condition iam:PassedToService ecs-tasks.amazonaws.com")
+				}
+			}
+		case strings.Contains(resource, "*") && !scopedResource(resource):
+			out = append(out, "resource "+resource)
+		}
+	}
+	return out
+}
+
+// statements returns the policy statements of an IAM resource.
+func statements(r Resource) []map[string]interface{} {
+	var docs []interface{}
+	switch r.Type {
+	case "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy":
+		docs = []interface{}{r.Properties["PolicyDocument"]}
+	case "AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group":
+		for _, p := range list(r.Properties["Policies"]) {
+			docs = append(docs, get(p, "PolicyDocument"))
+		}
+	}
+	var out []map[string]interface{}
+	for _, d := range docs {
+		for _, s := range list(get(d, "Statement")) {
+			if m, ok := s.(map[string]interface{}); ok {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
