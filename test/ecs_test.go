@@ -401,3 +401,62 @@ func TestContainerConstructsExposeTheirParts(t *testing.T) {
 		}
 	}
 }
+
+// Synthesized with a region (as cdk deploy does), the load balancer logs its requests to an
+// access-log bucket of the stack: S3-managed keys (load balancer log delivery supports no KMS
+// key), private, SSL only, expiring with the service's log retention. The golden rules pass on
+// it (the synthesis would fail otherwise).
+func TestLoadBalancerAccessLogsWithARegion(t *testing.T) {
+	tpl := regional.template(t, "catalog-staging")
+	bucket := regional.logicalID(t, regional.service(t, "catalog").Environments[0].Container.AccessLogs)
+	assert(t, "access logs on", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::LoadBalancer"), &m{
+			"LoadBalancerAttributes": assertions.Match_ArrayWith(&a{
+				m{"Key": "access_logs.s3.enabled", "Value": "true"},
+				m{"Key": "access_logs.s3.bucket", "Value": m{"Ref": bucket}},
+			}),
+		})
+	})
+	assert(t, "the access-log bucket", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::S3::Bucket"), &m{
+			"BucketEncryption": m{"ServerSideEncryptionConfiguration": a{m{"ServerSideEncryptionByDefault": m{"SSEAlgorithm": "AES256"}}}},
+			"PublicAccessBlockConfiguration": m{
+				"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true,
+			},
+			"LifecycleConfiguration": m{"Rules": a{assertions.Match_ObjectLike(&m{"ExpirationInDays": 30})}},
+		})
+	})
+	assert(t, "log delivery may write, nobody without TLS", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::S3::BucketPolicy"), &m{
+			"Bucket": m{"Ref": bucket},
+			"PolicyDocument": m{"Statement": assertions.Match_ArrayWith(&a{
+				assertions.Match_ObjectLike(&m{"Effect": "Deny", "Condition": m{"Bool": m{"aws:SecureTransport": "false"}}}),
+				assertions.Match_ObjectLike(&m{"Effect": "Allow", "Action": "s3:PutObject"}),
+			})},
+		})
+	})
+	// Environment-agnostic (no region), the finding is acknowledged instead, with its reason.
+	_, lb := example.only(t, "catalog-staging", "AWS::ElasticLoadBalancingV2::LoadBalancer")
+	if !strings.Contains(jsonString(t, lb["Metadata"]), "AwsSolutions-ELB2") {
+		t.Errorf("environment-agnostic load balancer without the ELB2 acknowledgement: %s", jsonString(t, lb["Metadata"]))
+	}
+}
+
+// Container secrets come from Secrets Manager or SSM when a task starts: the template holds the
+// parameter's ARN, never a value, and the execution role may read exactly that parameter.
+func TestContainerSecretsByReference(t *testing.T) {
+	tpl := example.template(t, "catalog-staging")
+	paramArn := m{"Fn::Join": a{"", a{"arn:", m{"Ref": "AWS::Partition"}, ":ssm:", m{"Ref": "AWS::Region"}, ":", m{"Ref": "AWS::AccountId"}, ":parameter/catalog/search-api-token"}}}
+	assert(t, "secret by reference", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ECS::TaskDefinition"), &m{
+			"ContainerDefinitions": a{assertions.Match_ObjectLike(&m{"Secrets": a{m{"Name": "SEARCH_API_TOKEN", "ValueFrom": paramArn}}})},
+		})
+	})
+	assert(t, "the execution role reads it", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), &m{
+			"PolicyDocument": m{"Statement": assertions.Match_ArrayWith(&a{assertions.Match_ObjectLike(&m{
+				"Action": assertions.Match_ArrayWith(&a{"ssm:GetParameters"}), "Resource": paramArn,
+			})})},
+		})
+	})
+}

@@ -46,6 +46,9 @@ var (
 	exampleAgain *synthesized
 	// nagged is the example app synthesized with cdk-nag's AwsSolutions pack.
 	nagged *synthesized
+	// regional is the catalog service synthesized for an account and region, as cdk deploy
+	// does (the load balancer's access logs need the region).
+	regional *synthesized
 )
 
 func TestMain(m *testing.M) {
@@ -71,6 +74,8 @@ func TestMain(m *testing.M) {
 	}
 	memoryChanged = synth(filepath.Join(tmp, "memory"), changed)
 	nagged = synthNagged(filepath.Join(tmp, "nag"), examples())
+	regional = synthIn(filepath.Join(tmp, "regional"), only(examples(), "catalog"),
+		&awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1")})
 	code := m.Run()
 	jsii.Close()
 	os.RemoveAll(tmp)
@@ -109,12 +114,21 @@ func synth(outdir string, services []spec.Service) *synthesized {
 // synthWith synthesizes an app of the services; context overrides cdk.json's context, and
 // configure (if any) runs on the app before synthesis.
 func synthWith(outdir string, services []spec.Service, context map[string]interface{}, configure func(awscdk.App)) *synthesized {
+	return synthFull(outdir, services, nil, context, configure)
+}
+
+// synthIn synthesizes the services for an account and region.
+func synthIn(outdir string, services []spec.Service, env *awscdk.Environment) *synthesized {
+	return synthFull(outdir, services, env, nil, nil)
+}
+
+func synthFull(outdir string, services []spec.Service, env *awscdk.Environment, context map[string]interface{}, configure func(awscdk.App)) *synthesized {
 	ctx := cdkContext()
 	for k, v := range context {
 		ctx[k] = v
 	}
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir), Context: &ctx})
-	created, err := stacks.AddServices(app, services, nil)
+	created, err := stacks.AddServices(app, services, env)
 	if err != nil {
 		panic(err)
 	}
@@ -256,4 +270,17 @@ func (s *synthesized) logicalID(t *testing.T, c constructs.IConstruct) string {
 		t.Fatalf("%s has no CloudFormation resource", *c.Node().Path())
 	}
 	return *awscdk.Stack_Of(c).GetLogicalId(res)
+}
+
+// only returns the named services.
+func only(services []spec.Service, names ...string) []spec.Service {
+	var out []spec.Service
+	for _, s := range services {
+		for _, n := range names {
+			if s.Name == n {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }

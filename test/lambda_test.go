@@ -285,3 +285,39 @@ func TestFunctionConfiguration(t *testing.T) {
 		example.template(t, "payments-staging").HasResourceProperties(jsii.String("AWS::Lambda::Alias"), &m{"Name": "live"})
 	})
 }
+
+// A function's secret stays in Secrets Manager: the function gets its ARN (without the random
+// suffix) and may read that secret only; its role writes its own log group, nothing more.
+func TestLambdaSecretsByReferenceAndOwnLogs(t *testing.T) {
+	tpl := example.template(t, "orders-staging")
+	secretArn := m{"Fn::Join": a{"", a{"arn:", m{"Ref": "AWS::Partition"}, ":secretsmanager:", m{"Ref": "AWS::Region"}, ":", m{"Ref": "AWS::AccountId"}, ":secret:orders/db"}}}
+	assert(t, "secret ARN, not value", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), &m{
+			"FunctionName": "orders-staging",
+			"Environment":  m{"Variables": assertions.Match_ObjectLike(&m{"DB_PASSWORD_SECRET_ARN": secretArn})},
+		})
+	})
+	fnID := ""
+	for id, r := range example.resources(t, "orders-staging", "AWS::Lambda::Function") {
+		if props(r)["FunctionName"] == "orders-staging" {
+			fnID = id
+		}
+	}
+	role := jsonString(t, props(example.templates["orders-staging"]["Resources"].(map[string]interface{})[fnID].(map[string]interface{}))["Role"])
+	for id, r := range example.resources(t, "orders-staging", "AWS::IAM::Role") {
+		if !strings.Contains(role, id) {
+			continue
+		}
+		if _, managed := props(r)["ManagedPolicyArns"]; managed {
+			t.Errorf("function role %s has managed policies: %s", id, jsonString(t, props(r)["ManagedPolicyArns"]))
+		}
+	}
+	assert(t, "reads the secret", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), &m{
+			"PolicyDocument": m{"Statement": assertions.Match_ArrayWith(&a{assertions.Match_ObjectLike(&m{
+				"Action":   a{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"},
+				"Resource": m{"Fn::Join": a{"", a{"arn:", m{"Ref": "AWS::Partition"}, ":secretsmanager:", m{"Ref": "AWS::Region"}, ":", m{"Ref": "AWS::AccountId"}, ":secret:orders/db-??????"}}},
+			})})},
+		})
+	})
+}

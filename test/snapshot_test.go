@@ -98,3 +98,20 @@ func TestSynthIsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// CloudFormation's limits: every stack stays well within 500 resources and 1 MB of template
+// (the limit for a template uploaded to S3, as the CDK does).
+func TestStacksWithinCloudFormationLimits(t *testing.T) {
+	for _, app := range []*synthesized{example, variants} {
+		for name, raw := range app.raw {
+			n := len(app.templates[name]["Resources"].(map[string]interface{}))
+			if n > 500 {
+				t.Errorf("%s: %d resources, CloudFormation allows 500", name, n)
+			}
+			if len(raw) > 1_000_000 {
+				t.Errorf("%s: %d bytes of template, CloudFormation allows 1 MB", name, len(raw))
+			}
+			t.Logf("%s: %d resources, %d bytes", name, n, len(raw))
+		}
+	}
+}

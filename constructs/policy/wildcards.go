@@ -46,11 +46,16 @@ var ScopedResources = []Allowed{
 	{`^<[A-Za-z0-9]+\.Arn>/\*$`, "the objects of one bucket: S3 authorizes object actions on object ARNs (<bucket>/<key>)"},
 	{`^<[A-Za-z0-9]+\.Arn>/[a-z0-9-]+/\*$`, "the objects under one service's prefix of the package bucket"},
 	{`^<[A-Za-z0-9]+\.Arn>:\*$`, "the versions and aliases of one function or the streams of one log group (ARNs <arn>:<qualifier>)"},
-	{`^arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:[^*]+:\*$`, "the log streams of one log group (CodeBuild's default logging grant)"},
-	{`^arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group/<[A-Za-z0-9]+>-\*$`, "the report groups of one CodeBuild project, which CodeBuild names <project>-<group>"},
-	{`^arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/[a-z0-9-]+/\*$`, "one stack by name: a stack ARN ends in an ID CloudFormation generates"},
-	{`^arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/golden-pipelines/\*$`, "the CDK deploy role resolves the release parameters of every service (one shared policy: a role holds at most 10 KB of inline policy)"},
+	{"^arn:" + arnPart + ":logs:" + arnPart + ":" + arnPart + `:log-group:[^*]+:\*$`, "the log streams of one log group (CodeBuild's default logging grant)"},
+	{"^arn:" + arnPart + ":codebuild:" + arnPart + ":" + arnPart + `:report-group/<[A-Za-z0-9]+>-\*$`, "the report groups of one CodeBuild project, which CodeBuild names <project>-<group>"},
+	{"^arn:" + arnPart + ":cloudformation:" + arnPart + ":" + arnPart + `:stack/[a-z0-9-]+/\*$`, "one stack by name: a stack ARN ends in an ID CloudFormation generates"},
+	{"^arn:" + arnPart + ":ssm:" + arnPart + ":" + arnPart + `:parameter/golden-pipelines/\*$`, "the CDK deploy role resolves the release parameters of every service (one shared policy: a role holds at most 10 KB of inline policy)"},
 }
+
+// arnPart matches a partition, region or account of an ARN, written as a pseudo parameter
+// (<AWS::Region>, in an environment-agnostic stack) or literally (in a stack with an
+// environment).
+const arnPart = `(<AWS::[A-Za-z]+>|[a-z0-9-]+)`
 
 var scopedResources = func() []*regexp.Regexp {
 	out := make([]*regexp.Regexp, len(ScopedResources))

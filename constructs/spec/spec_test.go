@@ -286,3 +286,31 @@ func TestShiftAndTimeoutMinutes(t *testing.T) {
 		}
 	}
 }
+
+// Plain variables that hold secrets are refused, by value whatever the name, and by name unless
+// the variable says where a secret is.
+func TestSecretProblem(t *testing.T) {
+	for _, c := range []struct {
+		name, value string
+		secret      bool
+	}{
+		{"LOG_LEVEL", "info", false},
+		{"DB_PASSWORD", "hunter2", true},
+		{"API_KEY", "abc", true},
+		{"GITHUB_TOKEN", "x", true},
+		{"UPSTREAM", "AKIAIOSFODNN7EXAMPLE", true},
+		{"CERT", "-----BEGIN RSA PRIVATE KEY-----", true},
+		{"DATABASE", "postgres://app:s3cret@db:5432/app", true},
+		{"DATABASE", "postgres://db:5432/app", false},
+		{"SIGNING", "{{resolve:secretsmanager:svc/signing}}", true},
+		{"TOKEN_URL", "https://auth.example.com/token", false},
+		{"DB_SECRET_ARN", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db", false},
+		{"API_KEY_PARAMETER_NAME", "/svc/api-key", false},
+		{"PASSWORD_MIN_LENGTH", "12", false},
+		{"SECRET", "", false},
+	} {
+		if got := SecretProblem(c.name, c.value) != ""; got != c.secret {
+			t.Errorf("SecretProblem(%q, %q) = %q, want secret=%v", c.name, c.value, SecretProblem(c.name, c.value), c.secret)
+		}
+	}
+}

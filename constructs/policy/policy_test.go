@@ -1,0 +1,323 @@
+package policy_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/golden-pipelines/microservice-pipelines/constructs/policy"
+	"github.com/golden-pipelines/microservice-pipelines/internal/testenv"
+)
+
+// The offending app is synthesized once: every rule has its own stack with resources that
+// break it (and, beside them, resources that comply and must not be reported).
+var (
+	synthError string
+	report     validationReport
+)
+
+type validationReport struct {
+	PluginReports []struct {
+		PluginName string `json:"pluginName"`
+		Violations []struct {
+			RuleName            string `json:"ruleName"`
+			Description         string `json:"description"`
+			Fix                 string `json:"fix"`
+			Severity            string `json:"severity"`
+			ViolatingConstructs []struct {
+				ConstructPath string `json:"constructPath"`
+			} `json:"violatingConstructs"`
+		} `json:"violations"`
+	} `json:"pluginReports"`
+}
+
+const digest = "public.ecr.aws/nginx/nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+func TestMain(m *testing.M) {
+	testenv.WithoutValidation()
+	dir, err := os.MkdirTemp("", "policy-test-")
+	if err != nil {
+		panic(err)
+	}
+	// In-memory mode: the synthesis error carries the whole report, as a test runner shows it.
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir), Context: &map[string]interface{}{"@aws-cdk/core:appMode": "inmemory"}})
+	policy.Register(app)
+	offend(app)
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				synthError = fmt.Sprint(r)
+			}
+		}()
+		app.Synth(nil)
+	}()
+	b, err := os.ReadFile(filepath.Join(dir, "validation-report.json"))
+	if err == nil {
+		err = json.Unmarshal(b, &report)
+	}
+	code := 1
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "no validation report:", err)
+	} else {
+		code = m.Run()
+	}
+	jsii.Close()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func stack(app awscdk.App, name string) awscdk.Stack {
+	return awscdk.NewStack(app, jsii.String(name), nil)
+}
+
+// rotatingKey is a customer-managed key that rotates: what storage must be encrypted with.
+func rotatingKey(s awscdk.Stack) awskms.Key {
+	return awskms.NewKey(s, jsii.String("Key"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
+}
+
+// offend builds one stack per rule.
+func offend(app awscdk.App) {
+	// deployment-group-guarded: no alarms; alarms but no rollback on alarm.
+	s := stack(app, "deployment-groups")
+	awscodedeploy.NewCfnDeploymentGroup(s, jsii.String("Unguarded"), &awscodedeploy.CfnDeploymentGroupProps{
+		ApplicationName: jsii.String("app"), ServiceRoleArn: jsii.String("arn:aws:iam::123456789012:role/codedeploy"),
+	})
+	awscodedeploy.NewCfnDeploymentGroup(s, jsii.String("NoRollbackOnAlarm"), &awscodedeploy.CfnDeploymentGroupProps{
+		ApplicationName: jsii.String("app"), ServiceRoleArn: jsii.String("arn:aws:iam::123456789012:role/codedeploy"),
+		AlarmConfiguration: &awscodedeploy.CfnDeploymentGroup_AlarmConfigurationProperty{
+			Enabled: jsii.Bool(true), Alarms: &[]interface{}{&awscodedeploy.CfnDeploymentGroup_AlarmProperty{Name: jsii.String("errors")}},
+		},
+		AutoRollbackConfiguration: &awscodedeploy.CfnDeploymentGroup_AutoRollbackConfigurationProperty{
+			Enabled: jsii.Bool(true), Events: jsii.Strings("DEPLOYMENT_FAILURE"),
+		},
+	})
+	awscodedeploy.NewCfnDeploymentGroup(s, jsii.String("Guarded"), &awscodedeploy.CfnDeploymentGroupProps{
+		ApplicationName: jsii.String("app"), ServiceRoleArn: jsii.String("arn:aws:iam::123456789012:role/codedeploy"),
+		AlarmConfiguration: &awscodedeploy.CfnDeploymentGroup_AlarmConfigurationProperty{
+			Enabled: jsii.Bool(true), Alarms: &[]interface{}{&awscodedeploy.CfnDeploymentGroup_AlarmProperty{Name: jsii.String("errors")}},
+		},
+		AutoRollbackConfiguration: &awscodedeploy.CfnDeploymentGroup_AutoRollbackConfigurationProperty{
+			Enabled: jsii.Bool(true), Events: jsii.Strings("DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"),
+		},
+	})
+
+	// immutable-images: latest, no tag; a digest is fine.
+	s = stack(app, "images")
+	for id, image := range map[string]string{"Latest": "nginx:latest", "Untagged": "nginx", "Pinned": digest} {
+		td := awsecs.NewFargateTaskDefinition(s, jsii.String(id), nil)
+		td.AddContainer(jsii.String("app"), &awsecs.ContainerDefinitionOptions{Image: awsecs.ContainerImage_FromRegistry(jsii.String(image), nil)})
+	}
+
+	// ecr-immutable-scanned (and storage-encrypted: the default is AES256).
+	s = stack(app, "repositories")
+	awsecr.NewRepository(s, jsii.String("Mutable"), nil)
+	awsecr.NewRepository(s, jsii.String("Golden"), &awsecr.RepositoryProps{
+		ImageTagMutability: awsecr.TagMutability_IMMUTABLE, ImageScanOnPush: jsii.Bool(true),
+		Encryption: awsecr.RepositoryEncryption_KMS(), EncryptionKey: rotatingKey(s),
+	})
+
+	// staging-before-production: production first; images-scanned-before-deploy: no scan.
+	s = stack(app, "pipelines")
+	ecsDeploy := func(env string) map[string]interface{} {
+		return map[string]interface{}{
+			"Name":         "Deploy",
+			"ActionTypeId": map[string]interface{}{"Category": "Deploy", "Owner": "AWS", "Provider": "CodeDeployToECS", "Version": "1"},
+			"Configuration": map[string]interface{}{
+				"ApplicationName": "svc-" + env, "DeploymentGroupName": "svc-" + env,
+				"TaskDefinitionTemplateArtifact": "Prepared", "AppSpecTemplateArtifact": "Prepared",
+				"Image1ArtifactName": "Prepared", "Image1ContainerName": "IMAGE1_NAME",
+			},
+		}
+	}
+	scan := map[string]interface{}{
+		"Name":          "ImageScan",
+		"ActionTypeId":  map[string]interface{}{"Category": "Invoke", "Owner": "AWS", "Provider": "InspectorScan", "Version": "1"},
+		"Configuration": map[string]interface{}{"InspectorRunMode": "ECRImageScan", "ECRRepositoryName": "svc", "ImageTag": "#{Build.BUILD_TAG}"},
+	}
+	source := map[string]interface{}{
+		"Name":          "Source",
+		"ActionTypeId":  map[string]interface{}{"Category": "Source", "Owner": "AWS", "Provider": "S3", "Version": "1"},
+		"Configuration": map[string]interface{}{"S3Bucket": "sources", "S3ObjectKey": "svc.zip"},
+	}
+	pipeline := func(id string, stages ...[2]interface{}) {
+		var list []interface{}
+		for _, st := range stages {
+			list = append(list, map[string]interface{}{"Name": st[0], "Actions": []interface{}{st[1]}})
+		}
+		// The stages as CloudFormation writes them (raw, like the actions the rules read).
+		p := awscodepipeline.NewCfnPipeline(s, jsii.String(id), &awscodepipeline.CfnPipelineProps{
+			RoleArn: jsii.String("arn:aws:iam::123456789012:role/pipeline"), Stages: &[]interface{}{},
+			ArtifactStore: &awscodepipeline.CfnPipeline_ArtifactStoreProperty{Type: jsii.String("S3"), Location: jsii.String("artifacts")},
+		})
+		p.AddPropertyOverride(jsii.String("Stages"), list)
+	}
+	pipeline("ProductionFirst", [2]interface{}{"Source", source}, [2]interface{}{"Scan", scan},
+		[2]interface{}{"Production", ecsDeploy("production")}, [2]interface{}{"Staging", ecsDeploy("staging")})
+	pipeline("Unscanned", [2]interface{}{"Source", source},
+		[2]interface{}{"Staging", ecsDeploy("staging")}, [2]interface{}{"Production", ecsDeploy("production")})
+	pipeline("Golden", [2]interface{}{"Source", source}, [2]interface{}{"Scan", scan},
+		[2]interface{}{"Staging", ecsDeploy("staging")}, [2]interface{}{"Production", ecsDeploy("production")})
+
+	// iam-wildcards.
+	s = stack(app, "iam")
+	role := awsiam.NewRole(s, jsii.String("Admin"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("s3:*"), Resources: jsii.Strings("*")}))
+	role = awsiam.NewRole(s, jsii.String("PassAnything"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("iam:PassRole"), Resources: jsii.Strings("*")}))
+	role = awsiam.NewRole(s, jsii.String("AnyLogGroup"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("logs:PutLogEvents"),
+		Resources: jsii.Strings("arn:aws:logs:eu-west-1:123456789012:log-group:*")}))
+	role = awsiam.NewRole(s, jsii.String("Scoped"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("ecr:GetAuthorizationToken"), Resources: jsii.Strings("*")}))
+
+	// no-plain-secrets.
+	s = stack(app, "secrets")
+	awslambda.NewFunction(s, jsii.String("PlainPassword"), &awslambda.FunctionProps{
+		Runtime: awslambda.Runtime_NODEJS_22_X(), Handler: jsii.String("index.handler"), Code: awslambda.Code_FromInline(jsii.String("exports.handler = async () => 1")),
+		Environment: &map[string]*string{"DB_PASSWORD": jsii.String("hunter2"), "LOG_LEVEL": jsii.String("info"), "DB_SECRET_ARN": jsii.String("arn:aws:secretsmanager:eu-west-1:123456789012:secret:db")},
+	})
+	td := awsecs.NewFargateTaskDefinition(s, jsii.String("AccessKeyInEnvironment"), nil)
+	td.AddContainer(jsii.String("app"), &awsecs.ContainerDefinitionOptions{
+		Image: awsecs.ContainerImage_FromRegistry(jsii.String(digest), nil), Environment: &map[string]*string{"UPSTREAM": jsii.String("AKIAIOSFODNN7EXAMPLE")},
+	})
+
+	// privileged-builds (logging to a retained log group, so only this rule breaks).
+	s = stack(app, "builds")
+	logs := awslogs.NewLogGroup(s, jsii.String("Logs"), &awslogs.LogGroupProps{Retention: awslogs.RetentionDays_ONE_MONTH})
+	for id, commands := range map[string]string{"PrivilegedEcho": "echo hello", "DockerBuild": "docker build -t app ."} {
+		awscodebuild.NewPipelineProject(s, jsii.String(id), &awscodebuild.PipelineProjectProps{
+			Environment: &awscodebuild.BuildEnvironment{Privileged: jsii.Bool(true)},
+			BuildSpec: awscodebuild.BuildSpec_FromObject(&map[string]interface{}{
+				"version": "0.2", "phases": map[string]interface{}{"build": map[string]interface{}{"commands": []string{commands}}},
+			}),
+			Logging: &awscodebuild.LoggingOptions{CloudWatch: &awscodebuild.CloudWatchLoggingOptions{LogGroup: logs}},
+		})
+	}
+
+	// storage-encrypted, buckets-ssl-only.
+	s = stack(app, "storage")
+	key := rotatingKey(s)
+	awss3.NewBucket(s, jsii.String("S3Managed"), &awss3.BucketProps{Encryption: awss3.BucketEncryption_S3_MANAGED, EnforceSSL: jsii.Bool(true)})
+	awss3.NewBucket(s, jsii.String("PlainHTTP"), &awss3.BucketProps{Encryption: awss3.BucketEncryption_KMS, EncryptionKey: key})
+	awss3.NewBucket(s, jsii.String("Golden"), &awss3.BucketProps{Encryption: awss3.BucketEncryption_KMS, EncryptionKey: key, EnforceSSL: jsii.Bool(true)})
+	awssns.NewTopic(s, jsii.String("Unencrypted"), nil)
+	awssns.NewTopic(s, jsii.String("Encrypted"), &awssns.TopicProps{MasterKey: key})
+
+	// log-retention.
+	s = stack(app, "logs")
+	awslogs.NewLogGroup(s, jsii.String("Forever"), &awslogs.LogGroupProps{Retention: awslogs.RetentionDays_INFINITE})
+	awscodebuild.NewPipelineProject(s, jsii.String("DefaultLogging"), nil)
+}
+
+// violations are the violating construct paths by rule.
+func violations(t *testing.T) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, p := range report.PluginReports {
+		if p.PluginName != policy.PluginName {
+			continue
+		}
+		for _, v := range p.Violations {
+			if v.Severity != "error" {
+				t.Errorf("%s: severity %q, want error", v.RuleName, v.Severity)
+			}
+			for _, c := range v.ViolatingConstructs {
+				out[v.RuleName] = append(out[v.RuleName], c.ConstructPath)
+			}
+			sort.Strings(out[v.RuleName])
+		}
+	}
+	return out
+}
+
+// Each rule reports exactly its offending resources, by construct path, and nothing that
+// complies.
+func TestEachRuleFailsItsOffendingStack(t *testing.T) {
+	want := map[string][]string{
+		"deployment-group-guarded":     {"deployment-groups/NoRollbackOnAlarm", "deployment-groups/Unguarded"},
+		"immutable-images":             {"images/Latest/Resource", "images/Untagged/Resource"},
+		"ecr-immutable-scanned":        {"repositories/Mutable/Resource"},
+		"staging-before-production":    {"pipelines/ProductionFirst"},
+		"images-scanned-before-deploy": {"pipelines/Unscanned"},
+		"iam-wildcards":                {"iam/Admin/DefaultPolicy/Resource", "iam/AnyLogGroup/DefaultPolicy/Resource", "iam/PassAnything/DefaultPolicy/Resource"},
+		"no-plain-secrets":             {"secrets/AccessKeyInEnvironment/Resource", "secrets/PlainPassword/Resource"},
+		"privileged-builds":            {"builds/PrivilegedEcho/Resource"},
+		"storage-encrypted":            {"repositories/Mutable/Resource", "storage/S3Managed/Resource", "storage/Unencrypted/Resource"},
+		"buckets-ssl-only":             {"storage/PlainHTTP/Resource"},
+		"log-retention":                {"logs/DefaultLogging/Resource", "logs/Forever/Resource"},
+	}
+	got := violations(t)
+	for _, r := range policy.Rules() {
+		if _, ok := want[r.ID]; !ok {
+			t.Errorf("rule %s has no offending stack in this test", r.ID)
+		}
+	}
+	for rule, paths := range want {
+		if !slices.Equal(got[rule], paths) {
+			t.Errorf("%s: violating constructs %v, want %v", rule, got[rule], paths)
+		}
+	}
+	for rule := range got {
+		if _, ok := want[rule]; !ok {
+			t.Errorf("unexpected rule %s: %v", rule, got[rule])
+		}
+	}
+}
+
+// The synthesis fails (an error, not a warning), and its message names for each violation the
+// construct path, the rule and the fix.
+func TestSynthFailsWithPathRuleAndFix(t *testing.T) {
+	if synthError == "" {
+		t.Fatal("the synthesis of the offending app succeeded")
+	}
+	for _, r := range policy.Rules() {
+		for _, want := range []string{r.Description, "Suggested fix: " + r.Fix, "golden-pipelines::" + r.ID} {
+			if !strings.Contains(synthError, want) {
+				t.Errorf("synth error lacks %q", want)
+			}
+		}
+	}
+	for _, path := range []string{"images/Latest/Resource", "pipelines/ProductionFirst", "iam/Admin/DefaultPolicy/Resource"} {
+		if !strings.Contains(synthError, path) {
+			t.Errorf("synth error does not name %s", path)
+		}
+	}
+}
+
+// The wildcard check on single statements: what the lists allow passes, the rest is named.
+func TestImageProblem(t *testing.T) {
+	for image, ok := range map[string]bool{
+		digest: true,
+		"123456789012.dkr.ecr.eu-west-1.amazonaws.com/svc:build-0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b":                                                      true,
+		"<AWS::AccountId>.dkr.ecr.<AWS::Region>.<AWS::URLSuffix>/cdk-hnb659fds-container-assets-<AWS::AccountId>-<AWS::Region>:" + strings.Repeat("a", 64): true,
+		"<IMAGE1_NAME>":           true,
+		"nginx":                   false,
+		"nginx:1.27":              false,
+		"repo:build-latest":       false,
+		"localhost:5000/app":      false,
+		"localhost:5000/app:prod": false,
+	} {
+		if got := policy.ImageProblem(image) == ""; got != ok {
+			t.Errorf("ImageProblem(%q) = %q, want immutable=%v", image, policy.ImageProblem(image), ok)
+		}
+	}
+}
