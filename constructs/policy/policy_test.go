@@ -303,7 +303,8 @@ func TestSynthFailsWithPathRuleAndFix(t *testing.T) {
 	}
 }
 
-// The wildcard check on single statements: what the lists allow passes, the rest is named.
+// ImageProblem: digests, build tags, CDK asset hashes and the pipeline placeholder are
+// immutable; latest, no tag and any other tag are not.
 func TestImageProblem(t *testing.T) {
 	for image, ok := range map[string]bool{
 		digest: true,
