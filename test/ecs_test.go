@@ -460,3 +460,36 @@ func TestContainerSecretsByReference(t *testing.T) {
 		})
 	})
 }
+
+// The Scan stage, between the build and staging, runs Amazon Inspector on the build's image:
+// every severity at or above the service's threshold tolerates no finding; the ones below it
+// are not limited. catalog tolerates high findings (CRITICAL), search has the default (HIGH).
+func TestImageScanStopsBeforeStaging(t *testing.T) {
+	for stack, want := range map[string]m{
+		"catalog-pipeline": {"CriticalThreshold": 0},
+		"search-pipeline":  {"CriticalThreshold": 0, "HighThreshold": 0},
+	} {
+		stages := pipelineStages(t, example, stack)
+		if got := strings.Join(stageNames(stages), " "); !strings.HasPrefix(got, "Source Build Scan Staging") {
+			t.Errorf("%s: stages %s, want the Scan stage between Build and Staging", stack, got)
+			continue
+		}
+		actions := stages[2]["Actions"].([]interface{})
+		if len(actions) != 1 {
+			t.Fatalf("%s: Scan has %d actions", stack, len(actions))
+		}
+		action := actions[0].(map[string]interface{})
+		cfg := action["Configuration"].(map[string]interface{})
+		if got := jsonString(t, action["ActionTypeId"]); got != `{"Category":"Invoke","Owner":"AWS","Provider":"InspectorScan","Version":"1"}` {
+			t.Errorf("%s: action type %s", stack, got)
+		}
+		if cfg["InspectorRunMode"] != "ECRImageScan" || cfg["ImageTag"] != "#{Build.BUILD_TAG}" || jsonString(t, cfg["ECRRepositoryName"]) != `{"Ref":"PipelineImagesAB336CA9"}` {
+			t.Errorf("%s: scan configuration %s", stack, jsonString(t, cfg))
+		}
+		for _, k := range []string{"CriticalThreshold", "HighThreshold", "MediumThreshold", "LowThreshold"} {
+			if jsonString(t, cfg[k]) != jsonString(t, want[k]) {
+				t.Errorf("%s: %s = %v, want %v", stack, k, cfg[k], want[k])
+			}
+		}
+	}
+}
