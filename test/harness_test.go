@@ -46,8 +46,8 @@ var (
 	exampleAgain *synthesized
 	// nagged is the example app synthesized with cdk-nag's AwsSolutions pack.
 	nagged *synthesized
-	// regional is the catalog service synthesized for an account and region, as cdk deploy
-	// does (the load balancer's access logs need the region).
+	// regional is a container and a Lambda service synthesized for an account and region, as
+	// cdk deploy does (the load balancer's access logs need the region), with cdk-nag.
 	regional *synthesized
 )
 
@@ -74,7 +74,7 @@ func TestMain(m *testing.M) {
 	}
 	memoryChanged = synth(filepath.Join(tmp, "memory"), changed)
 	nagged = synthNagged(filepath.Join(tmp, "nag"), examples())
-	regional = synthIn(filepath.Join(tmp, "regional"), only(examples(), "catalog"),
+	regional = synthNaggedIn(filepath.Join(tmp, "regional"), only(examples(), "catalog", "orders"),
 		&awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1")})
 	code := m.Run()
 	jsii.Close()
@@ -115,11 +115,6 @@ func synth(outdir string, services []spec.Service) *synthesized {
 // configure (if any) runs on the app before synthesis.
 func synthWith(outdir string, services []spec.Service, context map[string]interface{}, configure func(awscdk.App)) *synthesized {
 	return synthFull(outdir, services, nil, context, configure)
-}
-
-// synthIn synthesizes the services for an account and region.
-func synthIn(outdir string, services []spec.Service, env *awscdk.Environment) *synthesized {
-	return synthFull(outdir, services, env, nil, nil)
 }
 
 func synthFull(outdir string, services []spec.Service, env *awscdk.Environment, context map[string]interface{}, configure func(awscdk.App)) *synthesized {

@@ -18,10 +18,15 @@ import (
 
 // synthNagged synthesizes the services with cdk-nag's AwsSolutions pack applied to every
 // stack. Its findings become annotations (errors and warnings) in the cloud assembly's
-// manifest; they are kept out of the validation report so that a finding fails the test that
+// metadata; they are kept out of the validation report so that a finding fails the test that
 // lists them, not the synthesis.
 func synthNagged(outdir string, services []spec.Service) *synthesized {
-	return synthWith(outdir, services, map[string]interface{}{"@aws-cdk/core:annotationsInValidationReport": false},
+	return synthNaggedIn(outdir, services, nil)
+}
+
+// synthNaggedIn is synthNagged for an account and region (nil: environment-agnostic).
+func synthNaggedIn(outdir string, services []spec.Service, env *awscdk.Environment) *synthesized {
+	return synthFull(outdir, services, env, map[string]interface{}{"@aws-cdk/core:annotationsInValidationReport": false},
 		func(app awscdk.App) {
 			awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Reports: jsii.Bool(false), LogIgnores: jsii.Bool(true)}), nil)
 		})
@@ -67,24 +72,35 @@ func nagFindings(t *testing.T, s *synthesized) []nagFinding {
 	return out
 }
 
-// Every stack of the example app is clean under cdk-nag's AwsSolutions pack: no unsuppressed
-// error or warning. Each suppression sits next to its resource with the rule and the reason.
+// Every stack of the example app is clean under cdk-nag's AwsSolutions pack, synthesized
+// environment-agnostic (as the tests and CI do) and for an account and region (as cdk deploy
+// does): no unsuppressed error or warning. Each suppression sits next to its resource with the
+// rule and the reason.
 func TestAwsSolutionsNagClean(t *testing.T) {
-	suppressed := map[string]int{}
-	for _, f := range nagFindings(t, nagged) {
-		if f.level == "aws:cdk:info" {
-			// LogIgnores: a suppressed finding is logged as information, with its reason.
-			if m := suppressedRE.FindStringSubmatch(f.message); m != nil {
-				suppressed[m[1]]++
+	for _, c := range []struct {
+		name  string
+		app   *synthesized
+		rules []string
+	}{
+		{"environment-agnostic", nagged, []string{"AwsSolutions-IAM5", "AwsSolutions-IAM4", "AwsSolutions-L1", "AwsSolutions-EC23", "AwsSolutions-ECS2", "AwsSolutions-ELB2"}},
+		{"eu-west-1", regional, []string{"AwsSolutions-IAM5", "AwsSolutions-IAM4", "AwsSolutions-L1", "AwsSolutions-EC23", "AwsSolutions-ECS2", "AwsSolutions-S1"}},
+	} {
+		suppressed := map[string]int{}
+		for _, f := range nagFindings(t, c.app) {
+			if f.level == "aws:cdk:info" {
+				// LogIgnores: a suppressed finding is logged as information.
+				if m := suppressedRE.FindStringSubmatch(f.message); m != nil {
+					suppressed[m[1]]++
+				}
+				continue
 			}
-			continue
+			t.Errorf("%s: %s %s: %s", c.name, f.level, f.path, strings.SplitN(f.message, "\n", 2)[0])
 		}
-		t.Errorf("%s %s: %s", f.level, f.path, strings.SplitN(f.message, "\n", 2)[0])
-	}
-	// The pack ran and honoured the suppressions written next to the resources.
-	for _, rule := range []string{"AwsSolutions-IAM5", "AwsSolutions-IAM4", "AwsSolutions-L1", "AwsSolutions-EC23", "AwsSolutions-ECS2", "AwsSolutions-ELB2"} {
-		if suppressed[rule] == 0 {
-			t.Errorf("no suppressed %s finding logged: did cdk-nag run and read the suppressions?", rule)
+		// The pack ran and honoured the suppressions written next to the resources.
+		for _, rule := range c.rules {
+			if suppressed[rule] == 0 {
+				t.Errorf("%s: no suppressed %s finding logged: did cdk-nag run and read the suppressions?", c.name, rule)
+			}
 		}
 	}
 	if len(nagged.templates) != len(example.templates) {

@@ -106,6 +106,7 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 		}), nil),
 		TrafficType: awsec2.FlowLogTrafficType_ALL,
 	})
+	retainProviderLogs(s.Vpc, svc.LogRetentionDays)
 	s.Cluster = awsecs.NewCluster(node, jsii.String("Cluster"), &awsecs.ClusterProps{
 		Vpc:                            s.Vpc,
 		ContainerInsightsV2:            awsecs.ContainerInsights_ENABLED,
@@ -384,5 +385,26 @@ func (s *EcsService) accessLogs(stack awscdk.Stack, retentionDays int) {
 		}},
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
+	policy.Suppress(s.AccessLogs, "AwsSolutions-S1", "this bucket receives the load balancer's access logs; logging the log bucket's own access would need yet another bucket, and so on")
 	s.LoadBalancer.LogAccessLogs(s.AccessLogs, nil)
+}
+
+// retainProviderLogs gives the CDK's function that strips the VPC's default security group
+// (a custom resource provider the CDK creates once per stack) a log group with the service's
+// retention, created before the function first runs; Lambda would otherwise create one that
+// keeps its logs forever.
+func retainProviderLogs(vpc awsec2.Vpc, retentionDays int) {
+	stack := awscdk.Stack_Of(vpc)
+	provider := stack.Node().TryFindChild(jsii.String("Custom::VpcRestrictDefaultSGCustomResourceProvider"))
+	restrict := vpc.Node().TryFindChild(jsii.String("RestrictDefaultSecurityGroupCustomResource"))
+	if provider == nil || restrict == nil {
+		return // the app does not restrict the default security group
+	}
+	handler := provider.Node().FindChild(jsii.String("Handler")).(awscdk.CfnResource)
+	logs := awslogs.NewLogGroup(vpc, jsii.String("RestrictDefaultSecurityGroupLogs"), &awslogs.LogGroupProps{
+		LogGroupName:  awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("/aws/lambda/"), handler.Ref()}),
+		Retention:     cdkutil.Retention(retentionDays),
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	restrict.Node().AddDependency(logs)
 }

@@ -70,9 +70,6 @@ type MicroservicePipeline struct {
 	Environments []*Environment
 	// AccessLogs receives the server access logs of the artifact and package buckets.
 	AccessLogs awss3.Bucket
-
-	crRole awsiam.Role
-	crLogs awslogs.LogGroup
 }
 
 // Environment is one deployment stage of the pipeline.
@@ -174,6 +171,13 @@ func NewMicroservicePipeline(scope constructs.Construct, id string, props *Props
 		{StageName: jsii.String("Build"), Actions: &[]awscodepipeline.IAction{buildAction}},
 	}
 	if svc.IsContainer() {
+		// The scan action logs to /aws/codepipeline/<pipeline>; created here, it has the
+		// service's retention instead of the one CodePipeline would create, kept forever.
+		awslogs.NewLogGroup(p.Construct, jsii.String("ActionLogs"), &awslogs.LogGroupProps{
+			LogGroupName:  jsii.String("/aws/codepipeline/" + svc.Name),
+			Retention:     cdkutil.Retention(svc.LogRetentionDays),
+			RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		})
 		stages = append(stages, &awscodepipeline.StageProps{
 			StageName: jsii.String("Scan"), Actions: &[]awscodepipeline.IAction{p.imageScan(&svc, releaseTag)},
 		})
@@ -387,22 +391,27 @@ func (p *MicroservicePipeline) environment(stack awscdk.Stack, svc *spec.Service
 }
 
 // customResourceRole returns the role and log group of the function behind the release
-// parameter custom resources, created once: the function may write its own log group (and,
-// through each custom resource's policy, put its parameter), instead of getting
-// AWSLambdaBasicExecutionRole and logs kept forever.
+// parameter custom resources: the function may write its own log group (and, through each
+// custom resource's policy, put its parameter), instead of getting AWSLambdaBasicExecutionRole
+// and logs kept forever. The CDK creates that function once per stack, so the role and the log
+// group are created once per stack too, whatever the number of pipelines in it.
 func (p *MicroservicePipeline) customResourceRole(svc *spec.Service) (awsiam.IRole, awslogs.ILogGroup) {
-	if p.crRole == nil {
-		p.crLogs = awslogs.NewLogGroup(p.Construct, jsii.String("ReleaseParameterLogs"), &awslogs.LogGroupProps{
-			Retention:     cdkutil.Retention(svc.LogRetentionDays),
-			RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
-		})
-		p.crRole = awsiam.NewRole(p.Construct, jsii.String("ReleaseParameterRole"), &awsiam.RoleProps{
-			AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-			Description: jsii.String("Creates the release parameters of " + svc.Name + " once"),
-		})
-		p.crLogs.GrantWrite(p.crRole)
+	stack := awscdk.Stack_Of(p.Construct)
+	const id = "GoldenReleaseParameterFunction"
+	if existing := stack.Node().TryFindChild(jsii.String(id)); existing != nil {
+		return existing.Node().FindChild(jsii.String("Role")).(awsiam.IRole), existing.Node().FindChild(jsii.String("Logs")).(awslogs.ILogGroup)
 	}
-	return p.crRole, p.crLogs
+	scope := constructs.NewConstruct(stack, jsii.String(id))
+	logs := awslogs.NewLogGroup(scope, jsii.String("Logs"), &awslogs.LogGroupProps{
+		Retention:     cdkutil.Retention(svc.LogRetentionDays),
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	role := awsiam.NewRole(scope, jsii.String("Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("Creates release parameters once"),
+	})
+	logs.GrantWrite(role)
+	return role, logs
 }
 
 // releaseAction runs a CodeBuild project on behalf of one release: RELEASE is the build tag.

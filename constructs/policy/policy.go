@@ -47,6 +47,8 @@ type Template struct {
 	// Stack is the stack's construct path; Path its template file.
 	Stack, Path string
 	Resources   map[string]Resource
+	// Parameters are the template's parameters, whose values are unknown at synth.
+	Parameters map[string]interface{}
 }
 
 // Resource is one template resource.
@@ -97,28 +99,30 @@ func (*plugin) Validate(ctx awscdk.IPolicyValidationContext) *awscdk.PolicyValid
 		if err != nil {
 			return &awscdk.PolicyValidationPluginReport{Success: jsii.Bool(false), Violations: &[]*awscdk.PolicyViolation{{
 				RuleName: jsii.String("readable-template"), Description: jsii.String(err.Error()),
-				ViolatingResources: &[]*awscdk.PolicyViolatingResource{}, Severity: jsii.String("error"),
+				ViolatingResources: &[]*awscdk.PolicyViolatingResource{}, Severity: jsii.String("fatal"),
 			}}}
 		}
 		templates = append(templates, t)
 	}
+	// One violation per finding, so that the report says what is wrong with each resource.
 	violations := []*awscdk.PolicyViolation{}
 	for _, v := range Check(templates) {
-		resources := make([]*awscdk.PolicyViolatingResource, len(v.Findings))
-		for i, f := range v.Findings {
-			resources[i] = &awscdk.PolicyViolatingResource{
-				ResourceLogicalId: jsii.String(f.Finding.LogicalID),
-				TemplatePath:      jsii.String(f.Template.Path),
-				Locations:         jsii.Strings(f.Finding.Detail),
-			}
+		for _, f := range v.Findings {
+			violations = append(violations, &awscdk.PolicyViolation{
+				RuleName:    jsii.String(v.Rule.ID),
+				Description: jsii.String(v.Rule.Description + " Here: " + f.Finding.Detail + "."),
+				Fix:         jsii.String(v.Rule.Fix),
+				// Fatal, not error: the CDK lets any construct of the app acknowledge an error
+				// for the whole app (Validations.acknowledge); a golden rule cannot be switched
+				// off.
+				Severity: jsii.String("fatal"),
+				ViolatingResources: &[]*awscdk.PolicyViolatingResource{{
+					ResourceLogicalId: jsii.String(f.Finding.LogicalID),
+					TemplatePath:      jsii.String(f.Template.Path),
+					Locations:         jsii.Strings(f.Finding.Detail),
+				}},
+			})
 		}
-		violations = append(violations, &awscdk.PolicyViolation{
-			RuleName:           jsii.String(v.Rule.ID),
-			Description:        jsii.String(v.Rule.Description),
-			Fix:                jsii.String(v.Rule.Fix),
-			Severity:           jsii.String("error"),
-			ViolatingResources: &resources,
-		})
 	}
 	return &awscdk.PolicyValidationPluginReport{Success: jsii.Bool(len(violations) == 0), Violations: &violations}
 }
@@ -159,17 +163,19 @@ func ReadTemplate(stack, path string) (*Template, error) {
 		return nil, err
 	}
 	var raw struct {
-		Resources map[string]Resource
+		Resources  map[string]Resource
+		Parameters map[string]interface{}
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return &Template{Stack: stack, Path: path, Resources: raw.Resources}, nil
+	return &Template{Stack: stack, Path: path, Resources: raw.Resources, Parameters: raw.Parameters}, nil
 }
 
 // render turns a template value into text, intrinsics included: {"Ref": "X"} is <X>,
 // {"Fn::GetAtt": ["X", "Arn"]} is <X.Arn>, pseudo parameters <AWS::Region> (as cdk-nag
-// writes them), a Fn::Join its joined parts and a Fn::Sub its pattern.
+// writes them), a Fn::Join its joined parts and a Fn::Sub its pattern with its variables
+// substituted.
 func render(v interface{}) string {
 	switch x := v.(type) {
 	case string:
@@ -193,15 +199,63 @@ func render(v interface{}) string {
 			return strings.Join(out, sep)
 		}
 		if sub, ok := x["Fn::Sub"]; ok {
+			var vars map[string]interface{}
 			if l, ok := sub.([]interface{}); ok && len(l) > 0 {
 				sub = l[0]
+				if len(l) > 1 {
+					vars, _ = l[1].(map[string]interface{})
+				}
 			}
 			s, _ := sub.(string)
-			return strings.NewReplacer("${", "<", "}", ">").Replace(s)
+			pairs := []string{"${!", "${"}
+			for k, v := range vars {
+				pairs = append(pairs, "${"+k+"}", render(v))
+			}
+			pairs = append(pairs, "${", "<", "}", ">")
+			return strings.NewReplacer(pairs...).Replace(s)
 		}
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// fromParameter names the template parameter a value takes something from ("" when none):
+// what a parameter holds is not known at synth, so no rule can pass it.
+func (t *Template) fromParameter(v interface{}) string {
+	switch x := v.(type) {
+	case []interface{}:
+		for _, e := range x {
+			if p := t.fromParameter(e); p != "" {
+				return p
+			}
+		}
+	case map[string]interface{}:
+		if ref, ok := x["Ref"].(string); ok {
+			if _, isParam := t.Parameters[ref]; isParam {
+				return ref
+			}
+		}
+		for k, e := range x {
+			if k == "Fn::Sub" {
+				if s, ok := e.(string); ok {
+					e = []interface{}{s}
+				}
+				if l, ok := e.([]interface{}); ok && len(l) > 0 {
+					if pattern, ok := l[0].(string); ok {
+						for name := range t.Parameters {
+							if strings.Contains(pattern, "${"+name+"}") {
+								return name
+							}
+						}
+					}
+				}
+			}
+			if p := t.fromParameter(e); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
 }
 
 // list returns a value that may be a single item or a list as a list.

@@ -1,8 +1,10 @@
 package policy
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -18,7 +20,7 @@ var rules = []Rule{
 	},
 	{
 		ID:          "immutable-images",
-		Description: "Every container image a task definition or a CodeDeployToECS action names is immutable: pinned by digest, a build-<id> tag, a CDK asset hash, or the <IMAGE1_NAME> placeholder the pipeline fills with a digest; never latest or another movable tag.",
+		Description: "Every container image a task definition names is immutable: pinned by digest, a build-<id> tag or a CDK asset hash, never latest or another movable tag; a CodeDeployToECS action takes its image from the imageDetail.json artifact, which the prepare step pins by digest.",
 		Fix:         "name the image by digest (repository@sha256:...) or by its build-<id> tag; a CodeDeployToECS action takes its image from the imageDetail.json artifact (Image1ArtifactName, Image1ContainerName)",
 		check:       checkImages,
 	},
@@ -31,12 +33,12 @@ var rules = []Rule{
 	{
 		ID:          "staging-before-production",
 		Description: "A pipeline deploys to production only in a stage after one that deploys to staging.",
-		Fix:         "put the production stage after the staging stage (the golden pipeline: Source, Build, Scan, Staging, Approval, Production)",
+		Fix:         "put the production stage after the staging stage (the golden pipeline: Source, Build, Scan, Staging, Approval, Production), and name every deployment target <service>-staging or <service>-production",
 		check:       checkStageOrder,
 	},
 	{
 		ID:          "images-scanned-before-deploy",
-		Description: "A pipeline that deploys a container image scans it with Amazon Inspector in a stage before the first deployment, failing on findings above the service's severity threshold.",
+		Description: "A pipeline that deploys a container image scans it with Amazon Inspector in a stage before the first deployment, with at least a critical-findings threshold (a scan without thresholds never fails).",
 		Fix:         "add an InspectorEcrImageScanAction on the built image in a stage before staging (the golden pipeline's Scan stage)",
 		check:       checkImageScan,
 	},
@@ -48,7 +50,7 @@ var rules = []Rule{
 	},
 	{
 		ID:          "no-plain-secrets",
-		Description: "No function or container gets a secret as a plain environment value: secrets come from Secrets Manager or SSM SecureString references.",
+		Description: "No function, container or CodeBuild project gets a secret as a plain environment value: secrets come from Secrets Manager or SSM SecureString references.",
 		Fix:         "move the variable to lambda.secrets or container.secrets ({secretsManager: <secret name>} or {parameter: <SSM parameter name>})",
 		check:       checkSecrets,
 	},
@@ -67,12 +69,12 @@ var rules = []Rule{
 	{
 		ID:          "buckets-ssl-only",
 		Description: "Every bucket has a policy that denies requests not made over TLS.",
-		Fix:         "create the bucket with enforceSSL: true",
+		Fix:         "create the bucket with enforceSSL: true (a Deny of s3:* to everyone on the bucket and its objects when aws:SecureTransport is false)",
 		check:       checkSSLOnly,
 	},
 	{
 		ID:          "log-retention",
-		Description: "Every log group has a retention period, and every CodeBuild project logs to such a log group.",
+		Description: "Every log group has a retention period, and every CodeBuild project and Lambda function logs to such a log group of its stack.",
 		Fix:         "set the log group's retention (logRetentionDays in the service definition) and log CodeBuild projects to it",
 		check:       checkLogRetention,
 	},
@@ -83,8 +85,15 @@ func checkDeploymentGroups(t *Template) []Finding {
 	for _, id := range t.ofType("AWS::CodeDeploy::DeploymentGroup") {
 		p := t.Resources[id].Properties
 		var problems []string
-		if get(p, "AlarmConfiguration", "Enabled") != true || len(list(get(p, "AlarmConfiguration", "Alarms"))) == 0 {
-			problems = append(problems, "no alarms")
+		alarms := list(get(p, "AlarmConfiguration", "Alarms"))
+		named := len(alarms) > 0
+		for _, a := range alarms {
+			if render(get(a, "Name")) == "" {
+				named = false
+			}
+		}
+		if get(p, "AlarmConfiguration", "Enabled") != true || !named {
+			problems = append(problems, "no alarms (or an alarm without a name)")
 		}
 		events := map[string]bool{}
 		for _, e := range list(get(p, "AutoRollbackConfiguration", "Events")) {
@@ -115,7 +124,7 @@ var (
 // ImageProblem says why an image reference is movable, or "" when it is immutable.
 func ImageProblem(image string) string {
 	switch {
-	case image == "<IMAGE1_NAME>", digestRef.MatchString(image), buildTag.MatchString(image), cdkAssetTag.MatchString(image):
+	case digestRef.MatchString(image), buildTag.MatchString(image), cdkAssetTag.MatchString(image):
 		return ""
 	}
 	name := image[strings.LastIndex(image, "/")+1:]
@@ -129,7 +138,9 @@ func checkImages(t *Template) []Finding {
 	var out []Finding
 	for _, id := range t.ofType("AWS::ECS::TaskDefinition") {
 		for _, c := range list(t.Resources[id].Properties["ContainerDefinitions"]) {
-			if problem := ImageProblem(render(get(c, "Image"))); problem != "" {
+			if p := t.fromParameter(get(c, "Image")); p != "" {
+				out = append(out, Finding{id, fmt.Sprintf("container %s: the image comes from the parameter %s, unknown at synth", render(get(c, "Name")), p)})
+			} else if problem := ImageProblem(render(get(c, "Image"))); problem != "" {
 				out = append(out, Finding{id, fmt.Sprintf("container %s: %s", render(get(c, "Name")), problem)})
 			}
 		}
@@ -176,31 +187,69 @@ func forEachAction(pipeline Resource, f func(stage, name string, action map[stri
 	}
 }
 
-// deployedEnvironment is the environment an action deploys to, or "": a CodeDeploy action by
-// its deployment group (<service>-<environment>), a CloudFormation action by its stack, a
-// CodeBuild action by its project's ENVIRONMENT variable (the golden deploy and prepare steps).
+// deployedEnvironment is the environment an action deploys to ("" when it deploys nothing
+// this package can tell, "?" when it deploys but the environment cannot be told): a CodeDeploy
+// action by its deployment group (<service>-<environment>, also when the template refers to
+// the group), a CloudFormation action by its stack, an ECS action by its service, a CodeBuild
+// action by the ENVIRONMENT variable of the action or of its project (the golden deploy and
+// prepare steps). Any other action of the Deploy category is "?".
 func deployedEnvironment(t *Template, action map[string]interface{}) string {
+	cfg := get(action, "Configuration")
 	var target string
 	switch get(action, "ActionTypeId", "Provider") {
 	case "CodeDeployToECS", "CodeDeploy":
-		target = render(get(action, "Configuration", "DeploymentGroupName"))
+		target = render(get(cfg, "DeploymentGroupName"))
+		if ref, ok := get(cfg, "DeploymentGroupName", "Ref").(string); ok {
+			target = render(get(t.Resources[ref].Properties, "DeploymentGroupName"))
+		}
 	case "CloudFormation":
-		target = render(get(action, "Configuration", "StackName"))
+		target = render(get(cfg, "StackName"))
+	case "ECS":
+		target = render(get(cfg, "ServiceName"))
 	case "CodeBuild":
-		ref, _ := get(action, "Configuration", "ProjectName", "Ref").(string)
+		var vars []map[string]interface{}
+		if s, ok := get(cfg, "EnvironmentVariables").(string); ok {
+			_ = json.Unmarshal([]byte(s), &vars)
+		}
+		for _, v := range vars {
+			if v["name"] == "ENVIRONMENT" {
+				return environmentNamed(render(v["value"]))
+			}
+		}
+		ref, _ := get(cfg, "ProjectName", "Ref").(string)
 		for _, v := range list(get(t.Resources[ref].Properties, "Environment", "EnvironmentVariables")) {
 			if get(v, "Name") == "ENVIRONMENT" {
-				return render(get(v, "Value"))
+				return environmentNamed(render(get(v, "Value")))
 			}
+		}
+		return ""
+	default:
+		if get(action, "ActionTypeId", "Category") == "Deploy" {
+			return "?"
 		}
 		return ""
 	}
 	for _, env := range spec.EnvironmentNames {
-		if strings.HasSuffix(target, "-"+env) {
-			return env
+		for _, suffix := range environmentSuffixes[env] {
+			if strings.HasSuffix(target, suffix) {
+				return env
+			}
 		}
 	}
-	return ""
+	return "?"
+}
+
+// environmentSuffixes are the name endings of each environment's targets.
+var environmentSuffixes = map[string][]string{"staging": {"-staging", "-stage"}, "production": {"-production", "-prod"}}
+
+func environmentNamed(name string) string {
+	switch name {
+	case "staging", "stage":
+		return "staging"
+	case "production", "prod":
+		return "production"
+	}
+	return "?"
 }
 
 func checkStageOrder(t *Template) []Finding {
@@ -209,6 +258,8 @@ func checkStageOrder(t *Template) []Finding {
 		stagingSeen, stagingStage := false, ""
 		forEachAction(t.Resources[id], func(stage, name string, action map[string]interface{}) {
 			switch deployedEnvironment(t, action) {
+			case "?":
+				out = append(out, Finding{id, fmt.Sprintf("action %s/%s deploys, but to which environment cannot be told: name its target <service>-staging or <service>-production", stage, name)})
 			case "staging":
 				stagingSeen, stagingStage = true, stage
 			case "production":
@@ -226,7 +277,9 @@ func checkImageScan(t *Template) []Finding {
 	for _, id := range t.ofType("AWS::CodePipeline::Pipeline") {
 		scannedIn, reported := "", false
 		forEachAction(t.Resources[id], func(stage, name string, action map[string]interface{}) {
-			if get(action, "ActionTypeId", "Provider") == "InspectorScan" && get(action, "Configuration", "InspectorRunMode") == "ECRImageScan" && scannedIn == "" {
+			// A scan without thresholds never fails: CodePipeline fails the action only beyond one.
+			if get(action, "ActionTypeId", "Provider") == "InspectorScan" && get(action, "Configuration", "InspectorRunMode") == "ECRImageScan" &&
+				get(action, "Configuration", "CriticalThreshold") != nil && scannedIn == "" {
 				scannedIn = stage
 			}
 			if get(action, "ActionTypeId", "Provider") == "CodeDeployToECS" && (scannedIn == "" || scannedIn == stage) && !reported {
@@ -240,15 +293,14 @@ func checkImageScan(t *Template) []Finding {
 
 func checkWildcards(t *Template) []Finding {
 	var out []Finding
-	for _, typ := range []string{"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"} {
-		for _, id := range t.ofType(typ) {
-			var problems []string
-			for _, s := range statements(t.Resources[id]) {
-				problems = append(problems, wildcardProblems(s)...)
-			}
-			if len(problems) > 0 {
-				out = append(out, Finding{id, "unlisted wildcard: " + strings.Join(problems, "; ")})
-			}
+	for _, id := range sortedKeys(t.Resources) {
+		stmts, keyPolicy := statements(t.Resources[id])
+		var problems []string
+		for _, s := range stmts {
+			problems = append(problems, t.wildcardProblems(s, keyPolicy)...)
+		}
+		if len(problems) > 0 {
+			out = append(out, Finding{id, "unlisted wildcard: " + strings.Join(problems, "; ")})
 		}
 	}
 	return out
@@ -267,6 +319,13 @@ func checkSecrets(t *Template) []Finding {
 			check(id, "variable ", name, vars[name])
 		}
 	}
+	for _, id := range t.ofType("AWS::CodeBuild::Project") {
+		for _, v := range list(get(t.Resources[id].Properties, "Environment", "EnvironmentVariables")) {
+			if typ := render(get(v, "Type")); typ == "" || typ == "PLAINTEXT" {
+				check(id, "build variable ", render(get(v, "Name")), get(v, "Value"))
+			}
+		}
+	}
 	for _, id := range t.ofType("AWS::ECS::TaskDefinition") {
 		for _, c := range list(t.Resources[id].Properties["ContainerDefinitions"]) {
 			for _, e := range list(get(c, "Environment")) {
@@ -277,6 +336,9 @@ func checkSecrets(t *Template) []Finding {
 	return out
 }
 
+// dockerBuild matches a docker build command at the start of a shell command.
+var dockerBuild = regexp.MustCompile(`(?m)(^|[;&|(]|\bthen|\bdo|-\s)\s*docker\s+(buildx\s+)?build\b`)
+
 func checkPrivileged(t *Template) []Finding {
 	var out []Finding
 	for _, id := range t.ofType("AWS::CodeBuild::Project") {
@@ -284,8 +346,7 @@ func checkPrivileged(t *Template) []Finding {
 		if get(p, "Environment", "PrivilegedMode") != true {
 			continue
 		}
-		spec := render(get(p, "Source", "BuildSpec"))
-		if !strings.Contains(spec, "docker build") && !strings.Contains(spec, "docker buildx build") {
+		if !dockerBuild.MatchString(render(get(p, "Source", "BuildSpec"))) {
 			out = append(out, Finding{id, "privileged, but its buildspec builds no image"})
 		}
 	}
@@ -306,7 +367,7 @@ func checkEncryption(t *Template) []Finding {
 	var out []Finding
 	logBuckets := map[string]bool{}
 	for _, id := range t.ofType("AWS::S3::Bucket") {
-		if ref, ok := get(t.Resources[id].Properties, "LoggingConfiguration", "DestinationBucketName", "Ref").(string); ok {
+		if ref, ok := get(t.Resources[id].Properties, "LoggingConfiguration", "DestinationBucketName", "Ref").(string); ok && ref != id {
 			logBuckets[ref] = true
 		}
 	}
@@ -356,7 +417,14 @@ func checkSSLOnly(t *Template) []Finding {
 		p := t.Resources[id].Properties
 		bucket, _ := get(p, "Bucket", "Ref").(string)
 		for _, s := range list(get(p, "PolicyDocument", "Statement")) {
-			if get(s, "Effect") == "Deny" && render(get(s, "Condition", "Bool", "aws:SecureTransport")) == "false" {
+			resources := map[string]bool{}
+			for _, r := range list(get(s, "Resource")) {
+				resources[render(r)] = true
+			}
+			everyone := render(get(s, "Principal")) == "*" || render(get(s, "Principal", "AWS")) == "*"
+			if get(s, "Effect") == "Deny" && render(get(s, "Condition", "Bool", "aws:SecureTransport")) == "false" && everyone &&
+				slices.Contains(list(get(s, "Action")), interface{}("s3:*")) &&
+				resources["<"+bucket+".Arn>"] && resources["<"+bucket+".Arn>/*"] {
 				sslOnly[bucket] = true
 			}
 		}
@@ -377,6 +445,26 @@ func checkLogRetention(t *Template) []Finding {
 			out = append(out, Finding{id, "the log group keeps its events forever"})
 		}
 	}
+	// A function logs to the log group its LoggingConfig names, or to /aws/lambda/<name>.
+	named := map[string]bool{}
+	for _, id := range t.ofType("AWS::Logs::LogGroup") {
+		if t.Resources[id].Properties["RetentionInDays"] != nil {
+			named[render(t.Resources[id].Properties["LogGroupName"])] = true
+		}
+	}
+	for _, id := range t.ofType("AWS::Lambda::Function") {
+		p := t.Resources[id].Properties
+		ref, _ := get(p, "LoggingConfig", "LogGroup", "Ref").(string)
+		group, ok := t.Resources[ref]
+		byConfig := ok && group.Type == "AWS::Logs::LogGroup" && group.Properties["RetentionInDays"] != nil
+		name := render(p["FunctionName"])
+		if name == "" {
+			name = "<" + id + ">"
+		}
+		if !byConfig && !named["/aws/lambda/"+name] {
+			out = append(out, Finding{id, "the function does not log to a log group of this stack with a retention period"})
+		}
+	}
 	for _, id := range t.ofType("AWS::CodeBuild::Project") {
 		logs := get(t.Resources[id].Properties, "LogsConfig", "CloudWatchLogs")
 		ref, _ := get(logs, "GroupName", "Ref").(string)
@@ -388,7 +476,7 @@ func checkLogRetention(t *Template) []Finding {
 	return out
 }
 
-func sortedKeys(m map[string]interface{}) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 )
@@ -44,11 +45,13 @@ var UnscopedActions = []Allowed{
 // stands for parts of one named resource that the ARN cannot name in advance.
 var ScopedResources = []Allowed{
 	{`^<[A-Za-z0-9]+\.Arn>/\*$`, "the objects of one bucket: S3 authorizes object actions on object ARNs (<bucket>/<key>)"},
-	{`^<[A-Za-z0-9]+\.Arn>/[a-z0-9-]+/\*$`, "the objects under one service's prefix of the package bucket"},
+	{`^<[A-Za-z0-9]+\.Arn>/[A-Za-z0-9-]+/\*$`, "the objects under one prefix of one bucket (a service's packages, a bucket's server access logs)"},
 	{`^<[A-Za-z0-9]+\.Arn>:\*$`, "the versions and aliases of one function or the streams of one log group (ARNs <arn>:<qualifier>)"},
 	{"^arn:" + arnPart + ":logs:" + arnPart + ":" + arnPart + `:log-group:[^*]+:\*$`, "the log streams of one log group (CodeBuild's default logging grant)"},
 	{"^arn:" + arnPart + ":codebuild:" + arnPart + ":" + arnPart + `:report-group/<[A-Za-z0-9]+>-\*$`, "the report groups of one CodeBuild project, which CodeBuild names <project>-<group>"},
 	{"^arn:" + arnPart + ":cloudformation:" + arnPart + ":" + arnPart + `:stack/[a-z0-9-]+/\*$`, "one stack by name: a stack ARN ends in an ID CloudFormation generates"},
+	{"^arn:" + arnPart + ":secretsmanager:" + arnPart + ":" + arnPart + `:secret:[A-Za-z0-9/_+=.@-]+-\?\?\?\?\?\?$`, "one Secrets Manager secret by name: its ARN ends in a random six-character suffix (CDK's Secret.fromSecretNameV2)"},
+	{`^<[A-Za-z0-9]+\.Arn>/AWSLogs/` + arnPart + `/\*$`, "the load balancer's access logs, which ELB writes under AWSLogs/<account>/ of its log bucket"},
 	{"^arn:" + arnPart + ":ssm:" + arnPart + ":" + arnPart + `:parameter/golden-pipelines/\*$`, "the CDK deploy role resolves the release parameters of every service (one shared policy: a role holds at most 10 KB of inline policy)"},
 }
 
@@ -83,8 +86,13 @@ func scopedResource(resource string) bool {
 	return false
 }
 
-// wildcardProblems returns what is wrong with the wildcards of one policy statement.
-func wildcardProblems(statement map[string]interface{}) []string {
+// wildcard reports whether an action or resource has an IAM wildcard (* or ?).
+func wildcard(s string) bool { return strings.ContainsAny(s, "*?") }
+
+// wildcardProblems returns what is wrong with the wildcards of one policy statement. In a key
+// policy (keyPolicy), Resource "*" is the key itself, and kms:* to the account root is AWS's
+// default statement that hands the key's access control to IAM policies.
+func (t *Template) wildcardProblems(statement map[string]interface{}, keyPolicy bool) []string {
 	if statement["Effect"] != "Allow" {
 		return nil
 	}
@@ -92,17 +100,26 @@ func wildcardProblems(statement map[string]interface{}) []string {
 	if statement["NotAction"] != nil || statement["NotResource"] != nil {
 		out = append(out, "NotAction/NotResource grants everything but a list")
 	}
+	for _, key := range []string{"Action", "Resource"} {
+		if p := t.fromParameter(statement[key]); p != "" {
+			out = append(out, fmt.Sprintf("%s from the parameter %s, unknown at synth", strings.ToLower(key), p))
+		}
+	}
+	accountRoot := regexp.MustCompile(`^arn:` + arnPart + `:iam::` + arnPart + `:root$`)
 	var actions []string
 	for _, a := range list(statement["Action"]) {
 		action := render(a)
 		actions = append(actions, action)
-		if strings.Contains(action, "*") && !allowed(WildcardActions, action) {
+		switch {
+		case keyPolicy && action == "kms:*" && accountRoot.MatchString(render(get(statement, "Principal", "AWS"))):
+		case wildcard(action) && !allowed(WildcardActions, action):
 			out = append(out, "action "+action)
 		}
 	}
 	for _, r := range list(statement["Resource"]) {
 		resource := render(r)
 		switch {
+		case resource == "*" && keyPolicy:
 		case resource == "*":
 			for _, action := range actions {
 				if !allowed(UnscopedActions, action) {
@@ -113,24 +130,34 @@ func wildcardProblems(statement map[string]interface{}) []string {
 					out = append(out, "iam:PassRole on resource * without the condition iam:PassedToService ecs-tasks.amazonaws.com")
 				}
 			}
-		case strings.Contains(resource, "*") && !scopedResource(resource):
+		case wildcard(resource) && !scopedResource(resource):
 			out = append(out, "resource "+resource)
 		}
 	}
 	return out
 }
 
-// statements returns the policy statements of an IAM resource.
-func statements(r Resource) []map[string]interface{} {
-	var docs []interface{}
+// policyDocuments returns the policy documents of a resource, and whether they are key
+// policies.
+func policyDocuments(r Resource) ([]interface{}, bool) {
 	switch r.Type {
-	case "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy":
-		docs = []interface{}{r.Properties["PolicyDocument"]}
+	case "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::S3::BucketPolicy", "AWS::SNS::TopicPolicy", "AWS::SQS::QueuePolicy":
+		return []interface{}{r.Properties["PolicyDocument"]}, false
+	case "AWS::KMS::Key":
+		return []interface{}{r.Properties["KeyPolicy"]}, true
 	case "AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group":
+		var docs []interface{}
 		for _, p := range list(r.Properties["Policies"]) {
 			docs = append(docs, get(p, "PolicyDocument"))
 		}
+		return docs, false
 	}
+	return nil, false
+}
+
+// statements returns the policy statements of a resource with policies.
+func statements(r Resource) ([]map[string]interface{}, bool) {
+	docs, keyPolicy := policyDocuments(r)
 	var out []map[string]interface{}
 	for _, d := range docs {
 		for _, s := range list(get(d, "Statement")) {
@@ -139,5 +166,5 @@ func statements(r Resource) []map[string]interface{} {
 			}
 		}
 	}
-	return out
+	return out, keyPolicy
 }

@@ -24,13 +24,14 @@ type Secret struct {
 
 var (
 	// secretNameRE: what a variable holding a secret is usually called.
-	secretNameRE = regexp.MustCompile(`(?i)(secret|passw(or)?d|passwd|token|api_?key|private_?key|credential|auth_?key|access_?key)`)
+	secretNameRE = regexp.MustCompile(`(?i)(secret|passw(or)?d|passwd|(^|_)(pass|pwd|jwt)($|_)|token|(api|private|access|auth|signing|encryption|master|client|secret|webhook)_?key|credential)`)
 	// secretValueRE: values that are secrets whatever their variable is called (an AWS access
 	// key ID, a PEM private key, a GitHub or Slack token, a CloudFormation dynamic reference,
 	// which resolves to the plain secret in the function's configuration).
-	secretValueRE        = regexp.MustCompile(`(A(KIA|SIA)[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY|gh[pousr]_[A-Za-z0-9]{30,}|xox[abpr]-[A-Za-z0-9-]{10,}|\{\{resolve:(secretsmanager|ssm-secure):)`)
-	secretsManagerNameRE = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
-	secureParameterRE    = regexp.MustCompile(`^/[A-Za-z0-9/_.-]{1,1000}$`)
+	secretValueRE         = regexp.MustCompile(`(A(KIA|SIA)[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY|gh[pousr]_[A-Za-z0-9]{30,}|xox[abpr]-[A-Za-z0-9-]{10,}|\{\{resolve:(secretsmanager|ssm-secure):)`)
+	secretsManagerNameRE  = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
+	ambiguousSecretNameRE = regexp.MustCompile(`-[A-Za-z0-9]{6}$`)
+	secureParameterRE     = regexp.MustCompile(`^/[A-Za-z0-9/_.-]{1,1000}$`)
 )
 
 // SecretProblem says why a plain environment variable looks like a secret, or "" when it does
@@ -38,13 +39,13 @@ var (
 // that is a secret (an access key, a private key, a token, a URL with a password, a dynamic
 // reference CloudFormation would resolve into the configuration) is one whatever its name; a
 // variable named like a secret (…_PASSWORD, …_TOKEN, API_KEY, …) is one unless it says where
-// a secret is (its name ends in _URL, _ARN, _NAME, _ID, … or its value is an ARN, a URL
-// without credentials or an SSM parameter path).
+// a secret is (its value is an ARN, a URL without credentials or an SSM parameter path) or is
+// a setting (a short number, a switch).
 func SecretProblem(name, value string) string {
 	switch {
 	case secretValueRE.MatchString(value) || credentialsURLRE.MatchString(value):
 		return "its value is a secret"
-	case value == "" || !secretNameRE.MatchString(name) || locatorNameRE.MatchString(name) || locatorValueRE.MatchString(value):
+	case value == "" || !secretNameRE.MatchString(name) || locatorValueRE.MatchString(value) || settingValueRE.MatchString(value):
 		return ""
 	}
 	return "its name says it holds a secret"
@@ -53,10 +54,11 @@ func SecretProblem(name, value string) string {
 var (
 	// credentialsURLRE: a URL with a password in it.
 	credentialsURLRE = regexp.MustCompile(`^[a-z][a-z0-9+.-]*://[^/@:\s]*:[^/@\s]+@`)
-	// locatorNameRE: names of variables that say where something is, not what it is.
-	locatorNameRE = regexp.MustCompile(`(?i)_(URL|URI|ENDPOINT|HOST|ARN|NAME|ID|PATH|FILE|REGION|HEADER|TTL|EXPIRY|LENGTH)$`)
-	// locatorValueRE: ARNs, URLs and SSM parameter paths.
+	// locatorValueRE: ARNs, URLs and SSM parameter paths say where a secret is.
 	locatorValueRE = regexp.MustCompile(`^(arn:|https?://|/)`)
+	// settingValueRE: short numbers and switches are settings (PASSWORD_MIN_LENGTH=12,
+	// TOKEN_TTL=3600), not secrets.
+	settingValueRE = regexp.MustCompile(`^(\d{1,5}|true|false|yes|no|on|off)$`)
 )
 
 // secrets checks a runtime's environment for secrets and its secret references.
@@ -86,6 +88,9 @@ func (v *validator) secrets(prefix string, environment map[string]string, secret
 		case s.SecretsManager != "" && (!secretsManagerNameRE.MatchString(s.SecretsManager) || strings.HasPrefix(s.SecretsManager, "arn:")):
 			v.add(field+".secretsManager", fmt.Sprintf("%q is not a secret name", s.SecretsManager),
 				"give the secret's name (letters, digits and /_+=.@-), not its ARN or value")
+		case s.SecretsManager != "" && ambiguousSecretNameRE.MatchString(s.SecretsManager):
+			v.add(field+".secretsManager", fmt.Sprintf("%q ends in a hyphen and six characters, like the random suffix of a secret's ARN", s.SecretsManager),
+				"rename the secret (e.g. drop the last hyphen): an ARN without its suffix would be ambiguous")
 		case s.Parameter != "" && !secureParameterRE.MatchString(s.Parameter):
 			v.add(field+".parameter", fmt.Sprintf("%q is not an SSM parameter name", s.Parameter),
 				`give the full name of a SecureString parameter, starting with '/', e.g. "/orders/api-key"`)
