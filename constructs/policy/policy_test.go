@@ -110,6 +110,15 @@ func offend(app awscdk.App) {
 			Enabled: jsii.Bool(true), Events: jsii.Strings("DEPLOYMENT_FAILURE"),
 		},
 	})
+	awscodedeploy.NewCfnDeploymentGroup(s, jsii.String("UnnamedAlarm"), &awscodedeploy.CfnDeploymentGroupProps{
+		ApplicationName: jsii.String("app"), ServiceRoleArn: jsii.String("arn:aws:iam::123456789012:role/codedeploy"),
+		AlarmConfiguration: &awscodedeploy.CfnDeploymentGroup_AlarmConfigurationProperty{
+			Enabled: jsii.Bool(true), Alarms: &[]interface{}{&awscodedeploy.CfnDeploymentGroup_AlarmProperty{}},
+		},
+		AutoRollbackConfiguration: &awscodedeploy.CfnDeploymentGroup_AutoRollbackConfigurationProperty{
+			Enabled: jsii.Bool(true), Events: jsii.Strings("DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"),
+		},
+	})
 	awscodedeploy.NewCfnDeploymentGroup(s, jsii.String("Guarded"), &awscodedeploy.CfnDeploymentGroupProps{
 		ApplicationName: jsii.String("app"), ServiceRoleArn: jsii.String("arn:aws:iam::123456789012:role/codedeploy"),
 		AlarmConfiguration: &awscodedeploy.CfnDeploymentGroup_AlarmConfigurationProperty{
@@ -122,10 +131,14 @@ func offend(app awscdk.App) {
 
 	// immutable-images: latest, no tag; a digest is fine.
 	s = stack(app, "images")
-	for id, image := range map[string]string{"Latest": "nginx:latest", "Untagged": "nginx", "Pinned": digest} {
+	for id, image := range map[string]string{"Latest": "nginx:latest", "Untagged": "nginx", "Pinned": digest,
+		"FromParameter": *awscdk.NewCfnParameter(s, jsii.String("Image"), &awscdk.CfnParameterProps{Default: jsii.String(digest)}).ValueAsString()} {
 		td := awsecs.NewFargateTaskDefinition(s, jsii.String(id), nil)
 		td.AddContainer(jsii.String("app"), &awsecs.ContainerDefinitionOptions{Image: awsecs.ContainerImage_FromRegistry(jsii.String(image), nil)})
 	}
+
+	// A golden rule cannot be acknowledged away, not even on the offending stack.
+	awscdk.Validations_Of(s).Acknowledge(&awscdk.Acknowledgment{Id: jsii.String("golden-pipelines::immutable-images"), Reason: jsii.String("trying to switch the rule off")})
 
 	// ecr-immutable-scanned (and storage-encrypted: the default is AES256).
 	s = stack(app, "repositories")
@@ -151,7 +164,7 @@ func offend(app awscdk.App) {
 	scan := map[string]interface{}{
 		"Name":          "ImageScan",
 		"ActionTypeId":  map[string]interface{}{"Category": "Invoke", "Owner": "AWS", "Provider": "InspectorScan", "Version": "1"},
-		"Configuration": map[string]interface{}{"InspectorRunMode": "ECRImageScan", "ECRRepositoryName": "svc", "ImageTag": "#{Build.BUILD_TAG}"},
+		"Configuration": map[string]interface{}{"InspectorRunMode": "ECRImageScan", "ECRRepositoryName": "svc", "ImageTag": "#{Build.BUILD_TAG}", "CriticalThreshold": 0},
 	}
 	source := map[string]interface{}{
 		"Name":          "Source",
@@ -176,6 +189,43 @@ func offend(app awscdk.App) {
 		[2]interface{}{"Staging", ecsDeploy("staging")}, [2]interface{}{"Production", ecsDeploy("production")})
 	pipeline("Golden", [2]interface{}{"Source", source}, [2]interface{}{"Scan", scan},
 		[2]interface{}{"Staging", ecsDeploy("staging")}, [2]interface{}{"Production", ecsDeploy("production")})
+	// A scan without thresholds never fails.
+	toothless := map[string]interface{}{"Name": "ImageScan", "ActionTypeId": scan["ActionTypeId"],
+		"Configuration": map[string]interface{}{"InspectorRunMode": "ECRImageScan", "ECRRepositoryName": "svc", "ImageTag": "#{Build.BUILD_TAG}"}}
+	pipeline("ToothlessScan", [2]interface{}{"Source", source}, [2]interface{}{"Scan", toothless},
+		[2]interface{}{"Staging", ecsDeploy("staging")}, [2]interface{}{"Production", ecsDeploy("production")})
+	// The image named in the task definition template instead of the pinned imageDetail.json.
+	unpinned := ecsDeploy("staging")
+	delete(unpinned["Configuration"].(map[string]interface{}), "Image1ArtifactName")
+	pipeline("ImageFromTemplate", [2]interface{}{"Source", source}, [2]interface{}{"Scan", scan},
+		[2]interface{}{"Staging", unpinned}, [2]interface{}{"Production", ecsDeploy("production")})
+	// A deployment to a target whose environment cannot be told.
+	elsewhere := ecsDeploy("staging")
+	elsewhere["Configuration"].(map[string]interface{})["DeploymentGroupName"] = "svc-blue"
+	pipeline("UnknownTarget", [2]interface{}{"Source", source}, [2]interface{}{"Scan", scan},
+		[2]interface{}{"Staging", elsewhere}, [2]interface{}{"Production", ecsDeploy("production")})
+	// Lambda-style deploy steps: CodeBuild projects told apart by their ENVIRONMENT variable.
+	project := func(id, env string) map[string]interface{} {
+		p := awscodebuild.NewCfnProject(s, jsii.String(id), &awscodebuild.CfnProjectProps{
+			Artifacts:   &awscodebuild.CfnProject_ArtifactsProperty{Type: jsii.String("CODEPIPELINE")},
+			Source:      &awscodebuild.CfnProject_SourceProperty{Type: jsii.String("CODEPIPELINE"), BuildSpec: jsii.String("version: 0.2")},
+			ServiceRole: jsii.String("arn:aws:iam::123456789012:role/codebuild"),
+			Environment: &awscodebuild.CfnProject_EnvironmentProperty{
+				ComputeType: jsii.String("BUILD_GENERAL1_SMALL"), Image: jsii.String("aws/codebuild/standard:7.0"), Type: jsii.String("LINUX_CONTAINER"),
+				EnvironmentVariables: &[]interface{}{&awscodebuild.CfnProject_EnvironmentVariableProperty{Name: jsii.String("ENVIRONMENT"), Value: jsii.String(env)}},
+			},
+			LogsConfig: &awscodebuild.CfnProject_LogsConfigProperty{CloudWatchLogs: &awscodebuild.CfnProject_CloudWatchLogsConfigProperty{
+				Status: jsii.String("ENABLED"), GroupName: awslogs.NewLogGroup(s, jsii.String(id+"Logs"), &awslogs.LogGroupProps{Retention: awslogs.RetentionDays_ONE_WEEK}).LogGroupName(),
+			}},
+		})
+		return map[string]interface{}{
+			"Name":          "Deploy",
+			"ActionTypeId":  map[string]interface{}{"Category": "Build", "Owner": "AWS", "Provider": "CodeBuild", "Version": "1"},
+			"Configuration": map[string]interface{}{"ProjectName": map[string]interface{}{"Ref": s.GetLogicalId(p)}},
+		}
+	}
+	pipeline("LambdaProductionFirst", [2]interface{}{"Source", source},
+		[2]interface{}{"Production", project("DeployProduction", "production")}, [2]interface{}{"Staging", project("DeployStaging", "staging")})
 
 	// iam-wildcards.
 	s = stack(app, "iam")
@@ -186,6 +236,19 @@ func offend(app awscdk.App) {
 	role = awsiam.NewRole(s, jsii.String("AnyLogGroup"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("logs:PutLogEvents"),
 		Resources: jsii.Strings("arn:aws:logs:eu-west-1:123456789012:log-group:*")}))
+	role = awsiam.NewRole(s, jsii.String("FromParameter"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("s3:GetObject"),
+		Resources: &[]*string{awscdk.NewCfnParameter(s, jsii.String("Objects"), nil).ValueAsString()}}))
+	// The L2 refuses ?, the template does not (IAM's single-character wildcard).
+	awsiam.NewCfnPolicy(s, jsii.String("QuestionMark"), &awsiam.CfnPolicyProps{
+		PolicyName: jsii.String("question-mark"), Roles: jsii.Strings("app"),
+		PolicyDocument: map[string]interface{}{"Version": "2012-10-17", "Statement": []interface{}{
+			map[string]interface{}{"Effect": "Allow", "Action": "iam:PassRol?", "Resource": "arn:aws:iam::123456789012:role/app"},
+		}},
+	})
+	key := awskms.NewKey(s, jsii.String("SharedKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)}) // the default policy: kms:* to the account root
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("kms:*"), Resources: jsii.Strings("*"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewArnPrincipal(jsii.String("arn:aws:iam::210987654321:role/partner"))}}), nil)
 	role = awsiam.NewRole(s, jsii.String("Scoped"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("ecr:GetAuthorizationToken"), Resources: jsii.Strings("*")}))
 
@@ -200,10 +263,20 @@ func offend(app awscdk.App) {
 		Image: awsecs.ContainerImage_FromRegistry(jsii.String(digest), nil), Environment: &map[string]*string{"UPSTREAM": jsii.String("AKIAIOSFODNN7EXAMPLE")},
 	})
 
+	awscodebuild.NewPipelineProject(s, jsii.String("BuildWithToken"), &awscodebuild.PipelineProjectProps{
+		EnvironmentVariables: &map[string]*awscodebuild.BuildEnvironmentVariable{
+			"NPM_TOKEN":    {Value: jsii.String("npm_abcdefghijklmnop")},
+			"GITHUB_TOKEN": {Value: jsii.String("/ci/github-token"), Type: awscodebuild.BuildEnvironmentVariableType_PARAMETER_STORE},
+		},
+		Logging: &awscodebuild.LoggingOptions{CloudWatch: &awscodebuild.CloudWatchLoggingOptions{
+			LogGroup: awslogs.NewLogGroup(s, jsii.String("BuildLogs"), &awslogs.LogGroupProps{Retention: awslogs.RetentionDays_ONE_MONTH}),
+		}},
+	})
+
 	// privileged-builds (logging to a retained log group, so only this rule breaks).
 	s = stack(app, "builds")
 	logs := awslogs.NewLogGroup(s, jsii.String("Logs"), &awslogs.LogGroupProps{Retention: awslogs.RetentionDays_ONE_MONTH})
-	for id, commands := range map[string]string{"PrivilegedEcho": "echo hello", "DockerBuild": "docker build -t app ."} {
+	for id, commands := range map[string]string{"PrivilegedEcho": "echo hello", "SaysDockerBuild": "echo skip docker build", "DockerBuild": "docker build -t app ."} {
 		awscodebuild.NewPipelineProject(s, jsii.String(id), &awscodebuild.PipelineProjectProps{
 			Environment: &awscodebuild.BuildEnvironment{Privileged: jsii.Bool(true)},
 			BuildSpec: awscodebuild.BuildSpec_FromObject(&map[string]interface{}{
@@ -215,10 +288,16 @@ func offend(app awscdk.App) {
 
 	// storage-encrypted, buckets-ssl-only.
 	s = stack(app, "storage")
-	key := rotatingKey(s)
+	key = rotatingKey(s)
 	awss3.NewBucket(s, jsii.String("S3Managed"), &awss3.BucketProps{Encryption: awss3.BucketEncryption_S3_MANAGED, EnforceSSL: jsii.Bool(true)})
 	awss3.NewBucket(s, jsii.String("PlainHTTP"), &awss3.BucketProps{Encryption: awss3.BucketEncryption_KMS, EncryptionKey: key})
 	awss3.NewBucket(s, jsii.String("Golden"), &awss3.BucketProps{Encryption: awss3.BucketEncryption_KMS, EncryptionKey: key, EnforceSSL: jsii.Bool(true)})
+	narrow := awss3.NewBucket(s, jsii.String("DeniesOneAction"), &awss3.BucketProps{Encryption: awss3.BucketEncryption_KMS, EncryptionKey: key})
+	narrow.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Effect: awsiam.Effect_DENY, Actions: jsii.Strings("s3:DeleteBucket"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()}, Resources: &[]*string{narrow.BucketArn()},
+		Conditions: &map[string]interface{}{"Bool": map[string]interface{}{"aws:SecureTransport": "false"}}}))
+	self := awss3.NewBucket(s, jsii.String("LogsToItself"), &awss3.BucketProps{Encryption: awss3.BucketEncryption_S3_MANAGED, EnforceSSL: jsii.Bool(true)})
+	self.Node().DefaultChild().(awss3.CfnBucket).AddPropertyOverride(jsii.String("LoggingConfiguration"), map[string]interface{}{"DestinationBucketName": map[string]interface{}{"Ref": s.GetLogicalId(self.Node().DefaultChild().(awss3.CfnBucket))}})
 	awssns.NewTopic(s, jsii.String("Unencrypted"), nil)
 	awssns.NewTopic(s, jsii.String("Encrypted"), &awssns.TopicProps{MasterKey: key})
 
@@ -237,8 +316,8 @@ func violations(t *testing.T) map[string][]string {
 			continue
 		}
 		for _, v := range p.Violations {
-			if v.Severity != "error" {
-				t.Errorf("%s: severity %q, want error", v.RuleName, v.Severity)
+			if v.Severity != "fatal" {
+				t.Errorf("%s: severity %q, want fatal (an error could be acknowledged)", v.RuleName, v.Severity)
 			}
 			for _, c := range v.ViolatingConstructs {
 				out[v.RuleName] = append(out[v.RuleName], c.ConstructPath)
@@ -253,17 +332,20 @@ func violations(t *testing.T) map[string][]string {
 // complies.
 func TestEachRuleFailsItsOffendingStack(t *testing.T) {
 	want := map[string][]string{
-		"deployment-group-guarded":     {"deployment-groups/NoRollbackOnAlarm", "deployment-groups/Unguarded"},
-		"immutable-images":             {"images/Latest/Resource", "images/Untagged/Resource"},
-		"ecr-immutable-scanned":        {"repositories/Mutable/Resource"},
-		"staging-before-production":    {"pipelines/ProductionFirst"},
-		"images-scanned-before-deploy": {"pipelines/Unscanned"},
-		"iam-wildcards":                {"iam/Admin/DefaultPolicy/Resource", "iam/AnyLogGroup/DefaultPolicy/Resource", "iam/PassAnything/DefaultPolicy/Resource"},
-		"no-plain-secrets":             {"secrets/AccessKeyInEnvironment/Resource", "secrets/PlainPassword/Resource"},
-		"privileged-builds":            {"builds/PrivilegedEcho/Resource"},
-		"storage-encrypted":            {"repositories/Mutable/Resource", "storage/S3Managed/Resource", "storage/Unencrypted/Resource"},
-		"buckets-ssl-only":             {"storage/PlainHTTP/Resource"},
-		"log-retention":                {"logs/DefaultLogging/Resource", "logs/Forever/Resource"},
+		"deployment-group-guarded": {"deployment-groups/NoRollbackOnAlarm", "deployment-groups/Unguarded", "deployment-groups/UnnamedAlarm"},
+		"immutable-images": {"images/FromParameter/Resource", "images/Latest/Resource", "images/Untagged/Resource",
+			"pipelines/ImageFromTemplate"},
+		"ecr-immutable-scanned": {"repositories/Mutable/Resource"},
+		// UnknownTarget twice: its unknown target, and its production deployment after no staging.
+		"staging-before-production":    {"pipelines/LambdaProductionFirst", "pipelines/ProductionFirst", "pipelines/UnknownTarget", "pipelines/UnknownTarget"},
+		"images-scanned-before-deploy": {"pipelines/ToothlessScan", "pipelines/Unscanned"},
+		"iam-wildcards": {"iam/Admin/DefaultPolicy/Resource", "iam/AnyLogGroup/DefaultPolicy/Resource", "iam/FromParameter/DefaultPolicy/Resource",
+			"iam/PassAnything/DefaultPolicy/Resource", "iam/QuestionMark", "iam/SharedKey/Resource"},
+		"no-plain-secrets":  {"secrets/AccessKeyInEnvironment/Resource", "secrets/BuildWithToken/Resource", "secrets/PlainPassword/Resource"},
+		"privileged-builds": {"builds/PrivilegedEcho/Resource", "builds/SaysDockerBuild/Resource"},
+		"storage-encrypted": {"repositories/Mutable/Resource", "storage/LogsToItself/Resource", "storage/S3Managed/Resource", "storage/Unencrypted/Resource"},
+		"buckets-ssl-only":  {"storage/DeniesOneAction/Resource", "storage/PlainHTTP/Resource"},
+		"log-retention":     {"logs/DefaultLogging/Resource", "logs/Forever/Resource", "secrets/PlainPassword/Resource"},
 	}
 	got := violations(t)
 	for _, r := range policy.Rules() {
@@ -310,7 +392,7 @@ func TestImageProblem(t *testing.T) {
 		digest: true,
 		"123456789012.dkr.ecr.eu-west-1.amazonaws.com/svc:build-0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b":                                                      true,
 		"<AWS::AccountId>.dkr.ecr.<AWS::Region>.<AWS::URLSuffix>/cdk-hnb659fds-container-assets-<AWS::AccountId>-<AWS::Region>:" + strings.Repeat("a", 64): true,
-		"<IMAGE1_NAME>":           true,
+		"<IMAGE1_NAME>":           false, // only the run-time taskdef.json has it
 		"nginx":                   false,
 		"nginx:1.27":              false,
 		"repo:build-latest":       false,

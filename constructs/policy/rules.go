@@ -336,8 +336,9 @@ func checkSecrets(t *Template) []Finding {
 	return out
 }
 
-// dockerBuild matches a docker build command at the start of a shell command.
-var dockerBuild = regexp.MustCompile(`(?m)(^|[;&|(]|\bthen|\bdo|-\s)\s*docker\s+(buildx\s+)?build\b`)
+// dockerBuild matches a docker build command at the start of a shell command (in a YAML or
+// JSON buildspec).
+var dockerBuild = regexp.MustCompile(`(^|\n|[;&|(]|\bthen\b|\bdo\b|- |\[\s*"|,\s*")\s*docker\s+(buildx\s+)?build\b`)
 
 func checkPrivileged(t *Template) []Finding {
 	var out []Finding

@@ -308,6 +308,11 @@ func TestSecretProblem(t *testing.T) {
 		{"API_KEY_PARAMETER_NAME", "/svc/api-key", false},
 		{"PASSWORD_MIN_LENGTH", "12", false},
 		{"SECRET", "", false},
+		{"DB_PASS", "x7!kq", true},
+		{"DB_PASSWORD_ID", "hunter2", true},
+		{"JWT_SIGNING_KEY", "c2VjcmV0", true},
+		{"TOKEN_TTL", "3600", false},
+		{"CACHE_KEY_PREFIX", "orders", false},
 	} {
 		if got := SecretProblem(c.name, c.value) != ""; got != c.secret {
 			t.Errorf("SecretProblem(%q, %q) = %q, want secret=%v", c.name, c.value, SecretProblem(c.name, c.value), c.secret)
