@@ -23,6 +23,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/golden-pipelines/microservice-pipelines/constructs/internal/cdkutil"
 	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
 )
 
@@ -65,29 +66,37 @@ type SharedFeedback struct {
 }
 
 // Event patterns of the shared rules. They follow the events as CodePipeline, CodeDeploy and
-// CloudWatch document them (source, detail-type and the detail fields named here).
-var (
-	// PipelineEventsPattern: every pipeline and stage execution state change of the account.
-	// Action events are left out (the production figures and the metric filters rely on stage
-	// events only).
-	PipelineEventsPattern = &awsevents.EventPattern{
+// CloudWatch document them (source, detail-type and the detail fields named here). (Functions,
+// not variables: building a pattern calls into the CDK, which must not start at package init.)
+
+// PipelineEventsPattern: every pipeline and stage execution state change of the account.
+// Action events are left out (the production figures and the metric filters rely on stage
+// events only).
+func PipelineEventsPattern() *awsevents.EventPattern {
+	return &awsevents.EventPattern{
 		Source:     jsii.Strings("aws.codepipeline"),
 		DetailType: jsii.Strings(PipelineExecutionEvent, StageExecutionEvent),
 	}
-	// DeploymentEventsPattern: every CodeDeploy deployment state change of the account.
-	DeploymentEventsPattern = &awsevents.EventPattern{
+}
+
+// DeploymentEventsPattern: every CodeDeploy deployment state change of the account.
+func DeploymentEventsPattern() *awsevents.EventPattern {
+	return &awsevents.EventPattern{
 		Source:     jsii.Strings("aws.codedeploy"),
 		DetailType: jsii.Strings(DeploymentEvent),
 	}
-	// RestoreEventsPattern: the state changes of the services' production-failed alarms.
-	RestoreEventsPattern = &awsevents.EventPattern{
+}
+
+// RestoreEventsPattern: the state changes of the services' production-failed alarms.
+func RestoreEventsPattern() *awsevents.EventPattern {
+	return &awsevents.EventPattern{
 		Source:     jsii.Strings("aws.cloudwatch"),
 		DetailType: jsii.Strings(AlarmStateEvent),
 		Detail: &map[string]interface{}{
 			"alarmName": awsevents.Match_Prefix(jsii.String(spec.ProductionFailedAlarmPrefix)),
 		},
 	}
-)
+}
 
 // productionOutcomePattern is the metric filter pattern of a Production stage outcome. The log
 // group holds pipeline-level events (no detail.stage), stage events and no action events, so
@@ -103,7 +112,7 @@ func NewSharedFeedback(scope constructs.Construct, id string, props *SharedProps
 	stack := awscdk.Stack_Of(scope)
 	s.LogGroup = awslogs.NewLogGroup(s.Construct, jsii.String("Events"), &awslogs.LogGroupProps{
 		LogGroupName:  jsii.String(EventsLogGroupName),
-		Retention:     awslogs.RetentionDays_THIRTEEN_MONTHS,
+		Retention:     cdkutil.Retention(EventsRetentionDays),
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 	// One resource policy for all rules (an account has at most 10): the CDK's log group target
@@ -132,11 +141,11 @@ func NewSharedFeedback(scope constructs.Construct, id string, props *SharedProps
 		return r
 	}
 	s.PipelineEvents = rule("PipelineEvents", "golden-pipelines-shared-pipeline-events",
-		"Pipeline and stage execution state changes into "+EventsLogGroupName+" (delivery figures)", PipelineEventsPattern)
+		"Pipeline and stage execution state changes into "+EventsLogGroupName+" (delivery figures)", PipelineEventsPattern())
 	s.DeploymentEvents = rule("DeploymentEvents", "golden-pipelines-shared-deployment-events",
-		"CodeDeploy deployment state changes into "+EventsLogGroupName+" (last deployment per environment)", DeploymentEventsPattern)
+		"CodeDeploy deployment state changes into "+EventsLogGroupName+" (last deployment per environment)", DeploymentEventsPattern())
 	s.RestoreEvents = rule("RestoreEvents", "golden-pipelines-shared-restore-events",
-		"State changes of the production-failed alarms into "+EventsLogGroupName+" (time to restore)", RestoreEventsPattern)
+		"State changes of the production-failed alarms into "+EventsLogGroupName+" (time to restore)", RestoreEventsPattern())
 
 	filter := func(id, state, value string) awslogs.MetricFilter {
 		return awslogs.NewMetricFilter(s.Construct, jsii.String(id), &awslogs.MetricFilterProps{
