@@ -55,6 +55,10 @@ production:
     custom:
       - {name: lag, namespace: Shop, metricName: Lag, dimensions: {Env: prod}, statistic: Average, threshold: 9, comparison: ">", periodSeconds: 120, evaluationPeriods: 2}
   hooks: {preTraffic: hooks.pre2, postTraffic: hooks.post2}
+notifications:
+  emails: [inventory-team@example.com]
+  webhooks: [https://events.example.com/sns/inventory]
+  slackChannels: [arn:aws:chatbot::123456789012:chat-configuration/slack-channel/inventory]
 logRetentionDays: 365
 `
 

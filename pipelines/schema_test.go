@@ -76,6 +76,12 @@ func generateSchema(t testing.TB) []byte {
 	for _, d := range spec.LogRetentionDays {
 		retention.Enum = append(retention.Enum, d)
 	}
+	// Subscribers: what validation checks exactly, loosely (the loader takes no file the schema
+	// rejects).
+	prop("Notifications", "emails").Items.Pattern = `^[^@\s]+@[^@\s]+\.[^@\s]+$`
+	prop("Notifications", "webhooks").Items.Pattern = `^https://`
+	prop("Notifications", "slackChannels").Items.Pattern = spec.SlackChannelARNPattern
+	prop("Notifications", "slackChannels").MaxItems = ptr(uint64(spec.MaxSlackChannels))
 	// Environment values may be written as numbers (PORT: 8080); the loader reads them as text.
 	prop("Lambda", "environment").AdditionalProperties = &jsonschema.Schema{
 		OneOf: []*jsonschema.Schema{{Type: "string"}, {Type: "number"}},
@@ -164,7 +170,9 @@ func TestSchemaAgreesWithTheLoader(t *testing.T) {
 	for _, c := range []string{"unknown-top-field", "unknown-nested-field", "memory-as-text", "approval-as-text",
 		"lambda-not-a-mapping", "commands-not-a-list", "missing-name", "missing-runtime", "runtime-unknown",
 		"deploy-config-typo", "custom-type-unknown", "alarm-missing-threshold", "alarm-threshold-as-text", "name-uppercase",
-		"memory-out-of-range", "compute-type-unknown", "alarm-comparison-unknown"} {
+		"memory-out-of-range", "compute-type-unknown", "alarm-comparison-unknown", "notifications-unknown-field",
+		"notifications-emails-not-a-list", "notifications-http-webhook", "notifications-slack-not-chatbot",
+		"notifications-too-many-slack-channels"} {
 		b, err := os.ReadFile(corpusDir + "/" + c + "/svc.yaml")
 		if err != nil {
 			t.Fatal(err)

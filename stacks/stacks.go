@@ -10,6 +10,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/golden-pipelines/microservice-pipelines/constructs/ecsservice"
+	"github.com/golden-pipelines/microservice-pipelines/constructs/feedback"
 	"github.com/golden-pipelines/microservice-pipelines/constructs/lambdaservice"
 	"github.com/golden-pipelines/microservice-pipelines/constructs/pipeline"
 	"github.com/golden-pipelines/microservice-pipelines/constructs/policy"
@@ -24,6 +25,9 @@ type Service struct {
 	PipelineStack awscdk.Stack
 	// Pipeline is the service's MicroservicePipeline.
 	Pipeline *pipeline.MicroservicePipeline
+	// Feedback is the service's notification topic, rules, production-failed alarm and
+	// dashboard, in the pipeline stack.
+	Feedback *feedback.ServiceFeedback
 	// Environments are the service stacks in pipeline order (staging, production).
 	Environments []*Environment
 }
@@ -54,9 +58,10 @@ func AddServices(app awscdk.App, services []spec.Service, env *awscdk.Environmen
 	}
 	shared := awscdk.NewStack(app, jsii.String(SharedStackName), &awscdk.StackProps{
 		Env:         env,
-		Description: jsii.String("Golden pipelines: account-wide access every service stack needs (the CDK deploy role may resolve release parameters)"),
+		Description: jsii.String("Golden pipelines: what every service needs once per account (the CDK deploy role may resolve release parameters; delivery events, metrics and the overview dashboard)"),
 	})
 	pipeline.NewReleaseParameterAccess(shared, "ReleaseParameterAccess")
+	feedback.NewSharedFeedback(shared, "Feedback", &feedback.SharedProps{Services: defaulted})
 	out := make([]*Service, len(defaulted))
 	for i, s := range defaulted {
 		out[i] = newService(app, s, env, shared)
@@ -85,6 +90,12 @@ func newService(app awscdk.App, svc spec.Service, env *awscdk.Environment, share
 		Tags:        &map[string]*string{"service": jsii.String(svc.Name)},
 	})
 	out.Pipeline = pipeline.NewMicroservicePipeline(out.PipelineStack, "Pipeline", &pipeline.Props{Service: svc})
+	out.Feedback = feedback.NewServiceFeedback(out.PipelineStack, "Feedback", &feedback.ServiceProps{
+		Service: svc, Pipeline: out.Pipeline.Pipeline, Key: out.Pipeline.Key,
+	})
+	// The dashboard reads the shared events log group, and the production-failed alarm the
+	// shared metric filters' metric.
+	out.PipelineStack.AddStackDependency(shared, jsii.String("the delivery events and their metric"))
 	for _, name := range spec.EnvironmentNames {
 		stack := awscdk.NewStack(app, jsii.String(svc.StackName(name)), &awscdk.StackProps{
 			Env: env,

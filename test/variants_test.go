@@ -24,7 +24,13 @@ func variantServices() []spec.Service {
 		})
 	}
 	out = append(out, spec.Service{
-		Name:   "custom",
+		Name: "custom",
+		// Every kind of subscriber.
+		Notifications: spec.Notifications{
+			Emails:        []string{"custom-team@example.com"},
+			Webhooks:      []string{"https://events.example.com/sns/custom"},
+			SlackChannels: []string{"arn:aws:chatbot::123456789012:chat-configuration/slack-channel/custom-releases", "arn:aws:chatbot::123456789012:chat-configuration/slack-channel/platform"},
+		},
 		Lambda: spec.Lambda{Runtime: "python3.12", Handler: "app.handler", TimeoutSeconds: 30},
 		Staging: spec.Environment{
 			Deployment: spec.Deployment{Custom: &spec.CustomDeployment{Type: "canary", Percentage: 25, IntervalMinutes: 7}},

@@ -232,7 +232,7 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 	// which CodeDeploy owns (it cannot be updated on a CODE_DEPLOY service anyway).
 	cfnService.AddPropertyOverride(jsii.String("TaskDefinition"), name)
 
-	s.Alarms = s.alarms(&svc, name, e.Alarms)
+	s.Alarms = s.alarms(&svc, env, e.Alarms)
 	alarmRefs := make([]interfacesawscloudwatch.IAlarmRef, len(s.Alarms))
 	for i, a := range s.Alarms {
 		alarmRefs[i] = a
@@ -308,7 +308,7 @@ func (s *EcsService) deploymentConfig(d spec.Deployment) awscodedeploy.IEcsDeplo
 
 // alarms are the defaults (target 5xx and unhealthy hosts on both target groups, load balancer
 // 5xx, p99 latency) and the service's own.
-func (s *EcsService) alarms(svc *spec.Service, name string, a spec.Alarms) []awscloudwatch.Alarm {
+func (s *EcsService) alarms(svc *spec.Service, env string, a spec.Alarms) []awscloudwatch.Alarm {
 	minute := awscdk.Duration_Minutes(jsii.Number(1))
 	sum := &awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")}
 	var out []awscloudwatch.Alarm
@@ -317,16 +317,16 @@ func (s *EcsService) alarms(svc *spec.Service, name string, a spec.Alarms) []aws
 		group elb.ApplicationTargetGroup
 	}{{"blue", s.BlueTarget}, {"green", s.GreenTarget}} {
 		out = append(out,
-			s.alarm("Target5xx"+tg.color, name+"-target-5xx-"+tg.color, "target 5xx ("+tg.color+")",
+			s.alarm("Target5xx"+tg.color, svc.AlarmName(env, "target-5xx-"+tg.color), "target 5xx ("+tg.color+")",
 				tg.group.Metrics().HttpCodeTarget(elb.HttpCodeTarget_TARGET_5XX_COUNT, sum), float64(a.Target5xxThreshold), ">=", 1),
-			s.alarm("Unhealthy"+tg.color, name+"-unhealthy-"+tg.color, "unhealthy targets ("+tg.color+")",
+			s.alarm("Unhealthy"+tg.color, svc.AlarmName(env, "unhealthy-"+tg.color), "unhealthy targets ("+tg.color+")",
 				tg.group.Metrics().UnhealthyHostCount(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Maximum")}),
 				float64(a.UnhealthyHostsThreshold), ">=", 2))
 	}
 	out = append(out,
-		s.alarm("LoadBalancer5xx", name+"-alb-5xx", "load balancer 5xx",
+		s.alarm("LoadBalancer5xx", svc.AlarmName(env, "alb-5xx"), "load balancer 5xx",
 			s.LoadBalancer.Metrics().HttpCodeElb(elb.HttpCodeElb_ELB_5XX_COUNT, sum), float64(a.LoadBalancer5xxThreshold), ">=", 1),
-		s.alarm("P99Latency", name+"-p99-latency", "p99 target response time (s)",
+		s.alarm("P99Latency", svc.AlarmName(env, "p99-latency"), "p99 target response time (s)",
 			s.LoadBalancer.Metrics().TargetResponseTime(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("p99")}),
 			float64(a.P99LatencyMillis)/1000, ">=", 1))
 	for _, c := range a.Custom {
@@ -338,7 +338,7 @@ func (s *EcsService) alarms(svc *spec.Service, name string, a spec.Alarms) []aws
 			Namespace: jsii.String(c.Namespace), MetricName: jsii.String(c.MetricName), DimensionsMap: &dims,
 			Period: awscdk.Duration_Seconds(jsii.Number(float64(c.PeriodSeconds))), Statistic: jsii.String(c.Statistic),
 		})
-		out = append(out, s.alarm("Alarm"+c.Name, name+"-"+c.Name, c.Namespace+" "+c.MetricName, metric, *c.Threshold, c.Comparison, c.EvaluationPeriods))
+		out = append(out, s.alarm("Alarm"+c.Name, svc.AlarmName(env, c.Name), c.Namespace+" "+c.MetricName, metric, *c.Threshold, c.Comparison, c.EvaluationPeriods))
 	}
 	return out
 }

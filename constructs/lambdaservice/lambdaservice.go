@@ -313,15 +313,14 @@ func (s *LambdaService) deploymentConfig(d spec.Deployment) awscodedeploy.ILambd
 
 func (s *LambdaService) alarms(svc *spec.Service, env string, a spec.Alarms) []awscloudwatch.Alarm {
 	minute := awscdk.Duration_Minutes(jsii.Number(1))
-	prefix := svc.FunctionName(env) + "-"
 	out := []awscloudwatch.Alarm{
-		s.alarm("ErrorsAlarm", prefix+"errors", "errors on the live alias",
+		s.alarm("ErrorsAlarm", svc.AlarmName(env, "errors"), "errors on the live alias",
 			s.Alias.MetricErrors(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")}),
 			float64(a.ErrorsThreshold), ">=", 1),
-		s.alarm("ThrottlesAlarm", prefix+"throttles", "throttles on the live alias",
+		s.alarm("ThrottlesAlarm", svc.AlarmName(env, "throttles"), "throttles on the live alias",
 			s.Alias.MetricThrottles(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")}),
 			float64(a.ThrottlesThreshold), ">=", 1),
-		s.alarm("P99DurationAlarm", prefix+"p99-duration", "p99 duration (ms) on the live alias",
+		s.alarm("P99DurationAlarm", svc.AlarmName(env, "p99-duration"), "p99 duration (ms) on the live alias",
 			s.Alias.MetricDuration(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("p99")}),
 			float64(a.P99DurationMillis), ">=", 1),
 	}
@@ -343,7 +342,7 @@ func (s *LambdaService) alarms(svc *spec.Service, env string, a spec.Alarms) []a
 				DimensionsMap: &dims, Period: opts.Period, Statistic: opts.Statistic,
 			})
 		}
-		out = append(out, s.alarm("Alarm"+c.Name, prefix+c.Name, c.Namespace+" "+c.MetricName, metric, *c.Threshold, c.Comparison, c.EvaluationPeriods))
+		out = append(out, s.alarm("Alarm"+c.Name, svc.AlarmName(env, c.Name), c.Namespace+" "+c.MetricName, metric, *c.Threshold, c.Comparison, c.EvaluationPeriods))
 	}
 	return out
 }

@@ -146,8 +146,9 @@ func (v *validator) containerEnvironment(name string, e Environment) {
 }
 
 // ecsDefaultAlarms are the names (after the service and environment) of a container
-// service's default alarms; custom alarms may not reuse them.
-var ecsDefaultAlarms = []string{"target-5xx-blue", "target-5xx-green", "unhealthy-blue", "unhealthy-green", "alb-5xx", "p99-latency"}
+// service's default alarms, in the order the service stack creates them; custom alarms may
+// not reuse them.
+var ecsDefaultAlarms = []string{"target-5xx-blue", "unhealthy-blue", "target-5xx-green", "unhealthy-green", "alb-5xx", "p99-latency"}
 
 // EcsDefaultAlarms returns the names of a container service's default alarms.
 func EcsDefaultAlarms() []string { return append([]string(nil), ecsDefaultAlarms...) }

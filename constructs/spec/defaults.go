@@ -113,6 +113,7 @@ func (s Service) WithDefaults() Service {
 	out.IntegrationTest.Install = append([]string(nil), out.IntegrationTest.Install...)
 	out.IntegrationTest.Commands = append([]string(nil), out.IntegrationTest.Commands...)
 
+	out.Notifications = out.Notifications.withDefaults()
 	out.Staging = out.Staging.withDefaults(&out, "staging")
 	out.Production = out.Production.withDefaults(&out, "production")
 	return out

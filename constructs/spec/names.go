@@ -46,3 +46,48 @@ func (s *Service) URLParameterName(env string) string {
 
 // RepositoryName (containers) is the ECR repository of the service's release images.
 func (s *Service) RepositoryName() string { return s.Name }
+
+// AlarmName is an alarm that guards one environment's deployments: <name>-<environment>-<alarm>.
+// The service stacks name every deployment alarm so, and the pipeline stack's dashboard finds
+// them by these names (no cross-stack reference from the pipeline to the service stacks).
+func (s *Service) AlarmName(env, alarm string) string { return s.Name + "-" + env + "-" + alarm }
+
+// lambdaDefaultAlarms are the names (after the service and environment) of a Lambda service's
+// default alarms, in the order the service stack creates them; custom alarms may not reuse them.
+var lambdaDefaultAlarms = []string{"errors", "throttles", "p99-duration"}
+
+// DeploymentAlarmNames are the names of every alarm that guards an environment's deployments
+// (the defaults of the service's runtime, then its own), in the order the service stack creates
+// them.
+func (s *Service) DeploymentAlarmNames(env string) []string {
+	defaults := lambdaDefaultAlarms
+	if s.IsContainer() {
+		defaults = ecsDefaultAlarms
+	}
+	var out []string
+	for _, a := range defaults {
+		out = append(out, s.AlarmName(env, a))
+	}
+	if e := s.Environment(env); e != nil {
+		for _, c := range e.Alarms.Custom {
+			out = append(out, s.AlarmName(env, c.Name))
+		}
+	}
+	return out
+}
+
+// NotificationTopicName is the SNS topic that receives the service's pipeline failures, approval
+// requests, production successes and CodeDeploy rollbacks.
+func (s *Service) NotificationTopicName() string { return s.Name + "-notifications" }
+
+// ProductionFailedAlarmName is the alarm that is in ALARM while the service's last production
+// deployment failed, and returns to OK with the next successful one. Its state changes measure
+// the time to restore. The name has a prefix of its own ("golden-pipelines.", with a dot no
+// service or deployment alarm name can hold), which the shared stack's rule matches.
+func (s *Service) ProductionFailedAlarmName() string { return ProductionFailedAlarmPrefix + s.Name }
+
+// ProductionFailedAlarmPrefix starts the name of every service's production-failed alarm.
+const ProductionFailedAlarmPrefix = "golden-pipelines.production-failed."
+
+// DashboardName is the service's CloudWatch dashboard (delivery figures and deployment health).
+func (s *Service) DashboardName() string { return s.Name + "-delivery" }

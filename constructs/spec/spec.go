@@ -39,6 +39,11 @@ type Service struct {
 	// Canary10Percent5Minutes.
 	Production Environment `json:"production,omitempty" yaml:"production,omitempty"`
 
+	// Notifications subscribes people and tools to the service's notification topic, which
+	// receives pipeline failures, manual approval requests, production successes and
+	// CodeDeploy rollbacks. Default: no subscribers (the topic exists all the same).
+	Notifications Notifications `json:"notifications,omitempty" yaml:"notifications,omitempty"`
+
 	// LogRetentionDays for the function, hook, container and CodeBuild logs. Must be one of CloudWatch's
 	// retention values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ...). Default: 30.
 	LogRetentionDays int `json:"logRetentionDays,omitempty" yaml:"logRetentionDays,omitempty"`

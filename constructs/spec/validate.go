@@ -128,6 +128,7 @@ func (s Service) Validate() error {
 		v.add("logRetentionDays", fmt.Sprintf("%d is not a CloudWatch Logs retention period", s.LogRetentionDays),
 			"use one of "+joinInts(logRetentionDays))
 	}
+	v.notifications(s.Notifications)
 	for _, env := range s.Environments() {
 		if s.IsContainer() {
 			v.containerEnvironment(env.Name, *env.Environment)
@@ -284,7 +285,10 @@ func (v *validator) environment(name string, e Environment, timeoutSeconds int) 
 		v.add(name+".alarms.p99DurationMillis", fmt.Sprintf("%d ms cannot fire for a %d s timeout", a.P99DurationMillis, timeoutSeconds),
 			fmt.Sprintf("use 1 to %d (the function timeout in milliseconds)", timeoutSeconds*1000))
 	}
-	names := map[string]bool{"errors": true, "throttles": true, "p99-duration": true}
+	names := map[string]bool{}
+	for _, n := range lambdaDefaultAlarms {
+		names[n] = true
+	}
 	for i, c := range a.Custom {
 		v.customAlarm(fmt.Sprintf("%s.alarms.custom[%d]", name, i), c, names, true)
 	}

@@ -1,0 +1,160 @@
+package feedback
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
+)
+
+// The Logs Insights queries behind the delivery figures. Every query reads the shared events log
+// group (EventsLogGroupName), whose log events are the EventBridge events themselves (the whole
+// event as JSON; Logs Insights discovers its fields, e.g. detail.pipeline, and the event's time
+// is the log event's @timestamp). Each query takes the services it covers and groups by service,
+// so one query serves one service's dashboard and the overview alike.
+
+// ProductionStage is the pipeline stage whose outcomes are the production deployments.
+const ProductionStage = "Production"
+
+// MaxQueryLength is the longest query Logs Insights runs (StartQuery's queryString); the
+// overview splits its service lists so that no query is longer.
+const MaxQueryLength = 10000
+
+// Event detail types the queries and rules rely on, as CodePipeline, CodeDeploy and CloudWatch
+// document them.
+const (
+	PipelineExecutionEvent = "CodePipeline Pipeline Execution State Change"
+	StageExecutionEvent    = "CodePipeline Stage Execution State Change"
+	DeploymentEvent        = "CodeDeploy Deployment State-change Notification"
+	AlarmStateEvent        = "CloudWatch Alarm State Change"
+)
+
+// AlarmTimestampFormat is how a CloudWatch alarm state change event writes its state
+// timestamps (e.g. 2019-10-02T17:20:48.551+0000), as a Java DateTimeFormatter pattern for
+// Logs Insights' parseDate.
+const AlarmTimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSZ"
+
+// stageFields names the fields of a pipeline or stage event.
+const stageFields = "fields `detail-type` as type, detail.pipeline as service, detail.stage as stage, detail.state as state"
+
+// list writes names as a Logs Insights list: ["a", "b"].
+func list(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+func productionOutcome(states string) string {
+	return fmt.Sprintf(`filter type = %q and stage = %q and state in %s`, StageExecutionEvent, ProductionStage, states)
+}
+
+// DeploymentFrequencyQuery counts each service's production deployments: the Production stage
+// executions that succeeded.
+func DeploymentFrequencyQuery(services []string) string {
+	return strings.Join([]string{
+		stageFields,
+		productionOutcome(`["SUCCEEDED"]`) + " and service in " + list(services),
+		"stats count(*) as productionDeployments by service",
+	}, "\n| ")
+}
+
+// DeploymentsPerDayQuery counts the production deployments of the services per day.
+func DeploymentsPerDayQuery(services []string) string {
+	return strings.Join([]string{
+		stageFields,
+		productionOutcome(`["SUCCEEDED"]`) + " and service in " + list(services),
+		"stats count(*) as productionDeployments by bin(1d)",
+	}, "\n| ")
+}
+
+// LeadTimeQuery measures, for each pipeline execution that reached production, the time from
+// its start (the STARTED event of the execution, which the commit's push starts) to its
+// Production stage's success, and summarizes it per service. An execution whose start lies
+// before the queried time range is left out.
+func LeadTimeQuery(services []string) string {
+	return strings.Join([]string{
+		stageFields + ", `detail.execution-id` as execution, toMillis(@timestamp) as t",
+		fmt.Sprintf(`filter service in %s and ((type = %q and state = "STARTED") or (type = %q and stage = %q and state = "SUCCEEDED"))`,
+			list(services), PipelineExecutionEvent, StageExecutionEvent, ProductionStage),
+		"stats count(*) as events, (max(t) - min(t)) / 60000 as leadTimeMinutes by service, execution",
+		"filter events = 2",
+		"stats count(*) as releasedChanges, avg(leadTimeMinutes) as meanMinutes, pct(leadTimeMinutes, 50) as medianMinutes, max(leadTimeMinutes) as longestMinutes by service",
+	}, "\n| ")
+}
+
+// ChangeFailureRateQuery divides each service's failed production deployments (the Production
+// stage failed: the deployment failed, or CodeDeploy rolled it back and so failed the deploy
+// action) by all of its finished production deployments.
+func ChangeFailureRateQuery(services []string) string {
+	return strings.Join([]string{
+		stageFields,
+		productionOutcome(`["SUCCEEDED", "FAILED"]`) + " and service in " + list(services),
+		`stats count(*) as productionDeployments, sum(strcontains(state, "FAILED")) as failed, 100 * sum(strcontains(state, "FAILED")) / count(*) as changeFailureRatePercent by service`,
+	}, "\n| ")
+}
+
+// TimeToRestoreQuery measures how long production stayed failed: each service's
+// production-failed alarm goes to ALARM when a production deployment fails and back to OK with
+// the next successful one, so every OK state change after ALARM is one restore, and its
+// duration is the time between the two state changes (both in the event).
+func TimeToRestoreQuery(services []string) string {
+	alarms := make([]string, len(services))
+	for i, s := range services {
+		alarms[i] = (&spec.Service{Name: s}).ProductionFailedAlarmName()
+	}
+	return strings.Join([]string{
+		fmt.Sprintf("fields `detail-type` as type, detail.alarmName as alarm, replace(detail.alarmName, %q, \"\") as service, "+
+			"detail.previousState.value as previous, detail.state.value as state, "+
+			"(parseDate(detail.state.timestamp, %q) - parseDate(detail.previousState.timestamp, %q)) / 60000 as minutesToRestore",
+			spec.ProductionFailedAlarmPrefix, AlarmTimestampFormat, AlarmTimestampFormat),
+		fmt.Sprintf(`filter type = %q and alarm in %s and previous = "ALARM" and state = "OK"`, AlarmStateEvent, list(alarms)),
+		"stats count(*) as restores, avg(minutesToRestore) as meanMinutes, pct(minutesToRestore, 50) as medianMinutes, max(minutesToRestore) as longestMinutes by service",
+	}, "\n| ")
+}
+
+// ProductionOutcomesQuery lists the latest production deployments of the services, newest first.
+func ProductionOutcomesQuery(services []string) string {
+	return strings.Join([]string{
+		stageFields + ", `detail.execution-id` as execution",
+		productionOutcome(`["SUCCEEDED", "FAILED"]`) + " and service in " + list(services),
+		"sort @timestamp desc",
+		"limit 20",
+		"display @timestamp, service, state, execution",
+	}, "\n| ")
+}
+
+// LastDeploymentQuery reports the state CodeDeploy last reported for each deployment group
+// (START, SUCCESS, FAILURE, STOP or READY), its deployment and when.
+func LastDeploymentQuery(deploymentGroups []string) string {
+	return strings.Join([]string{
+		"fields `detail-type` as type, detail.deploymentGroup as deploymentGroup, detail.deploymentId as deployment, detail.state as state",
+		fmt.Sprintf("filter type = %q and deploymentGroup in %s", DeploymentEvent, list(deploymentGroups)),
+		"stats latest(state) as lastState, latest(deployment) as lastDeployment, max(@timestamp) as lastChange by deploymentGroup",
+	}, "\n| ")
+}
+
+// Split divides names into the fewest consecutive groups for which query(group) stays within
+// MaxQueryLength (the "SOURCE '<log group>' | " a dashboard widget adds included).
+func Split(names []string, query func([]string) string) [][]string {
+	limit := MaxQueryLength - len(fmt.Sprintf("SOURCE '%s' | ", EventsLogGroupName))
+	var out [][]string
+	var cur []string
+	for _, n := range names {
+		next := append(append([]string(nil), cur...), n)
+		if len(cur) > 0 && len(query(next)) > limit {
+			out = append(out, cur)
+			next = []string{n}
+		}
+		if len(query(next)) > limit {
+			panic(fmt.Sprintf("feedback: the query for %q alone is longer than Logs Insights allows", n))
+		}
+		cur = next
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}

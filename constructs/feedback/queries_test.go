@@ -1,0 +1,54 @@
+package feedback
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// The app must scale to 200 services: the overview splits their names so that every query stays
+// within what Logs Insights runs, and loses no service.
+func TestSplitKeepsEveryQueryWithinTheLimit(t *testing.T) {
+	var names []string
+	for i := range 200 {
+		names = append(names, fmt.Sprintf("service-with-a-long-name-%03d", i)) // 28 characters, the longest name
+	}
+	for name, query := range map[string]func([]string) string{
+		"deployment frequency": DeploymentFrequencyQuery, "deployments per day": DeploymentsPerDayQuery,
+		"lead time": LeadTimeQuery, "change failure rate": ChangeFailureRateQuery, "time to restore": TimeToRestoreQuery,
+		"outcomes": ProductionOutcomesQuery, "last deployment": LastDeploymentQuery,
+	} {
+		chunks := Split(names, query)
+		var all []string
+		for _, c := range chunks {
+			if l := len("SOURCE '" + EventsLogGroupName + "' | " + query(c)); l > MaxQueryLength {
+				t.Errorf("%s: a query of %d characters", name, l)
+			}
+			all = append(all, c...)
+		}
+		if !slices.Equal(all, names) {
+			t.Errorf("%s: the chunks lose or reorder services", name)
+		}
+		if len(chunks) > 3 {
+			t.Errorf("%s: %d chunks for 200 services, the groups are too small", name, len(chunks))
+		}
+	}
+	if got := Split([]string{"a", "b"}, LeadTimeQuery); len(got) != 1 {
+		t.Errorf("two services split into %v", got)
+	}
+}
+
+// Every query names the services it covers exactly, as a Logs Insights list.
+func TestQueriesNameTheirServices(t *testing.T) {
+	q := ChangeFailureRateQuery([]string{"orders", "payments"})
+	if !strings.Contains(q, `service in ["orders", "payments"]`) {
+		t.Errorf("query does not list the services:\n%s", q)
+	}
+	if q := TimeToRestoreQuery([]string{"orders"}); !strings.Contains(q, `alarm in ["golden-pipelines.production-failed.orders"]`) {
+		t.Errorf("time to restore does not name the service's alarm:\n%s", q)
+	}
+	if q := LastDeploymentQuery([]string{"orders-staging"}); !strings.Contains(q, `deploymentGroup in ["orders-staging"]`) {
+		t.Errorf("last deployment does not name the deployment group:\n%s", q)
+	}
+}

@@ -1,0 +1,150 @@
+package feedback
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awschatbot"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodestarnotifications"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
+)
+
+// ServiceProps of a service's feedback.
+type ServiceProps struct {
+	// Service is the definition, defaults filled in and validated. Required.
+	Service spec.Service
+	// Pipeline is the service's pipeline, the source of the notification rule. Required.
+	Pipeline awscodepipeline.IPipeline
+	// Key encrypts the notification topic; its key policy lets EventBridge and CodeStar
+	// Notifications use it (through SNS). Required: the pipeline's key.
+	Key awskms.IKey
+}
+
+// ServiceFeedback is one service's notifications and dashboard, in its pipeline stack.
+type ServiceFeedback struct {
+	constructs.Construct
+	// Topic (<name>-notifications) receives every notification; the definition's emails and
+	// webhooks are subscribed to it.
+	Topic awssns.Topic
+	// NotificationRule sends pipeline failures, manual approval requests and successful
+	// executions (the last stage is Production) to the topic and the Slack channels.
+	NotificationRule awscodestarnotifications.NotificationRule
+	// RollbackRule sends the CodeDeploy deployments of the service's environments that failed or
+	// were stopped (and so rolled back) to the topic.
+	RollbackRule awsevents.Rule
+	// ProductionFailedAlarm is in ALARM while the last production deployment failed.
+	ProductionFailedAlarm awscloudwatch.Alarm
+	// Dashboard (<name>-delivery) shows the delivery figures and each environment's health.
+	Dashboard awscloudwatch.Dashboard
+}
+
+// PipelineNotificationEvents are the CodeStar Notifications event types of the notification
+// rule: a failed pipeline execution, a manual approval waiting, a successful execution (its last
+// stage is Production, so a production success).
+var PipelineNotificationEvents = []string{
+	"codepipeline-pipeline-pipeline-execution-failed",
+	"codepipeline-pipeline-manual-approval-needed",
+	"codepipeline-pipeline-pipeline-execution-succeeded",
+}
+
+// RollbackStates are the CodeDeploy deployment states that end in a rollback: every deployment
+// group rolls back automatically on failure, on a stop and on an alarm.
+var RollbackStates = []string{"FAILURE", "STOP"}
+
+// NewServiceFeedback creates a service's notification topic, its subscriptions, the
+// notification and rollback rules, the production-failed alarm and the service's dashboard.
+func NewServiceFeedback(scope constructs.Construct, id string, props *ServiceProps) *ServiceFeedback {
+	svc := props.Service
+	f := &ServiceFeedback{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	f.Topic = awssns.NewTopic(f.Construct, jsii.String("Topic"), &awssns.TopicProps{
+		TopicName:   jsii.String(svc.NotificationTopicName()),
+		DisplayName: jsii.String(svc.Name + " releases"),
+		MasterKey:   props.Key,
+		EnforceSSL:  jsii.Bool(true),
+	})
+	for _, e := range svc.Notifications.Emails {
+		f.Topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(e), nil))
+	}
+	for _, w := range svc.Notifications.Webhooks {
+		f.Topic.AddSubscription(awssnssubscriptions.NewUrlSubscription(jsii.String(w), &awssnssubscriptions.UrlSubscriptionProps{
+			Protocol: awssns.SubscriptionProtocol_HTTPS,
+		}))
+	}
+
+	targets := []awscodestarnotifications.INotificationRuleTarget{f.Topic}
+	for i, arn := range svc.Notifications.SlackChannels {
+		targets = append(targets, awschatbot.SlackChannelConfiguration_FromSlackChannelConfigurationArn(f.Construct,
+			jsii.String(fmt.Sprintf("SlackChannel%d", i+1)), jsii.String(arn)))
+	}
+	f.NotificationRule = awscodestarnotifications.NewNotificationRule(f.Construct, jsii.String("PipelineNotifications"),
+		&awscodestarnotifications.NotificationRuleProps{
+			NotificationRuleName: jsii.String(svc.Name + "-pipeline"),
+			Source:               props.Pipeline,
+			Events:               jsii.Strings(PipelineNotificationEvents...),
+			Targets:              &targets,
+			DetailType:           awscodestarnotifications.DetailType_FULL,
+		})
+	// CodeStar Notifications may publish once the topic policy says so.
+	if policy := f.Topic.Node().TryFindChild(jsii.String("Policy")); policy != nil {
+		f.NotificationRule.Node().AddDependency(policy)
+	}
+
+	var applications []*string
+	for _, env := range spec.EnvironmentNames {
+		applications = append(applications, jsii.String(svc.DeploymentGroupName(env)))
+	}
+	f.RollbackRule = awsevents.NewRule(f.Construct, jsii.String("Rollbacks"), &awsevents.RuleProps{
+		RuleName:    jsii.String(svc.Name + "-deployment-rollbacks"),
+		Description: jsii.String(fmt.Sprintf("CodeDeploy deployments of %s that failed or stopped, and so rolled back, to %s", svc.Name, svc.NotificationTopicName())),
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings("aws.codedeploy"),
+			DetailType: jsii.Strings(DeploymentEvent),
+			Detail: &map[string]interface{}{
+				"application": &applications,
+				"state":       jsii.Strings(RollbackStates...),
+			},
+		},
+		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewSnsTopic(f.Topic, &awseventstargets.SnsTopicProps{
+			Message: awsevents.RuleTargetInput_FromText(jsii.String(fmt.Sprintf(
+				"%s: CodeDeploy deployment %s of %s ended in %s at %s; the deployment group rolls back to the previous version. https://console.aws.amazon.com/codesuite/codedeploy/deployments/%s?region=%s",
+				svc.Name, *awsevents.EventField_FromPath(jsii.String("$.detail.deploymentId")),
+				*awsevents.EventField_FromPath(jsii.String("$.detail.deploymentGroup")),
+				*awsevents.EventField_FromPath(jsii.String("$.detail.state")), *awsevents.EventField_Time(),
+				*awsevents.EventField_FromPath(jsii.String("$.detail.deploymentId")), *awsevents.EventField_Region()))),
+		})},
+	})
+
+	f.ProductionFailedAlarm = awscloudwatch.NewAlarm(f.Construct, jsii.String("ProductionFailed"), &awscloudwatch.AlarmProps{
+		AlarmName: jsii.String(svc.ProductionFailedAlarmName()),
+		AlarmDescription: jsii.String(fmt.Sprintf("%s: in ALARM while the last production deployment failed, OK again after the next successful one; "+
+			"its state changes measure the time to restore", svc.Name)),
+		Metric: awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace:     jsii.String(MetricNamespace),
+			MetricName:    jsii.String(ProductionFailedMetric),
+			DimensionsMap: &map[string]*string{"Service": jsii.String(svc.Name)},
+			Period:        awscdk.Duration_Minutes(jsii.Number(1)),
+			// Should a failure and a success fall in the same minute, the failure counts: a
+			// failure right after a success is possible (a deployment that fails early), a
+			// success within a minute of a failure hardly is (a production deployment takes
+			// minutes).
+			Statistic: jsii.String("Maximum"),
+		}),
+		Threshold:          jsii.Number(1),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		EvaluationPeriods:  jsii.Number(1),
+		// Outcomes are rare: between them the alarm keeps the state the last one set.
+		TreatMissingData: awscloudwatch.TreatMissingData_IGNORE,
+	})
+	f.Dashboard = newServiceDashboard(f.Construct, &svc, f.ProductionFailedAlarm)
+	return f
+}
