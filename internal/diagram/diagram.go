@@ -159,6 +159,15 @@ func pipeline(templates map[string]Template, stack string, r Resource) (Pipeline
 				act.Detail = fmt.Sprintf("%s:%s", str(cfg["RepositoryName"]), str(cfg["ImageTag"]))
 			case "Manual":
 				act.Detail = "approval"
+			case "InspectorScan":
+				// The severities that may have no finding: the release stops on any of them.
+				var none []string
+				for _, sev := range []string{"Critical", "High", "Medium", "Low"} {
+					if n, ok := cfg[sev+"Threshold"].(float64); ok && n == 0 {
+						none = append(none, strings.ToLower(sev))
+					}
+				}
+				act.Detail = "image build tag, stops on any " + strings.Join(none, "/") + " finding"
 			case "CodeBuild":
 				project, ok := t.Resources[ref(cfg["ProjectName"])]
 				if !ok {
