@@ -38,6 +38,10 @@ type measurement struct {
 	SynthSeconds float64 `json:"synthSeconds"`
 	// TotalSeconds = ConstructSeconds + SynthSeconds: the app's own work.
 	TotalSeconds float64 `json:"totalSeconds"`
+	// CPUSeconds: CPU time (user + system) of the Go process and the jsii Node processes
+	// during construct and synth. Less disturbed by other load on the machine than the wall
+	// times, so the project/baseline ratio is also given on it.
+	CPUSeconds float64 `json:"cpuSeconds"`
 	// ProcessSeconds: the child process from start to exit, as the parent timed it.
 	ProcessSeconds float64 `json:"processSeconds"`
 	// GoMaxRSSKiB: getrusage(RUSAGE_SELF).ru_maxrss of the Go process.
@@ -118,6 +122,7 @@ func measure(variant string, n int, outdir, cdkJSON, cpuProfile string) (*measur
 	start := time.Now()
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir), Context: &ctx})
 	m.StartupSeconds = time.Since(start).Seconds()
+	cpuStart := cpuSeconds()
 
 	start = time.Now()
 	switch variant {
@@ -133,6 +138,7 @@ func measure(variant string, n int, outdir, cdkJSON, cpuProfile string) (*measur
 	app.Synth(nil)
 	m.SynthSeconds = time.Since(start).Seconds()
 	m.TotalSeconds = m.ConstructSeconds + m.SynthSeconds
+	m.CPUSeconds = cpuSeconds() - cpuStart
 	pprof.StopCPUProfile()
 
 	m.NodeMaxRSSKiB, m.NodeWrapperMaxRSSKiB = nodePeakRSS(os.Getpid())

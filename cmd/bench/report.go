@@ -49,6 +49,8 @@ type increment struct {
 	To      int    `json:"to"`
 	// SecondsPerService: added total (construct + synth) time per added service.
 	SecondsPerService float64 `json:"secondsPerService"`
+	// CPUSecondsPerService: added CPU time (Go and Node) per added service.
+	CPUSecondsPerService float64 `json:"cpuSecondsPerService"`
 	// NodeMiBPerService, GoMiBPerService: added peak RSS per added service.
 	NodeMiBPerService float64 `json:"nodeMiBPerService"`
 	GoMiBPerService   float64 `json:"goMiBPerService"`
@@ -68,7 +70,8 @@ func increments(summary []measurement, variants []string, sizes []int) []increme
 			dn := float64(b.Services - a.Services)
 			out = append(out, increment{
 				Variant: v, From: a.Services, To: b.Services,
-				SecondsPerService:   (b.TotalSeconds - a.TotalSeconds) / dn,
+				SecondsPerService:    (b.TotalSeconds - a.TotalSeconds) / dn,
+				CPUSecondsPerService: (b.CPUSeconds - a.CPUSeconds) / dn,
 				NodeMiBPerService:   mib(b.NodeMaxRSSKiB-a.NodeMaxRSSKiB) / dn,
 				GoMiBPerService:     mib(b.GoMaxRSSKiB-a.GoMaxRSSKiB) / dn,
 				ResourcesPerService: float64(b.Resources-a.Resources) / dn,
@@ -86,6 +89,9 @@ type ratio struct {
 	TimeNoValidation float64 `json:"timeNoValidation,omitempty"`
 	// TimeValidation: project / baseline-validation.
 	TimeValidation float64 `json:"timeValidation,omitempty"`
+	// CPUNoValidation, CPUValidation: the same ratios on CPU time.
+	CPUNoValidation float64 `json:"cpuNoValidation,omitempty"`
+	CPUValidation   float64 `json:"cpuValidation,omitempty"`
 	// NodeRSSNoValidation: project-novalidation / baseline, peak RSS of the jsii kernel.
 	NodeRSSNoValidation float64 `json:"nodeRSSNoValidation,omitempty"`
 	// ResourcesNoValidation: project-novalidation / baseline, resources (1 when the baseline
@@ -102,6 +108,7 @@ func ratios(summary []measurement, sizes []int) []ratio {
 		if p, ok := find(summary, ProjectNoValidation, n); ok {
 			if b, ok := find(summary, Baseline, n); ok {
 				r.TimeNoValidation = p.TotalSeconds / b.TotalSeconds
+				r.CPUNoValidation = p.CPUSeconds / b.CPUSeconds
 				r.NodeRSSNoValidation = float64(p.NodeMaxRSSKiB) / float64(b.NodeMaxRSSKiB)
 				r.Resources = float64(p.Resources) / float64(b.Resources)
 				r.TemplateBytes = float64(p.TemplateBytes) / float64(b.TemplateBytes)
@@ -110,6 +117,7 @@ func ratios(summary []measurement, sizes []int) []ratio {
 		if p, ok := find(summary, Project, n); ok {
 			if b, ok := find(summary, BaselineValidation, n); ok {
 				r.TimeValidation = p.TotalSeconds / b.TotalSeconds
+				r.CPUValidation = p.CPUSeconds / b.CPUSeconds
 			}
 		}
 		if r != (ratio{Services: n}) {
@@ -122,26 +130,27 @@ func ratios(summary []measurement, sizes []int) []ratio {
 func printReport(w io.Writer, res results) {
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "variant\tservices\tstacks\tresources\ttemplates MB\tstart-up s\tconstruct s\tsynth s\ttotal s\tprocess s\tGo RSS MiB\tnode RSS MiB\tload\t")
+	fmt.Fprintln(tw, "variant\tservices\tstacks\tresources\ttemplates MB\tstart-up s\tconstruct s\tsynth s\ttotal s\tCPU s\tprocess s\tGo RSS MiB\tnode RSS MiB\tload\t")
 	for _, m := range res.Summary {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.0f\t%.0f\t%.1f\t\n", m.Variant, m.Services, m.Stacks, m.Resources,
-			float64(m.TemplateBytes)/1e6, m.StartupSeconds, m.ConstructSeconds, m.SynthSeconds, m.TotalSeconds, m.ProcessSeconds,
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.0f\t%.0f\t%.1f\t\n", m.Variant, m.Services, m.Stacks, m.Resources,
+			float64(m.TemplateBytes)/1e6, m.StartupSeconds, m.ConstructSeconds, m.SynthSeconds, m.TotalSeconds, m.CPUSeconds, m.ProcessSeconds,
 			mib(m.GoMaxRSSKiB), mib(m.NodeMaxRSSKiB), m.LoadAverage)
 	}
 	tw.Flush()
 	if len(res.PerService) > 0 {
 		fmt.Fprintln(w, "\nper added service:")
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "variant\tservices\ts/service\tnode MiB/service\tGo MiB/service\tresources/service\t")
+		fmt.Fprintln(tw, "variant\tservices\ts/service\tCPU s/service\tnode MiB/service\tGo MiB/service\tresources/service\t")
 		for _, i := range res.PerService {
-			fmt.Fprintf(tw, "%s\t%d→%d\t%.2f\t%.1f\t%.1f\t%.1f\t\n", i.Variant, i.From, i.To, i.SecondsPerService, i.NodeMiBPerService, i.GoMiBPerService, i.ResourcesPerService)
+			fmt.Fprintf(tw, "%s\t%d→%d\t%.2f\t%.2f\t%.1f\t%.1f\t%.1f\t\n", i.Variant, i.From, i.To, i.SecondsPerService, i.CPUSecondsPerService,
+				i.NodeMiBPerService, i.GoMiBPerService, i.ResourcesPerService)
 		}
 		tw.Flush()
 	}
 	if len(res.Ratios) > 0 {
 		fmt.Fprintln(w, "\nproject / baseline:")
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "services\ttime (validation off)\ttime (validation on)\tnode RSS\tresources\ttemplate bytes\t")
+		fmt.Fprintln(tw, "services\ttime (validation off)\tCPU (off)\ttime (validation on)\tCPU (on)\tnode RSS\tresources\ttemplate bytes\t")
 		opt := func(v float64) string {
 			if v == 0 {
 				return "-"
@@ -149,7 +158,8 @@ func printReport(w io.Writer, res results) {
 			return fmt.Sprintf("%.3f", v)
 		}
 		for _, r := range res.Ratios {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t\n", r.Services, opt(r.TimeNoValidation), opt(r.TimeValidation), opt(r.NodeRSSNoValidation),
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Services, opt(r.TimeNoValidation), opt(r.CPUNoValidation),
+				opt(r.TimeValidation), opt(r.CPUValidation), opt(r.NodeRSSNoValidation),
 				opt(r.Resources), opt(r.TemplateBytes))
 		}
 		tw.Flush()
@@ -194,12 +204,12 @@ func writeOutputs(dir string, res results) error {
 	}
 	w := csv.NewWriter(f)
 	w.Write([]string{"variant", "services", "run", "stacks", "resources", "template_bytes", "assembly_bytes", "startup_s", "construct_s", "synth_s",
-		"total_s", "process_s", "go_maxrss_kib", "node_maxrss_kib", "node_launcher_maxrss_kib", "children_maxrss_kib", "load_average"})
+		"total_s", "cpu_s", "process_s", "go_maxrss_kib", "node_maxrss_kib", "node_launcher_maxrss_kib", "children_maxrss_kib", "load_average"})
 	ff := func(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) }
 	for _, m := range res.Runs {
 		w.Write([]string{m.Variant, strconv.Itoa(m.Services), strconv.Itoa(m.Run), strconv.Itoa(m.Stacks), strconv.Itoa(m.Resources),
 			strconv.FormatInt(m.TemplateBytes, 10), strconv.FormatInt(m.AssemblyBytes, 10), ff(m.StartupSeconds), ff(m.ConstructSeconds),
-			ff(m.SynthSeconds), ff(m.TotalSeconds), ff(m.ProcessSeconds), strconv.FormatInt(m.GoMaxRSSKiB, 10),
+			ff(m.SynthSeconds), ff(m.TotalSeconds), ff(m.CPUSeconds), ff(m.ProcessSeconds), strconv.FormatInt(m.GoMaxRSSKiB, 10),
 			strconv.FormatInt(m.NodeMaxRSSKiB, 10), strconv.FormatInt(m.NodeWrapperMaxRSSKiB, 10), strconv.FormatInt(m.ChildrenMaxRSSKiB, 10),
 			ff(m.LoadAverage)})
 	}

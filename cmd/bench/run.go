@@ -76,9 +76,11 @@ func run(cfg config) error {
 	fmt.Printf("machine: %s, %d cores, %.1f GiB; %s; node %s; load average %.2f\n", m.CPU, m.Cores, m.MemoryGiB, m.GoVersion, m.Node, m.LoadBefore)
 
 	var all []measurement
+	// Runs of the variants alternate, so a change in the machine's load (other processes)
+	// disturbs them alike.
 	for _, n := range cfg.sizes {
-		for _, v := range cfg.variants {
-			for r := 0; r < cfg.runs; r++ {
+		for r := 0; r < cfg.runs; r++ {
+			for _, v := range cfg.variants {
 				meas, err := runOne(exe, cdkJSON, tmp, cfg, v, n, r)
 				if err != nil {
 					return fmt.Errorf("%s, %d services, run %d: %w", v, n, r+1, err)
@@ -95,6 +97,15 @@ func run(cfg config) error {
 	res.PerService = increments(res.Summary, cfg.variants, cfg.sizes)
 	res.Ratios = ratios(res.Summary, cfg.sizes)
 	printReport(os.Stdout, res)
+	if cfg.profile != "" {
+		for _, meas := range res.Summary {
+			file := filepath.Join(cfg.profile, fmt.Sprintf("node-%s-%d-%d.cpuprofile", meas.Variant, meas.Services, meas.Run))
+			if err := printProfile(os.Stdout, file); err != nil {
+				return err
+			}
+		}
+		fmt.Printf("\nGo profiles: go tool pprof -top %s\n", filepath.Join(cfg.profile, "go-*.pprof"))
+	}
 	return writeOutputs(cfg.out, res)
 }
 
@@ -108,7 +119,7 @@ func runOne(exe, cdkJSON, tmp string, cfg config, variant string, n, run int) (*
 	}
 	result := filepath.Join(tmp, name+".json")
 	args := []string{childCommand, "-variant", variant, "-n", strconv.Itoa(n), "-outdir", outdir, "-cdk-json", cdkJSON, "-result", result}
-	nodeOptions := cfg.nodeOptions
+	nodeOptions, profileEnv := cfg.nodeOptions, ""
 	if nodeOptions == "" {
 		nodeOptions = os.Getenv("NODE_OPTIONS")
 	}
@@ -121,10 +132,18 @@ func runOne(exe, cdkJSON, tmp string, cfg config, variant string, n, run int) (*
 			return nil, err
 		}
 		args = append(args, "-cpuprofile", filepath.Join(dir, "go-"+name+".pprof"))
+		// Not --cpu-prof: NODE_OPTIONS reaches jsii's launcher too, which forwards every signal
+		// to the kernel, SIGPROF of its own profiler included, and that kills the kernel. The
+		// script profiles the kernel alone.
+		script := filepath.Join(dir, "jsii-kernel-cpuprofile.js")
+		if err := os.WriteFile(script, []byte(kernelProfiler), 0o644); err != nil {
+			return nil, err
+		}
 		if !strings.Contains(nodeOptions, "max-old-space-size") {
 			nodeOptions += " --max-old-space-size=4069" // what jsii sets when NODE_OPTIONS is empty
 		}
-		nodeOptions += " --cpu-prof --cpu-prof-dir=" + filepath.Join(dir, "node-"+name)
+		nodeOptions += " --require=" + script
+		profileEnv = "BENCH_CPUPROFILE=" + filepath.Join(dir, "node-"+name+".cpuprofile")
 	}
 	cmd := exec.Command(exe, args...)
 	env := []string{}
@@ -140,6 +159,9 @@ func runOne(exe, cdkJSON, tmp string, cfg config, variant string, n, run int) (*
 	}
 	if strings.TrimSpace(nodeOptions) != "" {
 		env = append(env, "NODE_OPTIONS="+strings.TrimSpace(nodeOptions))
+	}
+	if profileEnv != "" {
+		env = append(env, profileEnv)
 	}
 	cmd.Env = env
 	cmd.Stdout = os.Stderr
@@ -276,3 +298,22 @@ func statusLine(path, key string) int64 {
 }
 
 func mib(kib int64) float64 { return float64(kib) / 1024 }
+
+// kernelProfiler is loaded into every Node process by NODE_OPTIONS=--require and profiles the
+// jsii kernel (node … lib/program.js) only, sampling every millisecond, into $BENCH_CPUPROFILE
+// (a .cpuprofile, which Chrome DevTools and speedscope open).
+const kernelProfiler = `if ((process.argv[1] || "").endsWith("program.js") && process.env.BENCH_CPUPROFILE) {
+  const inspector = require("inspector");
+  const fs = require("fs");
+  const session = new inspector.Session();
+  session.connect();
+  session.post("Profiler.enable");
+  session.post("Profiler.setSamplingInterval", { interval: 1000 });
+  session.post("Profiler.start");
+  process.on("exit", () => {
+    session.post("Profiler.stop", (err, res) => {
+      if (!err) fs.writeFileSync(process.env.BENCH_CPUPROFILE, JSON.stringify(res.profile));
+    });
+  });
+}
+`
