@@ -55,12 +55,19 @@ func main() {
 		countCalls  = flag.Bool("count-calls", false, "count the jsii requests each child sends to Node, by kind and by type (runs the kernel with JSII_DEBUG: slow, for analysis only)")
 		nodeOptions = flag.String("node-options", "", "NODE_OPTIONS for the jsii Node process (default: the environment's, else jsii's --max-old-space-size=4069)")
 		keep        = flag.Bool("keep", false, "keep each child's cloud assembly under -out/assemblies instead of deleting it")
+		from        = flag.String("from", "", "measure nothing: print the report of an earlier results.json and write its outputs (plot included) to -out")
 	)
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: bench [flags]\n\nSynthesizes generated apps of each size in a fresh process per variant and size, and reports time, memory and size.\n\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	if *from != "" {
+		if err := replay(*from, *out); err != nil {
+			fail(err)
+		}
+		return
+	}
 	ns, err := parseSizes(*sizes)
 	if err != nil {
 		fail(err)

@@ -15,8 +15,9 @@ var colors = map[string]string{
 // series is one line of a panel.
 type series struct {
 	name, color string
-	dashed      bool
-	x, y        []float64
+	// dashed lines are the Go process; square markers the baseline.
+	dashed, square bool
+	x, y           []float64
 }
 
 // plot draws two panels against the number of services: the app's time (construct + synth) and
@@ -31,9 +32,10 @@ func plot(res results) string {
 		}
 	}
 	for _, v := range variants {
-		t := series{name: v, color: colors[v]}
-		node := series{name: v + " node", color: colors[v]}
-		gos := series{name: v + " Go", color: colors[v], dashed: true}
+		square := v == Baseline || v == BaselineValidation
+		t := series{name: v, color: colors[v], square: square}
+		node := series{name: v + " node", color: colors[v], square: square}
+		gos := series{name: v + " Go", color: colors[v], dashed: true, square: square}
 		for _, m := range res.Summary {
 			if m.Variant != v {
 				continue
@@ -46,35 +48,39 @@ func plot(res results) string {
 		timeLines = append(timeLines, t)
 		memLines = append(memLines, node, gos)
 	}
-	const width, height = 980, 430
+	const width, height = 980, 450
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n", width, height, width, height)
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="white"/>`+"\n", width, height)
-	panel(&b, 70, 40, 380, 290, "time: construct + synth (s)", timeLines)
-	panel(&b, 570, 40, 380, 290, "peak RSS (MiB): node solid, Go dashed", memLines)
+	panel(&b, 70, 40, 380, 290, "time: construct + synth (s)", timeLines, true)
+	panel(&b, 570, 40, 380, 290, "peak RSS (MiB): jsii Node solid, Go dashed", memLines, true)
 	// Legend.
 	x := 70.0
 	for _, v := range variants {
 		fmt.Fprintf(&b, `<line x1="%.0f" y1="385" x2="%.0f" y2="385" stroke="%s" stroke-width="2.5"/>`, x, x+24, colors[v])
+		if v == Baseline || v == BaselineValidation {
+			fmt.Fprintf(&b, `<rect x="%.1f" y="381.5" width="7" height="7" fill="white" stroke="%s" stroke-width="1.5"/>`, x+8.5, colors[v])
+		}
 		fmt.Fprintf(&b, `<text x="%.0f" y="389">%s</text>`+"\n", x+30, html.EscapeString(v))
 		x += 60 + 7*float64(len(v))
 	}
 	m := res.Machine
-	fmt.Fprintf(&b, `<text x="70" y="415" fill="#555">%s — %s, %d cores, %.0f GiB, %s, node %s, %s</text>`+"\n",
-		html.EscapeString(m.Command), html.EscapeString(m.CPU), m.Cores, m.MemoryGiB, m.GoVersion, html.EscapeString(m.Node), m.Date)
+	fmt.Fprintf(&b, `<text x="70" y="415" fill="#555" font-size="11">%s</text>`+"\n", html.EscapeString(m.Command))
+	fmt.Fprintf(&b, `<text x="70" y="432" fill="#555" font-size="11">%s, %d cores, %.0f GiB, %s, Node %s, %s, load average %.1f to %.1f</text>`+"\n",
+		html.EscapeString(m.CPU), m.Cores, m.MemoryGiB, m.GoVersion, html.EscapeString(m.Node), m.Date, m.LoadBefore, m.LoadAfter)
 	b.WriteString("</svg>\n")
 	return b.String()
 }
 
 // panel draws axes, ticks, a title and the lines in the box at (x0, y0) of size w×h.
-func panel(b *strings.Builder, x0, y0, w, h float64, title string, lines []series) {
+func panel(b *strings.Builder, x0, y0, w, h float64, title string, lines []series, integerX bool) {
 	maxX, maxY := 1.0, 1.0
 	for _, s := range lines {
 		for i := range s.x {
 			maxX, maxY = math.Max(maxX, s.x[i]), math.Max(maxY, s.y[i])
 		}
 	}
-	xTicks, yTicks := ticks(maxX), ticks(maxY)
+	xTicks, yTicks := ticks(maxX, integerX), ticks(maxY, false)
 	maxX, maxY = xTicks[len(xTicks)-1], yTicks[len(yTicks)-1]
 	px := func(v float64) float64 { return x0 + v/maxX*w }
 	py := func(v float64) float64 { return y0 + h - v/maxY*h }
@@ -101,15 +107,20 @@ func panel(b *strings.Builder, x0, y0, w, h float64, title string, lines []serie
 		fmt.Fprintf(b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="2"%s><title>%s</title></polyline>`+"\n",
 			strings.Join(pts, " "), s.color, dash, html.EscapeString(s.name))
 		for i := range s.x {
-			fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="3" fill="%s"><title>%s: %s at %s services</title></circle>`+"\n",
-				px(s.x[i]), py(s.y[i]), s.color, html.EscapeString(s.name), label(s.y[i]), label(s.x[i]))
+			tip := fmt.Sprintf("<title>%s: %s at %s services</title>", html.EscapeString(s.name), label(s.y[i]), label(s.x[i]))
+			if s.square {
+				fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="7" height="7" fill="white" stroke="%s" stroke-width="1.5">%s</rect>`+"\n",
+					px(s.x[i])-3.5, py(s.y[i])-3.5, s.color, tip)
+			} else {
+				fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="3" fill="%s">%s</circle>`+"\n", px(s.x[i]), py(s.y[i]), s.color, tip)
+			}
 		}
 	}
 }
 
-// ticks returns 0 and round steps (1, 2 or 5 times a power of ten) up to at least max, at most
-// seven of them.
-func ticks(max float64) []float64 {
+// ticks returns 0 and round steps (1, 2 or 5 times a power of ten; whole numbers if integer)
+// up to at least max, at most seven of them.
+func ticks(max float64, integer bool) []float64 {
 	if max <= 0 {
 		max = 1
 	}
@@ -120,6 +131,9 @@ func ticks(max float64) []float64 {
 			step = pow * m
 			break
 		}
+	}
+	if integer {
+		step = math.Max(step, 1)
 	}
 	var out []float64
 	for v := 0.0; ; v += step {

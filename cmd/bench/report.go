@@ -72,9 +72,9 @@ func increments(summary []measurement, variants []string, sizes []int) []increme
 				Variant: v, From: a.Services, To: b.Services,
 				SecondsPerService:    (b.TotalSeconds - a.TotalSeconds) / dn,
 				CPUSecondsPerService: (b.CPUSeconds - a.CPUSeconds) / dn,
-				NodeMiBPerService:   mib(b.NodeMaxRSSKiB-a.NodeMaxRSSKiB) / dn,
-				GoMiBPerService:     mib(b.GoMaxRSSKiB-a.GoMaxRSSKiB) / dn,
-				ResourcesPerService: float64(b.Resources-a.Resources) / dn,
+				NodeMiBPerService:    mib(b.NodeMaxRSSKiB-a.NodeMaxRSSKiB) / dn,
+				GoMiBPerService:      mib(b.GoMaxRSSKiB-a.GoMaxRSSKiB) / dn,
+				ResourcesPerService:  float64(b.Resources-a.Resources) / dn,
 			})
 		}
 	}
@@ -163,6 +163,12 @@ func printReport(w io.Writer, res results) {
 				opt(r.Resources), opt(r.TemplateBytes))
 		}
 		tw.Flush()
+		for _, r := range res.Ratios {
+			if r.Resources != 0 && r.Resources != 1 {
+				fmt.Fprintf(w, "WARNING: at %d services the project declares %.3f times the baseline's resources: the ratios compare different apps (update cmd/bench/baseline)\n",
+					r.Services, r.Resources)
+			}
+		}
 	}
 	for _, m := range res.Summary {
 		if len(m.Calls) == 0 {
@@ -227,4 +233,21 @@ func writeOutputs(dir string, res results) error {
 	}
 	fmt.Printf("wrote %s, %s and %s\n", filepath.Join(dir, "results.json"), filepath.Join(dir, "results.csv"), filepath.Join(dir, "plot.svg"))
 	return nil
+}
+
+// replay prints the report of an earlier results.json and writes its outputs to dir.
+func replay(file, dir string) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	var res results
+	if err := json.Unmarshal(b, &res); err != nil {
+		return fmt.Errorf("%s: %v", file, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	printReport(os.Stdout, res)
+	return writeOutputs(dir, res)
 }
