@@ -15,14 +15,14 @@ var colors = map[string]string{
 // series is one line of a panel.
 type series struct {
 	name, color string
-	// dashed lines are the Go process; square markers the baseline.
-	dashed, square bool
-	x, y           []float64
+	// dashed lines are the Go process, dotted ones CPU time; square markers the baseline.
+	dashed, dotted, square bool
+	x, y                   []float64
 }
 
-// plot draws two panels against the number of services: the app's time (construct + synth) and
-// the peak RSS of the jsii Node process (solid) and of the Go process (dashed), one color per
-// variant. It is plain SVG, so it renders on any Git host and needs no plotting library.
+// plot draws two panels against the number of services: the app's time (construct + synth;
+// wall solid, CPU of the Go and Node processes dotted) and the peak RSS of the jsii Node process
+// (solid) and of the Go process (dashed), one color per variant. It is plain SVG, so it renders on any Git host and needs no plotting library.
 func plot(res results) string {
 	var timeLines, memLines []series
 	var variants []string
@@ -33,7 +33,8 @@ func plot(res results) string {
 	}
 	for _, v := range variants {
 		square := v == Baseline || v == BaselineValidation
-		t := series{name: v, color: colors[v], square: square}
+		t := series{name: v + " wall", color: colors[v], square: square}
+		cpu := series{name: v + " CPU", color: colors[v], dotted: true, square: square}
 		node := series{name: v + " node", color: colors[v], square: square}
 		gos := series{name: v + " Go", color: colors[v], dashed: true, square: square}
 		for _, m := range res.Summary {
@@ -42,17 +43,18 @@ func plot(res results) string {
 			}
 			n := float64(m.Services)
 			t.x, t.y = append(t.x, n), append(t.y, m.TotalSeconds)
+			cpu.x, cpu.y = append(cpu.x, n), append(cpu.y, m.CPUSeconds)
 			node.x, node.y = append(node.x, n), append(node.y, mib(m.NodeMaxRSSKiB))
 			gos.x, gos.y = append(gos.x, n), append(gos.y, mib(m.GoMaxRSSKiB))
 		}
-		timeLines = append(timeLines, t)
+		timeLines = append(timeLines, t, cpu)
 		memLines = append(memLines, node, gos)
 	}
 	const width, height = 980, 450
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n", width, height, width, height)
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="white"/>`+"\n", width, height)
-	panel(&b, 70, 40, 380, 290, "time: construct + synth (s)", timeLines, true)
+	panel(&b, 70, 40, 380, 290, "construct + synth (s): wall solid, CPU dotted", timeLines, true)
 	panel(&b, 570, 40, 380, 290, "peak RSS (MiB): jsii Node solid, Go dashed", memLines, true)
 	// Legend.
 	x := 70.0
@@ -101,8 +103,11 @@ func panel(b *strings.Builder, x0, y0, w, h float64, title string, lines []serie
 			pts = append(pts, fmt.Sprintf("%.1f,%.1f", px(s.x[i]), py(s.y[i])))
 		}
 		dash := ""
-		if s.dashed {
+		switch {
+		case s.dashed:
 			dash = ` stroke-dasharray="6 4"`
+		case s.dotted:
+			dash = ` stroke-dasharray="2 3"`
 		}
 		fmt.Fprintf(b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="2"%s><title>%s</title></polyline>`+"\n",
 			strings.Join(pts, " "), s.color, dash, html.EscapeString(s.name))

@@ -68,9 +68,9 @@ func TestSummaryIncrementsRatios(t *testing.T) {
 		t.Errorf("results.csv has %d lines, want a header and %d runs", lines, len(all))
 	}
 	svg, _ := os.ReadFile(filepath.Join(dir, "plot.svg"))
-	// One time line per variant, a Node and a Go memory line per variant.
-	if n := strings.Count(string(svg), "<polyline"); n != 6 {
-		t.Errorf("plot has %d lines, want 6", n)
+	// A wall and a CPU time line per variant, a Node and a Go memory line per variant.
+	if n := strings.Count(string(svg), "<polyline"); n != 8 {
+		t.Errorf("plot has %d lines, want 8", n)
 	}
 	if !strings.Contains(string(svg), "baseline Go: 100 at 50 services") {
 		t.Error("the plot does not label the baseline's Go RSS at 50 services")
