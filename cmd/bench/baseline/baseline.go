@@ -80,12 +80,11 @@ type Lambda struct {
 	// Language and Version are CodeBuild's runtime-versions entry, e.g. nodejs 22.
 	Language, Version string
 	// Python selects the Python placeholder code.
-	Python            bool
-	Handler           string
-	MemoryMiB         int
-	TimeoutSeconds    int
-	Environment       map[string]string
-	PackageCommandDir string
+	Python         bool
+	Handler        string
+	MemoryMiB      int
+	TimeoutSeconds int
+	Environment    map[string]string
 }
 
 // Container is a container service.
