@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 )
 
@@ -227,11 +228,14 @@ func writeOutputs(dir string, res results) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
+	if err := os.WriteFile(filepath.Join(dir, "results.md"), []byte(markdown(res)), 0o644); err != nil {
+		return err
+	}
 	svg := plot(res)
 	if err := os.WriteFile(filepath.Join(dir, "plot.svg"), []byte(svg), 0o644); err != nil {
 		return err
 	}
-	fmt.Printf("wrote %s, %s and %s\n", filepath.Join(dir, "results.json"), filepath.Join(dir, "results.csv"), filepath.Join(dir, "plot.svg"))
+	fmt.Printf("wrote results.json, results.csv, results.md and plot.svg to %s\n", dir)
 	return nil
 }
 
@@ -250,4 +254,42 @@ func replay(file, dir string) error {
 	}
 	printReport(os.Stdout, res)
 	return writeOutputs(dir, res)
+}
+
+// markdown renders the summary, the per-service costs and the ratios as Markdown tables, ready
+// for the README.
+func markdown(res results) string {
+	var b strings.Builder
+	m := res.Machine
+	fmt.Fprintf(&b, "`%s`: %s, %d cores, %.0f GiB, %s, Node %s, %s; load average %.1f before, %.1f after; %.0f s in all.\n\n",
+		m.Command, m.CPU, m.Cores, m.MemoryGiB, m.GoVersion, m.Node, m.Date, m.LoadBefore, m.LoadAfter, m.Seconds)
+	b.WriteString("| variant | services | stacks | resources | templates MB | start-up s | construct s | synth s | total s | CPU s | Go RSS MiB | node RSS MiB | load |\n")
+	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	for _, r := range res.Summary {
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f | %.0f | %.1f |\n", r.Variant, r.Services, r.Stacks,
+			r.Resources, float64(r.TemplateBytes)/1e6, r.StartupSeconds, r.ConstructSeconds, r.SynthSeconds, r.TotalSeconds, r.CPUSeconds,
+			mib(r.GoMaxRSSKiB), mib(r.NodeMaxRSSKiB), r.LoadAverage)
+	}
+	if len(res.PerService) > 0 {
+		b.WriteString("\n| variant | services | s/service | CPU s/service | node MiB/service | Go MiB/service |\n| --- | --- | ---: | ---: | ---: | ---: |\n")
+		for _, i := range res.PerService {
+			fmt.Fprintf(&b, "| %s | %d→%d | %.2f | %.2f | %.1f | %.1f |\n", i.Variant, i.From, i.To, i.SecondsPerService, i.CPUSecondsPerService,
+				i.NodeMiBPerService, i.GoMiBPerService)
+		}
+	}
+	if len(res.Ratios) > 0 {
+		opt := func(v float64) string {
+			if v == 0 {
+				return "-"
+			}
+			return fmt.Sprintf("%.2f", v)
+		}
+		b.WriteString("\n| project ÷ baseline | time, validation off | CPU, off | time, validation on | CPU, on | node RSS | resources | template bytes |\n")
+		b.WriteString("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+		for _, r := range res.Ratios {
+			fmt.Fprintf(&b, "| %d services | %s | %s | %s | %s | %s | %s | %s |\n", r.Services, opt(r.TimeNoValidation), opt(r.CPUNoValidation),
+				opt(r.TimeValidation), opt(r.CPUValidation), opt(r.NodeRSSNoValidation), opt(r.Resources), opt(r.TemplateBytes))
+		}
+	}
+	return b.String()
 }

@@ -75,6 +75,12 @@ func TestSummaryIncrementsRatios(t *testing.T) {
 	if !strings.Contains(string(svg), "baseline Go: 100 at 50 services") {
 		t.Error("the plot does not label the baseline's Go RSS at 50 services")
 	}
+	md, _ := os.ReadFile(filepath.Join(dir, "results.md"))
+	for _, want := range []string{"| project-novalidation | 50 | 0 | 5000 |", "| project-novalidation | 10→50 | 0.95 | 0.85 | 10.0 |", "| 10 services | 1.50 |"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("results.md has no %q:\n%s", want, md)
+		}
+	}
 	out := filepath.Join(dir, "replayed")
 	if err := replay(filepath.Join(dir, "results.json"), out); err != nil {
 		t.Fatal(err)
