@@ -20,6 +20,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
+	"github.com/golden-pipelines/microservice-pipelines/internal/cdkjson"
 	"github.com/golden-pipelines/microservice-pipelines/internal/testenv"
 	"github.com/golden-pipelines/microservice-pipelines/pipelines"
 	"github.com/golden-pipelines/microservice-pipelines/stacks"
@@ -86,24 +87,10 @@ func TestMain(m *testing.M) {
 // flags) and its metadata switches. The tests synthesize with it, so they see exactly what
 // `cdk synth` produces.
 func cdkContext() map[string]interface{} {
-	b, err := os.ReadFile("../cdk.json")
+	ctx, err := cdkjson.Context("../cdk.json")
 	if err != nil {
 		panic(err)
 	}
-	cfg := struct {
-		Context          map[string]interface{} `json:"context"`
-		PathMetadata     *bool                  `json:"pathMetadata"`
-		AssetMetadata    *bool                  `json:"assetMetadata"`
-		VersionReporting *bool                  `json:"versionReporting"`
-	}{}
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		panic(fmt.Sprintf("cdk.json: %v", err))
-	}
-	orTrue := func(b *bool) bool { return b == nil || *b }
-	ctx := cfg.Context
-	ctx["aws:cdk:enable-path-metadata"] = orTrue(cfg.PathMetadata)
-	ctx["aws:cdk:enable-asset-metadata"] = orTrue(cfg.AssetMetadata)
-	ctx["aws:cdk:version-reporting"] = orTrue(cfg.VersionReporting)
 	return ctx
 }
 

@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
@@ -351,8 +352,9 @@ func (s *EcsService) alarm(id, name, what string, metric awscloudwatch.IMetric, 
 var placeholderDockerfile []byte
 
 // placeholderDir writes the placeholder image's Dockerfile to a directory named by its content,
-// so the asset (and its hash) does not depend on where the library's source lives.
-func placeholderDir() string {
+// so the asset (and its hash) does not depend on where the library's source lives. It is
+// written once per process and shared by every service stack.
+var placeholderDir = sync.OnceValue(func() string {
 	sum := sha256.Sum256(placeholderDockerfile)
 	dir := filepath.Join(os.TempDir(), "golden-pipelines-placeholder-"+hex.EncodeToString(sum[:8]))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -362,7 +364,7 @@ func placeholderDir() string {
 		panic(err)
 	}
 	return dir
-}
+})
 
 // accessLogs sends the load balancer's access logs to a bucket of the stack (S3-managed keys:
 // load balancer log delivery supports no KMS key). The bucket policy names the region's log

@@ -70,6 +70,10 @@ type MicroservicePipeline struct {
 	Environments []*Environment
 	// AccessLogs receives the server access logs of the artifact and package buckets.
 	AccessLogs awss3.Bucket
+
+	// qualifier is the pipeline stack's CDK bootstrap qualifier, read from the context once
+	// (each read is a round trip to the jsii kernel); see bootstrapQualifier.
+	qualifier string
 }
 
 // Environment is one deployment stage of the pipeline.
@@ -367,7 +371,7 @@ func (p *MicroservicePipeline) environment(stack awscdk.Stack, svc *spec.Service
 		Actions: jsii.Strings("ssm:GetParameters"),
 		Resources: &[]*string{paramArn, stack.FormatArn(&awscdk.ArnComponents{
 			Service: jsii.String("ssm"), Resource: jsii.String("parameter"),
-			ResourceName: jsii.String("cdk-bootstrap/" + bootstrapQualifier(stack) + "/version"),
+			ResourceName: jsii.String("cdk-bootstrap/" + p.bootstrapQualifier(stack) + "/version"),
 		})},
 	}))
 	// The update runs as the stack's own CloudFormation role (the CDK bootstrap execution role
@@ -375,7 +379,7 @@ func (p *MicroservicePipeline) environment(stack awscdk.Stack, svc *spec.Service
 	role.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("PassTheStackRole"),
 		Actions:   jsii.Strings("iam:PassRole"),
-		Resources: jsii.Strings(*cfnExecutionRoleArn(stack)),
+		Resources: jsii.Strings(*cfnExecutionRoleArn(p.bootstrapQualifier(stack))),
 		Conditions: &map[string]interface{}{
 			"StringEquals": map[string]interface{}{"iam:PassedToService": "cloudformation.amazonaws.com"},
 		},
@@ -459,13 +463,22 @@ func (p *MicroservicePipeline) integrationTestProject(stack awscdk.Stack, svc *s
 	return project
 }
 
-// cfnExecutionRoleArn is the CDK bootstrap's CloudFormation execution role for the stack's
-// qualifier (context @aws-cdk/core:bootstrapQualifier, default hnb659fds).
-func cfnExecutionRoleArn(stack awscdk.Stack) *string {
-	return awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-"+bootstrapQualifier(stack)+"-cfn-exec-role-${AWS::AccountId}-${AWS::Region}"), nil)
+// cfnExecutionRoleArn is the CDK bootstrap's CloudFormation execution role for a bootstrap
+// qualifier.
+func cfnExecutionRoleArn(qualifier string) *string {
+	return awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-"+qualifier+"-cfn-exec-role-${AWS::AccountId}-${AWS::Region}"), nil)
 }
 
-// bootstrapQualifier is the CDK bootstrap qualifier the stack is deployed with.
+// bootstrapQualifier is the pipeline stack's CDK bootstrap qualifier, read once.
+func (p *MicroservicePipeline) bootstrapQualifier(stack awscdk.Stack) string {
+	if p.qualifier == "" {
+		p.qualifier = bootstrapQualifier(stack)
+	}
+	return p.qualifier
+}
+
+// bootstrapQualifier is the CDK bootstrap qualifier the stack is deployed with (context
+// @aws-cdk/core:bootstrapQualifier, default hnb659fds).
 func bootstrapQualifier(stack awscdk.Stack) string {
 	if q, ok := stack.Node().TryGetContext(jsii.String("@aws-cdk/core:bootstrapQualifier")).(string); ok && q != "" {
 		return q
