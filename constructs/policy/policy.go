@@ -10,10 +10,12 @@ package policy
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -93,16 +95,24 @@ func (*plugin) RuleIds() *[]*string {
 }
 
 func (*plugin) Validate(ctx awscdk.IPolicyValidationContext) *awscdk.PolicyValidationPluginReport {
-	var templates []*Template
-	for _, s := range *ctx.StackTemplates() {
-		t, err := ReadTemplate(*s.StackConstructPath, *s.TemplatePath)
-		if err != nil {
-			return &awscdk.PolicyValidationPluginReport{Success: jsii.Bool(false), Violations: &[]*awscdk.PolicyViolation{{
-				RuleName: jsii.String("readable-template"), Description: jsii.String(err.Error()),
-				ViolatingResources: &[]*awscdk.PolicyViolatingResource{}, Severity: jsii.String("fatal"),
-			}}}
-		}
-		templates = append(templates, t)
+	// The templates are read and parsed in parallel: this is plain Go, no jsii call.
+	stacks := *ctx.StackTemplates()
+	templates := make([]*Template, len(stacks))
+	errs := make([]error, len(stacks))
+	var wg sync.WaitGroup
+	for i, s := range stacks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			templates[i], errs[i] = ReadTemplate(*s.StackConstructPath, *s.TemplatePath)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return &awscdk.PolicyValidationPluginReport{Success: jsii.Bool(false), Violations: &[]*awscdk.PolicyViolation{{
+			RuleName: jsii.String("readable-template"), Description: jsii.String(err.Error()),
+			ViolatingResources: &[]*awscdk.PolicyViolatingResource{}, Severity: jsii.String("fatal"),
+		}}}
 	}
 	// One violation per finding, so that the report says what is wrong with each resource.
 	violations := []*awscdk.PolicyViolation{}
@@ -139,13 +149,27 @@ type TemplateFinding struct {
 	Finding  Finding
 }
 
-// Check runs every rule on the templates and returns the rules they break, in rule order.
+// Check runs every rule on the templates and returns the rules they break, in rule order. The
+// templates are checked in parallel.
 func Check(templates []*Template) []Violation {
+	findings := make([][][]Finding, len(templates)) // template, rule
+	var wg sync.WaitGroup
+	for ti, t := range templates {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			findings[ti] = make([][]Finding, len(rules))
+			for ri, r := range rules {
+				findings[ti][ri] = r.check(t)
+			}
+		}()
+	}
+	wg.Wait()
 	var out []Violation
-	for _, r := range rules {
+	for ri, r := range rules {
 		v := Violation{Rule: r}
-		for _, t := range templates {
-			for _, f := range r.check(t) {
+		for ti, t := range templates {
+			for _, f := range findings[ti][ri] {
 				v.Findings = append(v.Findings, TemplateFinding{t, f})
 			}
 		}

@@ -60,6 +60,10 @@ var ScopedResources = []Allowed{
 // environment).
 const arnPart = `(<AWS::[A-Za-z]+>|[a-z0-9-]+)`
 
+// accountRoot matches the account's root principal, to which AWS's default key policy gives
+// kms:*.
+var accountRoot = regexp.MustCompile(`^arn:` + arnPart + `:iam::` + arnPart + `:root$`)
+
 var scopedResources = func() []*regexp.Regexp {
 	out := make([]*regexp.Regexp, len(ScopedResources))
 	for i, a := range ScopedResources {
@@ -105,7 +109,6 @@ func (t *Template) wildcardProblems(statement map[string]interface{}, keyPolicy 
 			out = append(out, fmt.Sprintf("%s from the parameter %s, unknown at synth", strings.ToLower(key), p))
 		}
 	}
-	accountRoot := regexp.MustCompile(`^arn:` + arnPart + `:iam::` + arnPart + `:root$`)
 	var actions []string
 	for _, a := range list(statement["Action"]) {
 		action := render(a)
