@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -46,9 +47,9 @@ type Finding struct {
 
 // Template is one synthesized stack template.
 type Template struct {
-	// Stack is the stack's construct path; Path its template file.
-	Stack, Path string
-	Resources   map[string]Resource
+	// Path is the template file.
+	Path      string
+	Resources map[string]Resource
 	// Parameters are the template's parameters, whose values are unknown at synth.
 	Parameters map[string]interface{}
 }
@@ -95,93 +96,78 @@ func (*plugin) RuleIds() *[]*string {
 }
 
 func (*plugin) Validate(ctx awscdk.IPolicyValidationContext) *awscdk.PolicyValidationPluginReport {
-	// The templates are read and parsed in parallel: this is plain Go, no jsii call.
-	stacks := *ctx.StackTemplates()
-	templates := make([]*Template, len(stacks))
-	errs := make([]error, len(stacks))
+	// Plain Go, no jsii call: the templates are read, parsed and checked by a few workers, each
+	// template dropped once checked, so memory holds a few templates at a time, not the app.
+	// The template paths in one request (each field of ctx.StackTemplates() would be one
+	// round trip to the jsii kernel per stack).
+	paths := *ctx.TemplatePaths()
+	type result struct {
+		path     string
+		findings [][]Finding // by rule
+		err      error
+	}
+	results := make([]result, len(paths))
+	next := make(chan int)
 	var wg sync.WaitGroup
-	for i, s := range stacks {
+	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			templates[i], errs[i] = ReadTemplate(*s.StackConstructPath, *s.TemplatePath)
+			for i := range next {
+				t, err := ReadTemplate(*paths[i])
+				results[i] = result{path: *paths[i], err: err}
+				if err == nil {
+					results[i].findings = make([][]Finding, len(rules))
+					for ri, r := range rules {
+						results[i].findings[ri] = r.check(t)
+					}
+				}
+			}
 		}()
 	}
+	for i := range paths {
+		next <- i
+	}
+	close(next)
 	wg.Wait()
+	var errs []error
+	for _, r := range results {
+		errs = append(errs, r.err)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return &awscdk.PolicyValidationPluginReport{Success: jsii.Bool(false), Violations: &[]*awscdk.PolicyViolation{{
 			RuleName: jsii.String("readable-template"), Description: jsii.String(err.Error()),
 			ViolatingResources: &[]*awscdk.PolicyViolatingResource{}, Severity: jsii.String("fatal"),
 		}}}
 	}
-	// One violation per finding, so that the report says what is wrong with each resource.
+	// One violation per finding, in rule order, so that the report says what is wrong with each
+	// resource.
 	violations := []*awscdk.PolicyViolation{}
-	for _, v := range Check(templates) {
-		for _, f := range v.Findings {
-			violations = append(violations, &awscdk.PolicyViolation{
-				RuleName:    jsii.String(v.Rule.ID),
-				Description: jsii.String(v.Rule.Description + " Here: " + f.Finding.Detail + "."),
-				Fix:         jsii.String(v.Rule.Fix),
-				// Fatal, not error: the CDK lets any construct of the app acknowledge an error
-				// for the whole app (Validations.acknowledge); a golden rule cannot be switched
-				// off.
-				Severity: jsii.String("fatal"),
-				ViolatingResources: &[]*awscdk.PolicyViolatingResource{{
-					ResourceLogicalId: jsii.String(f.Finding.LogicalID),
-					TemplatePath:      jsii.String(f.Template.Path),
-					Locations:         jsii.Strings(f.Finding.Detail),
-				}},
-			})
+	for ri, rule := range rules {
+		for _, r := range results {
+			for _, f := range r.findings[ri] {
+				violations = append(violations, &awscdk.PolicyViolation{
+					RuleName:    jsii.String(rule.ID),
+					Description: jsii.String(rule.Description + " Here: " + f.Detail + "."),
+					Fix:         jsii.String(rule.Fix),
+					// Fatal, not error: the CDK lets any construct of the app acknowledge an
+					// error for the whole app (Validations.acknowledge); a golden rule cannot be
+					// switched off.
+					Severity: jsii.String("fatal"),
+					ViolatingResources: &[]*awscdk.PolicyViolatingResource{{
+						ResourceLogicalId: jsii.String(f.LogicalID),
+						TemplatePath:      jsii.String(r.path),
+						Locations:         jsii.Strings(f.Detail),
+					}},
+				})
+			}
 		}
 	}
 	return &awscdk.PolicyValidationPluginReport{Success: jsii.Bool(len(violations) == 0), Violations: &violations}
 }
 
-// Violation is every finding of one rule.
-type Violation struct {
-	Rule     Rule
-	Findings []TemplateFinding
-}
-
-// TemplateFinding is a finding in a template.
-type TemplateFinding struct {
-	Template *Template
-	Finding  Finding
-}
-
-// Check runs every rule on the templates and returns the rules they break, in rule order. The
-// templates are checked in parallel.
-func Check(templates []*Template) []Violation {
-	findings := make([][][]Finding, len(templates)) // template, rule
-	var wg sync.WaitGroup
-	for ti, t := range templates {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			findings[ti] = make([][]Finding, len(rules))
-			for ri, r := range rules {
-				findings[ti][ri] = r.check(t)
-			}
-		}()
-	}
-	wg.Wait()
-	var out []Violation
-	for ri, r := range rules {
-		v := Violation{Rule: r}
-		for ti, t := range templates {
-			for _, f := range findings[ti][ri] {
-				v.Findings = append(v.Findings, TemplateFinding{t, f})
-			}
-		}
-		if len(v.Findings) > 0 {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
 // ReadTemplate reads a synthesized template.
-func ReadTemplate(stack, path string) (*Template, error) {
+func ReadTemplate(path string) (*Template, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -193,7 +179,7 @@ func ReadTemplate(stack, path string) (*Template, error) {
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return &Template{Stack: stack, Path: path, Resources: raw.Resources, Parameters: raw.Parameters}, nil
+	return &Template{Path: path, Resources: raw.Resources, Parameters: raw.Parameters}, nil
 }
 
 // render turns a template value into text, intrinsics included: {"Ref": "X"} is <X>,
