@@ -238,7 +238,18 @@ func TestDeliveryEventsScale(t *testing.T) {
 			t.Errorf("%d services: log resource policies %v, rules into logs %v; want 1 and 3", len(app.services), policies, rules)
 		}
 		// Per service, the pipeline stack adds one rule of its own (rollbacks) beside the
-		// source triggers: the account's 300 rules per bus hold 200 services.
+		// source triggers (the CodeCommit push, and the base image's push when there is one):
+		// 3 + 2 per service (+1 with a base image) rules on the account's default bus, whose
+		// default quota of 300 rules holds about 148 services (README, Limits).
+		for _, s := range app.services {
+			want := 2
+			if s.Spec.IsContainer() && s.Spec.Container.BaseImage != nil {
+				want = 3
+			}
+			if all := len(app.resources(t, s.Spec.PipelineStackName(), "AWS::Events::Rule")); all != want {
+				t.Errorf("%s: %d EventBridge rules, want %d (source triggers and rollbacks)", s.Spec.PipelineStackName(), all, want)
+			}
+		}
 		for _, s := range app.services {
 			var own int
 			for _, r := range app.resources(t, s.Spec.PipelineStackName(), "AWS::Events::Rule") {
