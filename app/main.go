@@ -19,7 +19,8 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	app := awscdk.NewApp(nil)
+	ctx := stacks.AppContext()
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
 	if _, err := stacks.AddServices(app, services, stacks.EnvFromCLI()); err != nil {
 		fail(err)
 	}

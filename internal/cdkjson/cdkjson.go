@@ -7,11 +7,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+
+	"github.com/golden-pipelines/microservice-pipelines/stacks"
 )
 
-// Context returns the context the CDK CLI passes the app for the cdk.json at path: the file's
-// "context" plus the path-metadata, asset-metadata and version-reporting switches (each on
-// unless cdk.json turns it off), under the keys the CDK reads them from.
+// Context returns the context the app synthesizes with for the cdk.json at path: what the CDK
+// CLI passes (the file's "context" plus the path-metadata, asset-metadata and version-reporting
+// switches, each on unless cdk.json turns it off, under the keys the CDK reads them from) and
+// what app/main.go adds itself (stacks.AppContext).
 func Context(path string) (map[string]interface{}, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -30,6 +33,9 @@ func Context(path string) (map[string]interface{}, error) {
 	ctx := cfg.Context
 	if ctx == nil {
 		ctx = map[string]interface{}{}
+	}
+	for k, v := range stacks.AppContext() {
+		ctx[k] = v
 	}
 	ctx["aws:cdk:enable-path-metadata"] = orTrue(cfg.PathMetadata)
 	ctx["aws:cdk:enable-asset-metadata"] = orTrue(cfg.AssetMetadata)
