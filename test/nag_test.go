@@ -82,7 +82,7 @@ func TestAwsSolutionsNagClean(t *testing.T) {
 		app   *synthesized
 		rules []string
 	}{
-		{"environment-agnostic", nagged, []string{"AwsSolutions-IAM5", "AwsSolutions-IAM4", "AwsSolutions-L1", "AwsSolutions-EC23", "AwsSolutions-ECS2", "AwsSolutions-ELB2"}},
+		{"environment-agnostic", exampleAgain, []string{"AwsSolutions-IAM5", "AwsSolutions-IAM4", "AwsSolutions-L1", "AwsSolutions-EC23", "AwsSolutions-ECS2", "AwsSolutions-ELB2"}},
 		{"eu-west-1", regional, []string{"AwsSolutions-IAM5", "AwsSolutions-IAM4", "AwsSolutions-L1", "AwsSolutions-EC23", "AwsSolutions-ECS2", "AwsSolutions-S1"}},
 	} {
 		suppressed := map[string]int{}
@@ -103,7 +103,7 @@ func TestAwsSolutionsNagClean(t *testing.T) {
 			}
 		}
 	}
-	if len(nagged.templates) != len(example.templates) {
-		t.Fatalf("nag synth has %d stacks, the example app %d", len(nagged.templates), len(example.templates))
+	if len(exampleAgain.templates) != len(example.templates) {
+		t.Fatalf("nag synth has %d stacks, the example app %d", len(exampleAgain.templates), len(example.templates))
 	}
 }

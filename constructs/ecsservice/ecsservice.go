@@ -32,7 +32,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	elb "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
@@ -101,10 +100,7 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 	})
 	// Flow logs of every interface of the VPC, kept as long as the service's other logs.
 	s.Vpc.AddFlowLog(jsii.String("FlowLog"), &awsec2.FlowLogOptions{
-		Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(awslogs.NewLogGroup(node, jsii.String("FlowLogs"), &awslogs.LogGroupProps{
-			Retention:     cdkutil.Retention(svc.LogRetentionDays),
-			RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
-		}), nil),
+		Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(cdkutil.LogGroup(node, "FlowLogs", nil, svc.LogRetentionDays), nil),
 		TrafficType: awsec2.FlowLogTrafficType_ALL,
 	})
 	retainProviderLogs(s.Vpc, svc.LogRetentionDays)
@@ -160,11 +156,7 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 		DefaultTargetGroups: &[]elb.IApplicationTargetGroup{s.GreenTarget},
 	})
 
-	logs := awslogs.NewLogGroup(node, jsii.String("Logs"), &awslogs.LogGroupProps{
-		LogGroupName:  jsii.String("/ecs/" + name),
-		Retention:     cdkutil.Retention(svc.LogRetentionDays),
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
-	})
+	logs := cdkutil.LogGroup(node, "Logs", jsii.String("/ecs/"+name), svc.LogRetentionDays)
 	s.TaskDefinition = awsecs.NewFargateTaskDefinition(node, jsii.String("TaskDefinition"), &awsecs.FargateTaskDefinitionProps{
 		Family: jsii.String(name), Cpu: jsii.Number(float64(c.CPU)), MemoryLimitMiB: jsii.Number(float64(c.MemoryMiB)),
 		RuntimePlatform: &awsecs.RuntimePlatform{
@@ -376,17 +368,7 @@ func (s *EcsService) accessLogs(stack awscdk.Stack, retentionDays int) {
 			"environment-agnostic synth: the access-log bucket policy needs the region's log delivery principal; synthesized with a region (as cdk deploy does) the load balancer logs to its access-log bucket")
 		return
 	}
-	s.AccessLogs = awss3.NewBucket(s.Construct, jsii.String("AccessLogs"), &awss3.BucketProps{
-		Encryption:        awss3.BucketEncryption_S3_MANAGED,
-		EnforceSSL:        jsii.Bool(true),
-		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		LifecycleRules: &[]*awss3.LifecycleRule{{
-			Expiration:                          awscdk.Duration_Days(jsii.Number(float64(retentionDays))),
-			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
-		}},
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
-	})
+	s.AccessLogs = cdkutil.AccessLogBucket(s.Construct, "AccessLogs", retentionDays)
 	policy.Suppress(s.AccessLogs, "AwsSolutions-S1", "this bucket receives the load balancer's access logs; logging the log bucket's own access would need yet another bucket, and so on")
 	s.LoadBalancer.LogAccessLogs(s.AccessLogs, nil)
 }
@@ -403,10 +385,7 @@ func retainProviderLogs(vpc awsec2.Vpc, retentionDays int) {
 		return // the app does not restrict the default security group
 	}
 	handler := provider.Node().FindChild(jsii.String("Handler")).(awscdk.CfnResource)
-	logs := awslogs.NewLogGroup(vpc, jsii.String("RestrictDefaultSecurityGroupLogs"), &awslogs.LogGroupProps{
-		LogGroupName:  awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("/aws/lambda/"), handler.Ref()}),
-		Retention:     cdkutil.Retention(retentionDays),
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
-	})
+	logs := cdkutil.LogGroup(vpc, "RestrictDefaultSecurityGroupLogs",
+		awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("/aws/lambda/"), handler.Ref()}), retentionDays)
 	restrict.Node().AddDependency(logs)
 }

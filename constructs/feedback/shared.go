@@ -110,11 +110,7 @@ func productionOutcomePattern(state string) string {
 func NewSharedFeedback(scope constructs.Construct, id string, props *SharedProps) *SharedFeedback {
 	s := &SharedFeedback{Construct: constructs.NewConstruct(scope, jsii.String(id))}
 	stack := awscdk.Stack_Of(scope)
-	s.LogGroup = awslogs.NewLogGroup(s.Construct, jsii.String("Events"), &awslogs.LogGroupProps{
-		LogGroupName:  jsii.String(EventsLogGroupName),
-		Retention:     cdkutil.Retention(EventsRetentionDays),
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
-	})
+	s.LogGroup = cdkutil.LogGroup(s.Construct, "Events", jsii.String(EventsLogGroupName), EventsRetentionDays)
 	// One resource policy for all rules (an account has at most 10): the CDK's log group target
 	// would add a custom resource and a policy per rule.
 	s.ResourcePolicy = awslogs.NewResourcePolicy(s.Construct, jsii.String("EventsPolicy"), &awslogs.ResourcePolicyProps{

@@ -19,7 +19,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
@@ -198,11 +197,7 @@ type releasedCode struct {
 func (c *releasedCode) function(scope constructs.Construct, id, name, handler string, env map[string]string, secrets map[string]spec.Secret,
 	hook bool, version *awslambda.VersionOptions) awslambda.Function {
 	l := c.svc.Lambda
-	logs := awslogs.NewLogGroup(scope, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
-		LogGroupName:  jsii.String("/aws/lambda/" + name),
-		Retention:     cdkutil.Retention(c.svc.LogRetentionDays),
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
-	})
+	logs := cdkutil.LogGroup(scope, id+"Logs", jsii.String("/aws/lambda/"+name), c.svc.LogRetentionDays)
 	// The function's own role may write to its own log group, and nothing else by default
 	// (instead of AWSLambdaBasicExecutionRole, which may create and write any log group).
 	role := awsiam.NewRole(scope, jsii.String(id+"Role"), &awsiam.RoleProps{

@@ -121,27 +121,13 @@ func NewMicroservicePipeline(scope constructs.Construct, id string, props *Props
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
 	})
-	// S3 delivers server access logs only to a bucket with S3-managed keys.
-	p.AccessLogs = awss3.NewBucket(p.Construct, jsii.String("AccessLogs"), &awss3.BucketProps{
-		Encryption:        awss3.BucketEncryption_S3_MANAGED,
-		EnforceSSL:        jsii.Bool(true),
-		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		LifecycleRules: &[]*awss3.LifecycleRule{{
-			Expiration:                          awscdk.Duration_Days(jsii.Number(float64(retention))),
-			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
-		}},
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
-	})
+	p.AccessLogs = cdkutil.AccessLogBucket(p.Construct, "AccessLogs", retention)
 	p.ArtifactBucket = p.bucket("Artifacts", &awss3.LifecycleRule{
 		Expiration:                          awscdk.Duration_Days(jsii.Number(float64(retention))),
 		NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(1)),
 		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
 	})
-	logs := awslogs.NewLogGroup(p.Construct, jsii.String("BuildLogs"), &awslogs.LogGroupProps{
-		Retention:     cdkutil.Retention(svc.LogRetentionDays),
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
-	})
+	logs := cdkutil.LogGroup(p.Construct, "BuildLogs", nil, svc.LogRetentionDays)
 
 	source := awscodepipeline.NewArtifact(jsii.String("Source"), nil)
 	release := awscodepipeline.NewArtifact(jsii.String("Release"), nil)
@@ -177,11 +163,7 @@ func NewMicroservicePipeline(scope constructs.Construct, id string, props *Props
 	if svc.IsContainer() {
 		// The scan action logs to /aws/codepipeline/<pipeline>; created here, it has the
 		// service's retention instead of the one CodePipeline would create, kept forever.
-		awslogs.NewLogGroup(p.Construct, jsii.String("ActionLogs"), &awslogs.LogGroupProps{
-			LogGroupName:  jsii.String("/aws/codepipeline/" + svc.Name),
-			Retention:     cdkutil.Retention(svc.LogRetentionDays),
-			RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
-		})
+		cdkutil.LogGroup(p.Construct, "ActionLogs", jsii.String("/aws/codepipeline/"+svc.Name), svc.LogRetentionDays)
 		stages = append(stages, &awscodepipeline.StageProps{
 			StageName: jsii.String("Scan"), Actions: &[]awscodepipeline.IAction{p.imageScan(&svc, releaseTag)},
 		})
@@ -406,10 +388,7 @@ func (p *MicroservicePipeline) customResourceRole(svc *spec.Service) (awsiam.IRo
 		return existing.Node().FindChild(jsii.String("Role")).(awsiam.IRole), existing.Node().FindChild(jsii.String("Logs")).(awslogs.ILogGroup)
 	}
 	scope := constructs.NewConstruct(stack, jsii.String(id))
-	logs := awslogs.NewLogGroup(scope, jsii.String("Logs"), &awslogs.LogGroupProps{
-		Retention:     cdkutil.Retention(svc.LogRetentionDays),
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
-	})
+	logs := cdkutil.LogGroup(scope, "Logs", nil, svc.LogRetentionDays)
 	role := awsiam.NewRole(scope, jsii.String("Role"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		Description: jsii.String("Creates release parameters once"),

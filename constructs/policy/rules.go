@@ -3,9 +3,9 @@ package policy
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
@@ -293,7 +293,7 @@ func checkImageScan(t *Template) []Finding {
 
 func checkWildcards(t *Template) []Finding {
 	var out []Finding
-	for _, id := range sortedKeys(t.Resources) {
+	for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
 		stmts, keyPolicy := statements(t.Resources[id])
 		var problems []string
 		for _, s := range stmts {
@@ -315,7 +315,7 @@ func checkSecrets(t *Template) []Finding {
 	}
 	for _, id := range t.ofType("AWS::Lambda::Function") {
 		vars, _ := get(t.Resources[id].Properties, "Environment", "Variables").(map[string]interface{})
-		for _, name := range sortedKeys(vars) {
+		for _, name := range slices.Sorted(maps.Keys(vars)) {
 			check(id, "variable ", name, vars[name])
 		}
 	}
@@ -474,14 +474,5 @@ func checkLogRetention(t *Template) []Finding {
 			out = append(out, Finding{id, "the project does not log to a log group of this stack with a retention period"})
 		}
 	}
-	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }

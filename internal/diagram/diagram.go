@@ -9,8 +9,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -110,9 +112,9 @@ type Deployment struct {
 // Pipelines finds every pipeline in the templates, sorted by name.
 func Pipelines(templates map[string]Template) ([]Pipeline, error) {
 	var out []Pipeline
-	for _, stack := range sortedKeys(templates) {
+	for _, stack := range slices.Sorted(maps.Keys(templates)) {
 		t := templates[stack]
-		for _, id := range sortedKeys(t.Resources) {
+		for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
 			r := t.Resources[id]
 			if r.Type != "AWS::CodePipeline::Pipeline" {
 				continue
@@ -200,7 +202,7 @@ func pipeline(templates map[string]Template, stack string, r Resource) (Pipeline
 
 // findGroup finds the deployment group of an application in any template.
 func findGroup(templates map[string]Template, application, group string) (Deployment, error) {
-	for _, stack := range sortedKeys(templates) {
+	for _, stack := range slices.Sorted(maps.Keys(templates)) {
 		ds, err := deployments(templates, stack, group)
 		if err != nil {
 			return Deployment{}, err
@@ -235,7 +237,7 @@ func deployments(templates map[string]Template, stack, group string) ([]Deployme
 		return nil, fmt.Errorf("no template of stack %s", stack)
 	}
 	var out []Deployment
-	for _, id := range sortedKeys(t.Resources) {
+	for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
 		r := t.Resources[id]
 		if r.Type != "AWS::CodeDeploy::DeploymentGroup" || (group != "" && str(r.Properties["DeploymentGroupName"]) != group) {
 			continue
@@ -331,15 +333,6 @@ func ref(v interface{}) string {
 func str(v interface{}) string {
 	s, _ := v.(string)
 	return s
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // Markdown draws every pipeline: a heading and a Mermaid flowchart each.

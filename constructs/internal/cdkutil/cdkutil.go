@@ -7,8 +7,10 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 )
 
 var retentions = map[int]awslogs.RetentionDays{
@@ -50,5 +52,32 @@ func DeploymentAlarm(scope constructs.Construct, id, name, what string, metric a
 		ComparisonOperator: Comparisons[cmp],
 		EvaluationPeriods:  jsii.Number(float64(periods)),
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+}
+
+// LogGroup creates a log group kept for a validated number of days and retained when its stack
+// is deleted. name may be nil (a generated name).
+func LogGroup(scope constructs.Construct, id string, name *string, retentionDays int) awslogs.LogGroup {
+	return awslogs.NewLogGroup(scope, jsii.String(id), &awslogs.LogGroupProps{
+		LogGroupName:  name,
+		Retention:     Retention(retentionDays),
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+}
+
+// AccessLogBucket creates a bucket that receives access logs (S3 server access logs, load
+// balancer logs): S3-managed keys, because log delivery supports no KMS key; SSL only, private,
+// logs expiring after retentionDays; retained when its stack is deleted.
+func AccessLogBucket(scope constructs.Construct, id string, retentionDays int) awss3.Bucket {
+	return awss3.NewBucket(scope, jsii.String(id), &awss3.BucketProps{
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Expiration:                          awscdk.Duration_Days(jsii.Number(float64(retentionDays))),
+			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+		}},
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 }
