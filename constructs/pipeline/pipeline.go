@@ -31,6 +31,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/golden-pipelines/microservice-pipelines/constructs/internal/cdkutil"
+	"github.com/golden-pipelines/microservice-pipelines/constructs/policy"
 	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
 )
 
@@ -296,7 +297,7 @@ func (p *MicroservicePipeline) environment(stack awscdk.Stack, svc *spec.Service
 	// The release parameter must exist before the service stack (which resolves it) is
 	// created. It is created once with the bootstrap value and never written by CloudFormation
 	// again: only the pipeline moves it, so no later deploy of this stack can reset a release.
-	crRole, crLogs := p.customResourceRole(svc)
+	crRole, crLogs, firstInStack := p.customResourceRole(svc)
 	customresources.NewAwsCustomResource(p.Construct, jsii.String(id+"ReleaseParameter"), &customresources.AwsCustomResourceProps{
 		OnCreate: &customresources.AwsSdkCall{
 			Service: jsii.String("SSM"),
@@ -318,6 +319,9 @@ func (p *MicroservicePipeline) environment(stack awscdk.Stack, svc *spec.Service
 		Role:                crRole,
 		LogGroup:            crLogs,
 	})
+	if firstInStack {
+		suppressProviderRuntime(stack)
+	}
 
 	timeout := env.Deployment.DeployTimeoutMinutes()
 	e.DeployProject = p.project(id+"Deploy", fmt.Sprintf("%s-deploy-%s", svc.Name, env.Name), DeploySpec().Object(),
@@ -381,20 +385,36 @@ func (p *MicroservicePipeline) environment(stack awscdk.Stack, svc *spec.Service
 // custom resource's policy, put its parameter), instead of getting AWSLambdaBasicExecutionRole
 // and logs kept forever. The CDK creates that function once per stack, so the role and the log
 // group are created once per stack too, whatever the number of pipelines in it.
-func (p *MicroservicePipeline) customResourceRole(svc *spec.Service) (awsiam.IRole, awslogs.ILogGroup) {
+func (p *MicroservicePipeline) customResourceRole(svc *spec.Service) (role awsiam.IRole, logs awslogs.ILogGroup, created bool) {
 	stack := awscdk.Stack_Of(p.Construct)
 	const id = "GoldenReleaseParameterFunction"
 	if existing := stack.Node().TryFindChild(jsii.String(id)); existing != nil {
-		return existing.Node().FindChild(jsii.String("Role")).(awsiam.IRole), existing.Node().FindChild(jsii.String("Logs")).(awslogs.ILogGroup)
+		return existing.Node().FindChild(jsii.String("Role")).(awsiam.IRole), existing.Node().FindChild(jsii.String("Logs")).(awslogs.ILogGroup), false
 	}
 	scope := constructs.NewConstruct(stack, jsii.String(id))
-	logs := cdkutil.LogGroup(scope, "Logs", nil, svc.LogRetentionDays)
-	role := awsiam.NewRole(scope, jsii.String("Role"), &awsiam.RoleProps{
+	logs = cdkutil.LogGroup(scope, "Logs", nil, svc.LogRetentionDays)
+	newRole := awsiam.NewRole(scope, jsii.String("Role"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		Description: jsii.String("Creates release parameters once"),
 	})
-	logs.GrantWrite(role)
-	return role, logs
+	logs.GrantWrite(newRole)
+	return newRole, logs, true
+}
+
+// awsCustomResourceProviderID is the ID the CDK gives the one function per stack behind every
+// AwsCustomResource (customresources.AwsCustomResource's singleton).
+const awsCustomResourceProviderID = "AWS679f53fac002430cb0da5b7982bd2287"
+
+// suppressProviderRuntime acknowledges cdk-nag's AwsSolutions-L1 on the CDK's own provider
+// function: its runtime is the one the CDK version ships it with (nodejs24.x in 2.277.0, while
+// the CDK already lists nodejs26.x), chosen and updated by the CDK, not by this project.
+func suppressProviderRuntime(stack awscdk.Stack) {
+	provider := stack.Node().TryFindChild(jsii.String(awsCustomResourceProviderID))
+	if provider == nil {
+		panic("the CDK no longer names its AwsCustomResource provider " + awsCustomResourceProviderID)
+	}
+	policy.Suppress(provider, "AwsSolutions-L1",
+		"the CDK's own AwsCustomResource provider: the CDK picks and updates its runtime with each CDK release, and the function only creates the release parameters once")
 }
 
 // releaseAction runs a CodeBuild project on behalf of one release: RELEASE is the build tag.
