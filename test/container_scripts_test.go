@@ -27,7 +27,7 @@ func TestContainerBuildPushesTheBuildTagAndRecordsTheDigest(t *testing.T) {
 	calls := strings.Split(strings.TrimSpace(string(docker)), "\n")
 	want := []string{
 		"login --username AWS --password-stdin 111111111111.dkr.ecr.eu-west-1.amazonaws.com",
-		"build --file Dockerfile --tag " + repositoryURI + ":" + tag + " .",
+		"build --file ./Dockerfile --tag " + repositoryURI + ":" + tag + " ./.",
 		"push " + repositoryURI + ":" + tag,
 	}
 	if strings.Join(calls, "\n") != strings.Join(want, "\n") {
@@ -117,29 +117,38 @@ const currentTaskDefinition = `{
   "compatibilities": ["EC2", "FARGATE"], "registeredAt": "2026-11-24T01:00:00Z", "registeredBy": "arn:aws:sts::111111111111:assumed-role/cfn"
 }`
 
-func prepareRun(t *testing.T, release, image string, tags ...string) run {
+// prepareRun runs the production prepare step; without a task definition ARN, the service
+// stack (which writes its parameter) is not deployed.
+func prepareRun(t *testing.T, release, image, taskDefinitionArn string, extra ...string) run {
 	t.Helper()
 	bs := buildSpec(t, variants, "boxed-pipeline", "boxed-prepare-production")
 	env := projectEnv(t, variants, "boxed-pipeline", "boxed-prepare-production", map[string]string{
-		"RELEASE": release, "REPOSITORY_URI": repositoryURI,
-		"TASK_DEFINITION_ARN": "arn:aws:ecs:eu-west-1:111111111111:task-definition/boxed-production:7",
+		"RELEASE": release, "REPOSITORY_URI": repositoryURI, "PIPELINE_EXECUTION_ID": "5c0ffee0-1b3e-4c5d-8e7f-6a5b4c3d2e1f",
 	})
+	for i := 0; i+1 < len(extra); i += 2 {
+		env[extra[i]] = extra[i+1]
+	}
 	return runSpec(t, bs, env, func(work, state string) {
 		os.WriteFile(filepath.Join(work, "imageDetail.json"), []byte(`{"ImageURI":"`+image+`"}`), 0o644)
 		os.WriteFile(filepath.Join(state, "current-taskdef.json"), []byte(currentTaskDefinition), 0o644)
-		if len(tags) > 0 {
-			os.WriteFile(filepath.Join(state, "tags"), []byte(strings.Join(tags, "\n")+"\n"), 0o644)
+		if taskDefinitionArn != "" {
+			os.WriteFile(filepath.Join(state, "task-definition-arn"), []byte(taskDefinitionArn+"\n"), 0o644)
 		}
 	})
 }
+
+const taskDefinitionArn = "arn:aws:ecs:eu-west-1:111111111111:task-definition/boxed-production:7"
 
 // The prepare step renders taskdef.json from the CDK task definition with the image
 // placeholder, writes the appspec with the environment's hooks, and tags the released image.
 func TestPrepareRendersTaskDefinitionAndAppSpec(t *testing.T) {
 	image := repositoryURI + "@sha256:" + strings.Repeat("a", 64)
-	r := prepareRun(t, "build-7", image)
+	r := prepareRun(t, "build-7", image, taskDefinitionArn)
 	if !r.ok {
 		t.Fatalf("prepare failed:\n%s", r.output)
+	}
+	if got := r.called("ecs describe-task-definition"); len(got) != 1 || !strings.Contains(got[0], "--task-definition "+taskDefinitionArn) {
+		t.Errorf("did not read the task definition the parameter names: %v", got)
 	}
 	var td map[string]interface{}
 	b, _ := os.ReadFile(filepath.Join(r.work, "taskdef.json"))
@@ -192,16 +201,47 @@ func TestPrepareRendersTaskDefinitionAndAppSpec(t *testing.T) {
 
 func recordRun(t *testing.T, image string, tags ...string) run {
 	t.Helper()
+	return recordRunWith(t, nil, image, tags...)
+}
+
+func recordRunWith(t *testing.T, extra map[string]string, image string, tags ...string) run {
+	t.Helper()
 	bs := buildSpec(t, variants, "boxed-pipeline", "boxed-record-production")
 	env := projectEnv(t, variants, "boxed-pipeline", "boxed-record-production", map[string]string{
 		"RELEASE": "build-7", "REPOSITORY_URI": repositoryURI,
 	})
+	for k, v := range extra {
+		env[k] = v
+	}
 	return runSpec(t, bs, env, func(work, state string) {
 		os.WriteFile(filepath.Join(work, "imageDetail.json"), []byte(`{"ImageURI":"`+image+`"}`), 0o644)
 		if len(tags) > 0 {
 			os.WriteFile(filepath.Join(state, "tags"), []byte(strings.Join(tags, "\n")+"\n"), 0o644)
 		}
 	})
+}
+
+// The first execution, started when the pipeline is created, finds no service stack: the
+// prepare step stops it (Stopped, no failure) before CodeDeploy is asked for anything.
+func TestPrepareStopsTheExecutionWhenTheStackIsNotDeployed(t *testing.T) {
+	image := repositoryURI + "@sha256:" + strings.Repeat("a", 64)
+	r := prepareRun(t, "build-7", image, "")
+	if !r.ok {
+		t.Fatalf("the first execution failed:\n%s", r.output)
+	}
+	stops := r.called("codepipeline stop-pipeline-execution")
+	if len(stops) != 1 || !strings.Contains(stops[0], "--pipeline-name boxed --pipeline-execution-id 5c0ffee0-1b3e-4c5d-8e7f-6a5b4c3d2e1f") {
+		t.Errorf("want its own execution stopped, got %v", stops)
+	}
+	if !strings.Contains(r.output, "boxed-production is not deployed yet: run cdk deploy boxed-production") {
+		t.Errorf("output does not say what to do:\n%s", r.output)
+	}
+	if _, err := os.Stat(filepath.Join(r.work, "taskdef.json")); err == nil || len(r.called("ecs ")) != 0 {
+		t.Error("the step went on as if the stack existed")
+	}
+	if failed := prepareRun(t, "build-7", image, "", "FAIL_STOP", "1"); failed.ok {
+		t.Errorf("the step passed although it could not stop the execution (CodeDeploy would run next):\n%s", failed.output)
+	}
 }
 
 // After a successful deployment the released image gets its deployed-<environment>-<release>
@@ -223,6 +263,24 @@ func TestRecordReleaseTagsTheDeployedImage(t *testing.T) {
 	}
 }
 
+// An image the environment runs without its deployed-<environment>-<release> tag is only a
+// build image to the lifecycle policy, which expires it after keepImages newer builds: the
+// record step must fail, not pass, when ECR does not take the tag.
+func TestRecordReleaseFailsWhenTheTagIsNotWritten(t *testing.T) {
+	image := repositoryURI + "@sha256:" + strings.Repeat("a", 64)
+	for name, env := range map[string]map[string]string{
+		"put-image denied":      {"FAIL_PUT_IMAGE": "1"},
+		"manifest not readable": {"FAIL_BATCH_GET": "1"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := recordRunWith(t, env, image)
+			if r.ok || !strings.Contains(r.output, "AccessDeniedException") {
+				t.Errorf("ok=%v, want a failure naming ECR's error:\n%s", r.ok, r.output)
+			}
+		})
+	}
+}
+
 func TestPrepareRefusesMovableImages(t *testing.T) {
 	for name, c := range map[string]struct{ release, image, message string }{
 		"tag instead of digest": {"build-8", repositoryURI + ":latest", "not this service's image pinned by digest"},
@@ -230,7 +288,7 @@ func TestPrepareRefusesMovableImages(t *testing.T) {
 		"movable release":       {"latest", repositoryURI + "@sha256:" + strings.Repeat("a", 64), "only immutable build-<id> tags"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			r := prepareRun(t, c.release, c.image)
+			r := prepareRun(t, c.release, c.image, taskDefinitionArn)
 			if r.ok || !strings.Contains(r.output, c.message) {
 				t.Errorf("ok=%v, want a refusal with %q:\n%s", r.ok, c.message, r.output)
 			}

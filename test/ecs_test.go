@@ -337,14 +337,30 @@ func TestContainerPipeline(t *testing.T) {
 			})})},
 		})
 	})
+	// The step reads the task definition's ARN itself: a CodeBuild PARAMETER_STORE variable
+	// would fail the build before the step could see that the service stack is not deployed.
 	assert(t, "prepare reads the task definition ARN from the service stack", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::CodeBuild::Project"), &m{
 			"Name": "catalog-prepare-production",
 			"Environment": assertions.Match_ObjectLike(&m{"PrivilegedMode": false, "EnvironmentVariables": assertions.Match_ArrayWith(&a{
-				m{"Name": "TASK_DEFINITION_ARN", "Type": "PARAMETER_STORE", "Value": "/golden-pipelines/catalog/production/task-definition"},
+				m{"Name": "PIPELINE_NAME", "Type": "PLAINTEXT", "Value": "catalog"},
+				m{"Name": "TASK_DEFINITION_PARAMETER", "Type": "PLAINTEXT", "Value": "/golden-pipelines/catalog/production/task-definition"},
 			})}),
 		})
 	})
+	for sid, statement := range map[string]m{
+		"ReadTheTaskDefinitionParameter": {"Action": "ssm:GetParameter",
+			"Resource": joinEndingWith(":parameter/golden-pipelines/catalog/production/task-definition")},
+		"StopBeforeTheServiceStackExists": {"Action": "codepipeline:StopPipelineExecution", "Resource": joinEndingWith(":catalog")},
+	} {
+		statement["Sid"] = sid
+		assert(t, "prepare may "+sid, func() {
+			tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), &m{
+				"Roles":          a{m{"Ref": assertions.Match_StringLikeRegexp(jsii.String("ProductionPrepareRole"))}},
+				"PolicyDocument": m{"Statement": assertions.Match_ArrayWith(&a{assertions.Match_ObjectLike(&statement)})},
+			})
+		})
+	}
 }
 
 // A later cdk deploy of a container service stack never touches what CodeDeploy owns: the

@@ -2,6 +2,7 @@ package test
 
 import (
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -60,7 +61,8 @@ func TestPipelineShapeWithAndWithoutApproval(t *testing.T) {
 }
 
 // Staging deploys, then runs the integration tests; production deploys; every deploy and test
-// action gets the build tag the build exported.
+// action gets the build tag the build exported, and its pipeline execution (which a deploy step
+// stops when the service stack is not deployed yet).
 func TestStagesCarryTheBuildTag(t *testing.T) {
 	stages := pipelineStages(t, example, "orders-pipeline")
 	actions := map[string][]string{}
@@ -75,8 +77,10 @@ func TestStagesCarryTheBuildTag(t *testing.T) {
 				if err := json.Unmarshal([]byte(cfg["EnvironmentVariables"].(string)), &vars); err != nil {
 					t.Fatalf("%s: %v", name, err)
 				}
-				if len(vars) != 1 || vars[0]["name"] != "RELEASE" || vars[0]["value"] != "#{Build.BUILD_TAG}" {
-					t.Errorf("%s: environment %v, want RELEASE=#{Build.BUILD_TAG}", name, vars)
+				want := `[{"name":"PIPELINE_EXECUTION_ID","type":"PLAINTEXT","value":"#{codepipeline.PipelineExecutionId}"},` +
+					`{"name":"RELEASE","type":"PLAINTEXT","value":"#{Build.BUILD_TAG}"}]`
+				if got := jsonString(t, vars); got != want {
+					t.Errorf("%s: environment %s, want %s", name, got, want)
 				}
 			}
 			if s["Name"] == "Build" && act["Namespace"] != "Build" {
@@ -271,23 +275,29 @@ func packageBucketID(t *testing.T, app *synthesized, stack string) string {
 // the slowest traffic shift.
 func TestDeployProjectsAreScopedToTheirEnvironment(t *testing.T) {
 	tpl := example.template(t, "orders-pipeline")
+	// The step waits for the shift, 30 minutes for the update, an hour for each hook (CodeDeploy
+	// waits that long for a hook's status: "AppSpec 'hooks' section", CodeDeploy User Guide);
+	// the project adds 15 minutes to settle and 5 of slack.
 	for _, c := range []struct {
 		env     string
 		timeout float64
 	}{
-		{"staging", 0 + 30 + 10},    // AllAtOnce
-		{"production", 5 + 30 + 10}, // Canary10Percent5Minutes
+		{"staging", 0 + 30 + 60},      // AllAtOnce, one hook
+		{"production", 5 + 30 + 2*60}, // Canary10Percent5Minutes, two hooks
 	} {
 		assert(t, c.env+" deploy project", func() {
 			tpl.HasResourceProperties(jsii.String("AWS::CodeBuild::Project"), &m{
 				"Name":             "orders-deploy-" + c.env,
-				"TimeoutInMinutes": c.timeout,
+				"TimeoutInMinutes": c.timeout + 15 + 5,
 				"Environment": assertions.Match_ObjectLike(&m{
 					"PrivilegedMode": false,
 					"EnvironmentVariables": assertions.Match_ArrayWith(&a{
 						m{"Name": "ENVIRONMENT", "Type": "PLAINTEXT", "Value": c.env},
+						m{"Name": "PIPELINE_NAME", "Type": "PLAINTEXT", "Value": "orders"},
 						m{"Name": "RELEASE_PARAMETER", "Type": "PLAINTEXT", "Value": "/golden-pipelines/orders/" + c.env + "/release"},
+						m{"Name": "SETTLE_MINUTES", "Type": "PLAINTEXT", "Value": "15"},
 						m{"Name": "STACK_NAME", "Type": "PLAINTEXT", "Value": "orders-" + c.env},
+						m{"Name": "TIMEOUT_MINUTES", "Type": "PLAINTEXT", "Value": fmt.Sprint(c.timeout)},
 					}),
 				}),
 			})
@@ -305,6 +315,9 @@ func TestDeployProjectsAreScopedToTheirEnvironment(t *testing.T) {
 			{"Sid": "PassTheStackRole", "Action": "iam:PassRole",
 				"Condition": m{"StringEquals": m{"iam:PassedToService": "cloudformation.amazonaws.com"}},
 				"Resource":  m{"Fn::Sub": assertions.Match_StringLikeRegexp(jsii.String(`role/cdk-hnb659fds-cfn-exec-role-`))}},
+			// Before its service stack is deployed, the step stops its own execution.
+			{"Sid": "StopBeforeTheServiceStackExists", "Action": "codepipeline:StopPipelineExecution",
+				"Resource": joinEndingWith(":orders")},
 		} {
 			assert(t, c.env+" deploy permission "+statement["Sid"].(string), func() {
 				tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), &m{
@@ -317,7 +330,7 @@ func TestDeployProjectsAreScopedToTheirEnvironment(t *testing.T) {
 	// payments production shifts 10% every 2 minutes: 18 minutes of shifting.
 	assert(t, "linear timeout", func() {
 		example.template(t, "payments-pipeline").HasResourceProperties(jsii.String("AWS::CodeBuild::Project"), &m{
-			"Name": "payments-deploy-production", "TimeoutInMinutes": 18 + 30 + 10,
+			"Name": "payments-deploy-production", "TimeoutInMinutes": 18 + 30 + 15 + 5,
 		})
 	})
 }

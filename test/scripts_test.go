@@ -15,6 +15,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/golden-pipelines/microservice-pipelines/constructs/buildspec"
+	"github.com/golden-pipelines/microservice-pipelines/constructs/pipeline"
+	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
 )
 
 // buildSpec returns the parsed buildspec of a CodeBuild project, exactly as synthesized.
@@ -74,20 +76,32 @@ type run struct {
 }
 
 // fakeAWS is the stand-in aws command. It records every call in $AWS_STATE/calls and keeps
-// just enough state to play S3, SSM and CloudFormation:
+// just enough state to play S3, SSM, CloudFormation, CodePipeline and ECR:
 //   - s3api put-object stores the body under $AWS_STATE/s3/<key> and, like S3's conditional
 //     write with --if-none-match '*', refuses to replace an existing object;
 //   - s3api head-object fails for a missing object;
-//   - ssm get-parameter / put-parameter read and write $AWS_STATE/param;
-//   - cloudformation describe-stacks answers the stack's parameter keys ($STACK_PARAMS), the
-//     release it runs ($AWS_STATE/running), or the next stack status from
-//     $AWS_STATE/statuses (the last one repeats), failing the first $STATUS_ERRORS status
-//     calls as a throttled API would;
-//   - cloudformation update-stack fails with $UPDATE_ERROR when set.
+//   - ssm get-parameter answers the task-definition parameter ($AWS_STATE/task-definition-arn,
+//     ParameterNotFound without it) or the release parameter ($AWS_STATE/param), which
+//     put-parameter writes;
+//   - cloudformation plays one stack: describe-stacks fails as for a stack that does not exist
+//     when $AWS_STATE/stack-missing exists; otherwise it answers the parameter keys
+//     ($STACK_PARAMS), the release the stack resolved ($AWS_STATE/running), or the next status:
+//     from $AWS_STATE/before until an update started, then from $AWS_STATE/statuses (the last
+//     line repeats; no file: UPDATE_COMPLETE), failing the first $STATUS_ERRORS status calls as
+//     a throttled API would. An update resolves the release parameter when it starts, and the
+//     stack runs that release once a status UPDATE_COMPLETE* is answered (a rollback keeps the
+//     old one). update-stack answers "No updates" when the parameter names what runs, fails
+//     the first $AWS_STATE/busy-count calls as for a stack that is busy, and fails with
+//     $UPDATE_ERROR when set; cancel-update-stack fails with $CANCEL_ERROR when set;
+//   - codepipeline stop-pipeline-execution fails when $FAIL_STOP is set.
 const fakeAWS = `#!/usr/bin/env bash
 set -u
 printf '%s\n' "$*" >> "$AWS_STATE/calls"
 arg() { local want=$1; shift; while [ $# -gt 0 ]; do if [ "$1" = "$want" ]; then echo "$2"; return; fi; shift; done; }
+next() { # next line of a status queue file; the last line repeats
+  local f=$1; [ -s "$f" ] || { echo "$2"; return; }
+  head -n 1 "$f"; [ "$(wc -l < "$f")" -le 1 ] || sed -i 1d "$f"
+}
 case "$1 $2" in
   "s3api put-object")
     [ -z "${FAIL_UPLOAD:-}" ] || { echo "upload failed: AccessDenied" >&2; exit 1; }
@@ -96,9 +110,18 @@ case "$1 $2" in
     mkdir -p "$(dirname "$dest")"; cp "$(arg --body "$@")" "$dest" ;;
   "s3api head-object")
     [ -e "$AWS_STATE/s3/$(arg --key "$@")" ] || { echo "An error occurred (404) when calling the HeadObject operation: Not Found" >&2; exit 254; } ;;
-  "ssm get-parameter") cat "$AWS_STATE/param" ;;
+  "ssm get-parameter")
+    case "$(arg --name "$@")" in
+      */task-definition)
+        [ -e "$AWS_STATE/task-definition-arn" ] || { echo "An error occurred (ParameterNotFound) when calling the GetParameter operation:" >&2; exit 254; }
+        cat "$AWS_STATE/task-definition-arn" ;;
+      *) cat "$AWS_STATE/param" ;;
+    esac ;;
   "ssm put-parameter") arg --value "$@" > "$AWS_STATE/param" ;;
   "cloudformation describe-stacks")
+    if [ -e "$AWS_STATE/stack-missing" ]; then
+      echo "An error occurred (ValidationError) when calling the DescribeStacks operation: Stack with id $(arg --stack-name "$@") does not exist" >&2; exit 254
+    fi
     case "$(arg --query "$@")" in
       *ResolvedValue*) cat "$AWS_STATE/running" ;;
       *ParameterKey*)
@@ -108,19 +131,38 @@ case "$1 $2" in
         errors=$(cat "$AWS_STATE/status-errors" 2>/dev/null || echo "${STATUS_ERRORS:-0}")
         if [ "$errors" -gt 0 ]; then echo $((errors - 1)) > "$AWS_STATE/status-errors"; echo "An error occurred (Throttling): Rate exceeded" >&2; exit 254; fi
         echo 0 > "$AWS_STATE/status-errors"
-        status=$(head -n 1 "$AWS_STATE/statuses")
-        [ "$(wc -l < "$AWS_STATE/statuses")" -le 1 ] || sed -i 1d "$AWS_STATE/statuses"
+        if [ -e "$AWS_STATE/resolving" ]; then
+          status=$(next "$AWS_STATE/statuses" UPDATE_COMPLETE)
+          case "$status" in UPDATE_COMPLETE*) cp "$AWS_STATE/resolving" "$AWS_STATE/running" ;; esac
+        else
+          status=$(next "$AWS_STATE/before" UPDATE_COMPLETE)
+        fi
         echo "$status" ;;
     esac ;;
   "cloudformation update-stack")
+    busy=$(cat "$AWS_STATE/busy-count" 2>/dev/null || echo 0)
+    if [ "$busy" -gt 0 ]; then
+      echo $((busy - 1)) > "$AWS_STATE/busy-count"
+      echo "An error occurred (ValidationError) when calling the UpdateStack operation: Stack:arn:aws:cloudformation:eu-west-1:111111111111:stack/x/y is in UPDATE_COMPLETE_CLEANUP_IN_PROGRESS state and can not be updated." >&2; exit 254
+    fi
     if [ -n "${UPDATE_ERROR:-}" ]; then echo "$UPDATE_ERROR" >&2; exit 254; fi
+    if [ "$(cat "$AWS_STATE/param")" = "$(cat "$AWS_STATE/running")" ]; then
+      echo "An error occurred (ValidationError) when calling the UpdateStack operation: No updates are to be performed." >&2; exit 254
+    fi
+    cp "$AWS_STATE/param" "$AWS_STATE/resolving"
     echo '{"StackId": "arn:aws:cloudformation:eu-west-1:111111111111:stack/x/y"}' ;;
   "cloudformation describe-stack-events") printf 'ServiceLive\tDeployment failed: alarm orders-staging-errors fired\n' ;;
-  "cloudformation cancel-update-stack") ;;
+  "cloudformation cancel-update-stack")
+    if [ -n "${CANCEL_ERROR:-}" ]; then echo "$CANCEL_ERROR" >&2; exit 254; fi ;;
+  "codepipeline stop-pipeline-execution")
+    [ -z "${FAIL_STOP:-}" ] || { echo "An error occurred (AccessDeniedException) when calling StopPipelineExecution" >&2; exit 254; } ;;
   "ecr get-login-password") echo "ecr-token" ;;
   "ecr describe-images") [ -s "$AWS_STATE/digest" ] && cat "$AWS_STATE/digest" || echo None ;;
-  "ecr batch-get-image") echo '{"schemaVersion":2}' ;;
+  "ecr batch-get-image")
+    [ -z "${FAIL_BATCH_GET:-}" ] || { echo "An error occurred (AccessDeniedException) when calling BatchGetImage" >&2; exit 254; }
+    echo '{"schemaVersion":2}' ;;
   "ecr put-image")
+    [ -z "${FAIL_PUT_IMAGE:-}" ] || { echo "An error occurred (AccessDeniedException) when calling PutImage" >&2; exit 254; }
     tag=$(arg --image-tag "$@")
     if grep -qx "$tag" "$AWS_STATE/tags" 2>/dev/null; then echo "An error occurred (ImageAlreadyExistsException)" >&2; exit 254; fi
     echo "$tag" >> "$AWS_STATE/tags" ;;
@@ -360,32 +402,58 @@ func TestExampleBuildSpecsRun(t *testing.T) {
 	}
 }
 
-// deployRun runs the staging deploy project of the scripted service against the stand-in
-// CloudFormation, which runs build-previous and answers the given stack statuses in turn.
-// The release parameter starts at param.
-func deployRun(t *testing.T, release string, statuses []string, extra map[string]string, packaged bool, param ...string) run {
+// deployCase is one run of the staging deploy project of the scripted service against the
+// stand-in CloudFormation, whose stack runs build-previous.
+type deployCase struct {
+	release string
+	// before are the stack's statuses before the step's update starts (default UPDATE_COMPLETE),
+	// statuses those after it (default UPDATE_COMPLETE).
+	before, statuses []string
+	env              map[string]string
+	unpackaged       bool   // no package in the bucket
+	param            string // the release parameter at the start (default build-previous)
+	running          string // what the stack resolved (default build-previous)
+	busy             int    // update-stack calls refused because the stack is busy
+	missing          bool   // the stack is not deployed
+}
+
+func deployRun(t *testing.T, c deployCase) run {
 	t.Helper()
 	bs := buildSpec(t, variants, "scripted-pipeline", "scripted-deploy-staging")
 	env := projectEnv(t, variants, "scripted-pipeline", "scripted-deploy-staging",
-		map[string]string{"RELEASE": release, "RELEASE_BUCKET": "packages-bucket", "POLL_SECONDS": "0",
-			"STACK_PARAMS": strings.Join(keys(variants.templates["scripted-staging"]["Parameters"].(map[string]interface{})), "\t")})
-	for k, v := range extra {
+		map[string]string{"RELEASE": c.release, "RELEASE_BUCKET": "packages-bucket", "POLL_SECONDS": "0",
+			"PIPELINE_EXECUTION_ID": "0f9a8d2c-1b3e-4c5d-8e7f-6a5b4c3d2e1f",
+			"STACK_PARAMS":          strings.Join(keys(variants.templates["scripted-staging"]["Parameters"].(map[string]interface{})), "\t")})
+	for k, v := range c.env {
 		env[k] = v
 	}
-	start := "build-previous"
-	if len(param) > 0 {
-		start = param[0]
-	}
+	param, running := orDefault(c.param, "build-previous"), orDefault(c.running, "build-previous")
 	return runSpec(t, bs, env, func(work, state string) {
-		os.WriteFile(filepath.Join(state, "running"), []byte("build-previous\n"), 0o644)
-		os.WriteFile(filepath.Join(state, "param"), []byte(start+"\n"), 0o644)
-		os.WriteFile(filepath.Join(state, "statuses"), []byte(strings.Join(statuses, "\n")+"\n"), 0o644)
-		if packaged {
-			dest := filepath.Join(state, "s3", "scripted", release+".zip")
-			os.MkdirAll(filepath.Dir(dest), 0o755)
-			os.WriteFile(dest, []byte("zip"), 0o644)
+		write := func(name string, lines ...string) {
+			if len(lines) > 0 {
+				os.MkdirAll(filepath.Dir(filepath.Join(state, name)), 0o755)
+				os.WriteFile(filepath.Join(state, name), []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+			}
+		}
+		write("running", running)
+		write("param", param)
+		write("before", c.before...)
+		write("statuses", c.statuses...)
+		write("busy-count", fmt.Sprint(c.busy))
+		if c.missing {
+			write("stack-missing", "yes")
+		}
+		if !c.unpackaged {
+			write(filepath.Join("s3", "scripted", c.release+".zip"), "zip")
 		}
 	})
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }
 
 func param(t *testing.T, r run) string {
@@ -397,8 +465,10 @@ func param(t *testing.T, r run) string {
 	return strings.TrimSpace(string(b))
 }
 
+const statusQuery = "cloudformation describe-stacks --stack-name scripted-staging --query Stacks[0].StackStatus"
+
 func TestDeployReleasesTheBuildAndWaitsForCodeDeploy(t *testing.T) {
-	r := deployRun(t, "build-42", []string{"UPDATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"}, nil, true)
+	r := deployRun(t, deployCase{release: "build-42", statuses: []string{"UPDATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"}})
 	if !r.ok {
 		t.Fatalf("deploy failed:\n%s", r.output)
 	}
@@ -420,13 +490,21 @@ func TestDeployReleasesTheBuildAndWaitsForCodeDeploy(t *testing.T) {
 	if strings.Index(order, "ssm put-parameter") > strings.Index(order, "cloudformation update-stack") {
 		t.Error("the release parameter was written after the stack update started")
 	}
-	if n := len(r.called("cloudformation describe-stacks --stack-name scripted-staging --query Stacks[0].StackStatus")); n != 3 {
-		t.Errorf("polled %d times, want until the update completed (3)", n)
+	// One status read before the update (is the stack settled?), then until it completed, then
+	// one as the step settles the parameter on what the stack resolved.
+	if n := len(r.called(statusQuery)); n != 5 {
+		t.Errorf("read the status %d times, want 1 before the update, 3 until it completed and 1 to settle", n)
+	}
+	if got := r.called("ssm put-parameter"); len(got) != 2 || !strings.HasSuffix(got[1], "--value build-42") {
+		t.Errorf("the parameter was not settled on what the stack resolved: %v", got)
+	}
+	if !strings.Contains(r.output, "released build-42 to staging") {
+		t.Errorf("output does not say what was released:\n%s", r.output)
 	}
 }
 
 func TestDeployFailsTheActionOnRollbackAndRestoresTheRelease(t *testing.T) {
-	r := deployRun(t, "build-43", []string{"UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE"}, nil, true)
+	r := deployRun(t, deployCase{release: "build-43", statuses: []string{"UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE"}})
 	if r.ok {
 		t.Fatalf("a rolled back deployment passed:\n%s", r.output)
 	}
@@ -438,50 +516,70 @@ func TestDeployFailsTheActionOnRollbackAndRestoresTheRelease(t *testing.T) {
 	}
 }
 
-func TestDeployRefusals(t *testing.T) {
+// Each case ends with the release parameter naming what the settled stack runs, and the step
+// succeeds exactly when that is the release.
+func TestDeployOutcomes(t *testing.T) {
+	cancelRefused := map[string]string{"TIMEOUT_MINUTES": "0", "CANCEL_ERROR": "An error occurred (ValidationError): CancelUpdateStack cannot be called from current stack status"}
 	cases := []struct {
-		name, release, message string
-		packaged               bool
-		extra                  map[string]string
-		statuses               []string
-		wantOK                 bool
-		wantParam              string
+		name    string
+		c       deployCase
+		message string
+		wantOK  bool
+		want    string // the release parameter at the end
 	}{
-		{name: "movable tag", release: "latest", message: "only immutable build-<id> tags", packaged: true, wantParam: "build-previous"},
-		{name: "missing package", release: "build-44", message: "Not Found", wantParam: "build-previous"},
-		{name: "update refused", release: "build-45", packaged: true, extra: map[string]string{"UPDATE_ERROR": "ValidationError: stack is in UPDATE_IN_PROGRESS state"},
-			message: "CloudFormation refused the update", wantParam: "build-previous"},
-		{name: "already released", release: "build-46", packaged: true, extra: map[string]string{"UPDATE_ERROR": "ValidationError: No updates are to be performed."},
-			message: "already runs build-46", wantOK: true, wantParam: "build-46"},
-		{name: "timeout", release: "build-47", packaged: true, extra: map[string]string{"TIMEOUT_MINUTES": "0"},
-			statuses: []string{"UPDATE_IN_PROGRESS"}, message: "no outcome after 0 minutes", wantParam: "build-previous"},
-		{name: "status calls throttled then complete", release: "build-49", packaged: true, extra: map[string]string{"STATUS_ERRORS": "2"},
-			statuses: []string{"UPDATE_COMPLETE"}, message: "trying again", wantOK: true, wantParam: "build-49"},
+		{"movable tag", deployCase{release: "latest"}, "only immutable build-<id> tags", false, "build-previous"},
+		{"missing package", deployCase{release: "build-44", unpackaged: true}, "Not Found", false, "build-previous"},
+		{"update refused", deployCase{release: "build-45", env: map[string]string{"UPDATE_ERROR": "An error occurred (ValidationError): Parameters: [Release] must have values"}},
+			"CloudFormation refused the update", false, "build-previous"},
+		{"already released", deployCase{release: "build-46", running: "build-46", param: "build-46"}, "already runs build-46", true, "build-46"},
+		{"timeout, cancelled and rolled back", deployCase{release: "build-47", env: map[string]string{"TIMEOUT_MINUTES": "0"},
+			statuses: []string{"UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE"}}, "no outcome after 0 minutes", false, "build-previous"},
+		// The update completed just as the step gave up: the cancel is refused, and what runs
+		// is the new release, which the parameter must keep.
+		{"timeout, but the update completed", deployCase{release: "build-52", env: cancelRefused,
+			statuses: []string{"UPDATE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"}}, "the cancel was refused", true, "build-52"},
+		{"timeout, and the stack never settles", deployCase{release: "build-53", env: map[string]string{"TIMEOUT_MINUTES": "0", "SETTLE_MINUTES": "0", "CANCEL_ERROR": "throttled"},
+			statuses: []string{"UPDATE_IN_PROGRESS"}}, "has not settled (UPDATE_IN_PROGRESS)", false, "build-53"},
+		{"status calls throttled then complete", deployCase{release: "build-49", env: map[string]string{"STATUS_ERRORS": "2"}}, "trying again", true, "build-49"},
 		// An error the step does not handle itself, after the release parameter moved.
-		{name: "unexpected error mid-release", release: "build-50", packaged: true, extra: map[string]string{"FAIL_PARAM_KEYS": "1"},
-			message: "AccessDenied", wantParam: "build-previous"},
+		{"unexpected error mid-release", deployCase{release: "build-50", env: map[string]string{"FAIL_PARAM_KEYS": "1"}}, "AccessDenied", false, "build-previous"},
+		// The last execution's update is still cleaning up: the update is tried again.
+		{"busy stack", deployCase{release: "build-54", busy: 2}, "is busy; trying the update again", true, "build-54"},
+		{"busy until the deadline", deployCase{release: "build-55", busy: 1, env: map[string]string{"TIMEOUT_MINUTES": "0"}}, "stayed busy", false, "build-previous"},
+		// Someone else's update is running: the step waits for it before moving the parameter.
+		{"another update in progress", deployCase{release: "build-56", before: []string{"UPDATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE"}}, "released build-56", true, "build-56"},
+		{"stack needs repair", deployCase{release: "build-57", before: []string{"UPDATE_ROLLBACK_FAILED"}}, "in state UPDATE_ROLLBACK_FAILED and cannot be updated", false, "build-previous"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			statuses := c.statuses
-			if statuses == nil {
-				statuses = []string{"UPDATE_COMPLETE"}
-			}
-			r := deployRun(t, c.release, statuses, c.extra, c.packaged)
+			r := deployRun(t, c.c)
 			if r.ok != c.wantOK {
 				t.Fatalf("ok=%v, want %v:\n%s", r.ok, c.wantOK, r.output)
 			}
 			if !strings.Contains(r.output, c.message) {
 				t.Errorf("output lacks %q:\n%s", c.message, r.output)
 			}
-			if got := param(t, r); got != c.wantParam {
-				t.Errorf("release parameter %q, want %q", got, c.wantParam)
+			if got := param(t, r); got != c.want {
+				t.Errorf("release parameter %q, want %q", got, c.want)
 			}
-			if c.name == "timeout" && len(r.called("cloudformation cancel-update-stack")) != 1 {
-				t.Errorf("a timed-out update was not cancelled: %v", r.awsCalls)
-			}
-			if c.name == "movable tag" && len(r.awsCalls) != 0 {
-				t.Errorf("a refused tag still called aws: %v", r.awsCalls)
+			switch c.name {
+			case "timeout, cancelled and rolled back", "timeout, but the update completed":
+				if len(r.called("cloudformation cancel-update-stack")) != 1 {
+					t.Errorf("a timed-out update was not cancelled once: %v", r.awsCalls)
+				}
+			case "movable tag":
+				if len(r.awsCalls) != 0 {
+					t.Errorf("a refused tag still called aws: %v", r.awsCalls)
+				}
+			case "busy stack":
+				if n := len(r.called("cloudformation update-stack")); n != 3 {
+					t.Errorf("update-stack called %d times, want 3 (two refusals, then the update)", n)
+				}
+			case "another update in progress":
+				calls := strings.Join(r.awsCalls, "\n")
+				if strings.Count(calls[:strings.Index(calls, "ssm put-parameter")], statusQuery) != 3 {
+					t.Errorf("the parameter moved before the other update ended:\n%s", calls)
+				}
 			}
 		})
 	}
@@ -490,12 +588,37 @@ func TestDeployRefusals(t *testing.T) {
 // A run killed earlier may have left the parameter at a build the stack never ran: a failure
 // restores what the stack runs, not what the parameter said.
 func TestDeployRestoresWhatTheStackRunsNotAStaleParameter(t *testing.T) {
-	r := deployRun(t, "build-51", []string{"UPDATE_ROLLBACK_COMPLETE"}, nil, true, "build-stale")
+	r := deployRun(t, deployCase{release: "build-51", statuses: []string{"UPDATE_ROLLBACK_COMPLETE"}, param: "build-stale"})
 	if r.ok {
 		t.Fatalf("a rolled back deployment passed:\n%s", r.output)
 	}
 	if got := param(t, r); got != "build-previous" {
 		t.Errorf("release parameter %q, want build-previous (what the stack runs)", got)
+	}
+}
+
+// The pipeline starts an execution as soon as it is created, before the service stacks are
+// deployed: the deploy step stops that execution (Stopped, not Failed: no failure
+// notification) without touching anything, and says what to do.
+func TestDeployStopsTheExecutionWhenTheStackIsNotDeployed(t *testing.T) {
+	r := deployRun(t, deployCase{release: "build-58", missing: true})
+	if !r.ok {
+		t.Fatalf("the first execution failed:\n%s", r.output)
+	}
+	stops := r.called("codepipeline stop-pipeline-execution")
+	if len(stops) != 1 || !strings.Contains(stops[0], "--pipeline-name scripted --pipeline-execution-id 0f9a8d2c-1b3e-4c5d-8e7f-6a5b4c3d2e1f") ||
+		strings.Contains(stops[0], "--abandon") {
+		t.Errorf("want one stop-and-wait of its own execution, got %v", stops)
+	}
+	if !strings.Contains(r.output, "scripted-staging is not deployed yet: run cdk deploy scripted-staging") {
+		t.Errorf("output does not say what to do:\n%s", r.output)
+	}
+	if n := len(r.called("ssm put-parameter")) + len(r.called("cloudformation update-stack")); n != 0 {
+		t.Errorf("a step for a stack that does not exist changed something: %v", r.awsCalls)
+	}
+	failed := deployRun(t, deployCase{release: "build-58", missing: true, env: map[string]string{"FAIL_STOP": "1"}})
+	if failed.ok {
+		t.Errorf("the step passed although it could not stop the execution (the next stages would run):\n%s", failed.output)
 	}
 }
 
@@ -515,5 +638,51 @@ func TestIntegrationTestFailureFailsTheAction(t *testing.T) {
 	bad := runSpec(t, bs, env, nil)
 	if bad.ok || !strings.Contains(bad.output, "staging answered 500") {
 		t.Errorf("a failing integration test passed:\n%s", bad.output)
+	}
+}
+
+// A service's own commands run as a script of their own (bash -euo pipefail), so nothing they
+// hold can end the generated strict-mode steps around them or skip their checks: an unbalanced
+// ")", a here-document that never ends, an "exit 0" before the package is made, or a changed
+// BUILD_TAG.
+func TestUserCommandsCannotEndTheGeneratedSteps(t *testing.T) {
+	var scripted spec.Service
+	for _, s := range variantServices() {
+		if s.Name == "scripted" {
+			scripted = s
+		}
+	}
+	for _, c := range []struct {
+		name    string
+		pkg     []string
+		message string // the build fails with this
+	}{
+		{"unbalanced parenthesis", []string{`mkdir -p dist && echo x > dist/index.js )`}, "syntax error"},
+		{"here-document swallowing what follows", []string{`cat <<'END'`, `echo x > dist/index.js`}, "nothing to release"},
+		{"exit before packaging", []string{`exit 0`, `mkdir -p dist && echo x > dist/index.js`}, "nothing to release"},
+		{"a build tag of its own", []string{`mkdir -p dist && echo x > dist/index.js`, `export BUILD_TAG=latest`}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			svc := scripted
+			svc.Build.Package = c.pkg
+			svc = svc.WithDefaults()
+			if err := svc.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			bs := pipeline.LambdaBuildSpec(svc).Object()
+			r := runSpec(t, bs, projectEnv(t, variants, "scripted-pipeline", "scripted-build", buildEnv), nil)
+			if c.message == "" {
+				if !r.ok || len(r.called("s3api put-object --bucket packages-bucket --key scripted/build-0b7e2c4e-5a1d-4c1e-9d1a-3f8f0c6e2b11.zip")) != 1 {
+					t.Errorf("the release was not named by the build's own tag (ok=%v): %v\n%s", r.ok, r.awsCalls, r.output)
+				}
+				return
+			}
+			if r.ok || !strings.Contains(r.output, c.message) {
+				t.Errorf("ok=%v, want a failed build with %q:\n%s", r.ok, c.message, r.output)
+			}
+			if len(r.called("s3api put-object")) != 0 {
+				t.Errorf("something was released: %v", r.awsCalls)
+			}
+		})
 	}
 }

@@ -7,6 +7,7 @@
 package buildspec
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -139,6 +140,28 @@ func toAny(ss []string) []interface{} {
 		out[i] = s
 	}
 	return out
+}
+
+// UserCommands runs a service's own commands (field names them for people, e.g. "build.test")
+// as a script of their own: the generated lines write the commands, quoted, to a temporary
+// file and run it with `bash -euo pipefail`. Nothing the commands hold (a ")", an "exit", a
+// here-document that never ends) can end or skip the generated steps around them: they run in
+// another process, which sees the environment but cannot change the generated script's
+// variables, and whose failure fails the phase.
+func UserCommands(field string, cmds []string) []string {
+	if len(cmds) == 0 {
+		return nil
+	}
+	quoted := make([]string, len(cmds))
+	for i, c := range cmds {
+		quoted[i] = ShellQuote(c)
+	}
+	return []string{
+		`user_script="$(mktemp)"`,
+		`printf '%s\n' ` + strings.Join(quoted, " ") + ` > "$user_script"`,
+		fmt.Sprintf(`echo %s`, ShellQuote(fmt.Sprintf("== %s (%d command(s), bash -euo pipefail)", field, len(cmds)))),
+		`bash -euo pipefail "$user_script"`,
+	}
 }
 
 // ShellQuote quotes s for bash as one word.

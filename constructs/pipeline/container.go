@@ -24,9 +24,9 @@ const (
 )
 
 // ContainerBuildSpec is the build stage of a container service: unit tests (JUnit report),
-// docker build tagged build-<id> (with the base image, pinned by digest, as BASE_IMAGE when
-// the service has an ECR source), push, and imageDetail.json naming the pushed image by
-// digest. The repository's tags are immutable: a second push of a tag fails.
+// then steps/docker-build.sh: docker build tagged build-<id> (with the base image, pinned by
+// digest, as BASE_IMAGE when the service has an ECR source), push, and imageDetail.json naming
+// the pushed image by digest.
 //
 // Environment: SERVICE, REPORT_DIR, DOCKERFILE, CONTEXT and REPOSITORY_URI are set by the
 // project; CodeBuild sets CODEBUILD_BUILD_ID, AWS_REGION and, with an ECR source,
@@ -43,29 +43,10 @@ func ContainerBuildSpec(svc spec.Service) buildspec.Spec {
 		ExportedVariables: []string{BuildTagVariable},
 		Install: buildspec.Phase{
 			Setup:  buildTagSetup,
-			Script: append(append([]string{}, checkBuildTag...), b.Install...),
+			Script: append(step("check-build-tag"), buildspec.UserCommands("build.install", b.Install)...),
 		},
-		PreBuild: buildspec.Phase{Script: append([]string{`mkdir -p "$REPORT_DIR"`}, b.Test...)},
-		Build: buildspec.Phase{Script: []string{
-			`registry="${REPOSITORY_URI%%/*}"`,
-			`repository="${REPOSITORY_URI#*/}"`,
-			`aws ecr get-login-password --region "$AWS_REGION" | docker login --username AWS --password-stdin "$registry"`,
-			`build_args=()`,
-			`if [ -n "${CODEBUILD_SRC_DIR_` + BaseImageArtifact + `:-}" ]; then`,
-			`  base="$(jq -r .ImageURI "$CODEBUILD_SRC_DIR_` + BaseImageArtifact + `/` + ImageDetailFile + `")"`,
-			`  case "$base" in *@sha256:?*) ;; *) echo "base image '$base' is not pinned by digest" >&2; exit 1 ;; esac`,
-			`  build_args+=(--build-arg "BASE_IMAGE=$base")`,
-			`fi`,
-			`image="$REPOSITORY_URI:$BUILD_TAG"`,
-			`docker build --file "$DOCKERFILE" --tag "$image" "${build_args[@]}" "$CONTEXT"`,
-			`docker push "$image"`,
-			`digest="$(aws ecr describe-images --repository-name "$repository" --image-ids imageTag="$BUILD_TAG" --query 'imageDetails[0].imageDigest' --output text)"`,
-			`case "$digest" in sha256:?*) ;; *) echo "ECR has no digest for $image" >&2; exit 1 ;; esac`,
-			`printf '{"ImageURI":"%s@%s"}\n' "$REPOSITORY_URI" "$digest" > ` + ImageDetailFile,
-			`printf '{"service":"%s","release":"%s","image":"%s@%s","sourceVersion":"%s"}\n' \`,
-			`  "$SERVICE" "$BUILD_TAG" "$REPOSITORY_URI" "$digest" "${CODEBUILD_RESOLVED_SOURCE_VERSION:-unknown}" > ` + ReleaseFile,
-			`echo "released $REPOSITORY_URI@$digest as $BUILD_TAG"`,
-		}},
+		PreBuild: buildspec.Phase{Script: append(step("prepare-reports"), buildspec.UserCommands("build.test", b.Test)...)},
+		Build:    buildspec.Phase{Script: step("docker-build")},
 		Reports: map[string]buildspec.Report{
 			UnitTestReportGroup: {BaseDirectory: b.ReportDir, Files: []string{"**/*.xml"}, FileFormat: "JUNITXML"},
 		},
@@ -73,52 +54,21 @@ func ContainerBuildSpec(svc spec.Service) buildspec.Spec {
 	}
 }
 
-// PrepareSpec renders what CodeDeploy deploys to one environment from the build's
-// imageDetail.json: taskdef.json, the environment's current task definition (as CDK last
-// deployed it: CPU, memory, roles, environment, logging) with the image replaced by the
-// placeholder; appspec.yaml; and imageDetail.json itself.
-//
-// Environment: RELEASE comes from the pipeline; TASK_DEFINITION_ARN (from the service stack's
-// SSM parameter), APPSPEC, ENVIRONMENT and REPOSITORY_URI are set by the project.
+// PrepareSpec renders what CodeDeploy deploys to one environment: steps/prepare-ecs.sh, which
+// documents what it writes and the environment it reads.
 func PrepareSpec() buildspec.Spec {
 	return buildspec.Spec{
-		Build: buildspec.Phase{Script: []string{
-			`: "${RELEASE:?RELEASE (the build tag from the build stage) is not set}"`,
-			`case "$RELEASE" in build-?*) ;; *) echo "refusing to release '$RELEASE': only immutable build-<id> tags are deployed" >&2; exit 1 ;; esac`,
-			`image="$(jq -r .ImageURI ` + ImageDetailFile + `)"`,
-			`case "$image" in "$REPOSITORY_URI"@sha256:?*) ;; *) echo "refusing image '$image': not this service's image pinned by digest" >&2; exit 1 ;; esac`,
-			`aws ecs describe-task-definition --task-definition "$TASK_DEFINITION_ARN" --query taskDefinition --output json > current-taskdef.json`,
-			`jq --arg name ` + buildspec.ShellQuote(spec.ContainerName) + ` --arg image '<` + ImagePlaceholder + `>' '`,
-			`  del(.taskDefinitionArn, .revision, .status, .requiresAttributes, .compatibilities, .registeredAt, .registeredBy, .deregisteredAt)`,
-			`  | .containerDefinitions |= map(if .name == $name then .image = $image else . end)' current-taskdef.json > ` + TaskDefinitionFile,
-			`jq -e --arg name ` + buildspec.ShellQuote(spec.ContainerName) + ` '[.containerDefinitions[] | select(.name == $name and .image == "<` + ImagePlaceholder + `>")] | length == 1' ` + TaskDefinitionFile + ` >/dev/null ||`,
-			`  { echo "the task definition has no container named ` + spec.ContainerName + `" >&2; exit 1; }`,
-			`printf '%s\n' "$APPSPEC" > ` + AppSpecFile,
-			`echo "prepared $image for $ENVIRONMENT"`,
-		}},
+		Build:     buildspec.Phase{Script: steps("not-deployed-yet", "prepare-ecs")},
 		Artifacts: &buildspec.Artifacts{Files: []string{TaskDefinitionFile, AppSpecFile, ImageDetailFile}},
 	}
 }
 
-// RecordReleaseSpec runs after a successful deployment: it tags the released image
-// deployed-<environment>-<release> (a new tag on the same digest), which the repository's
-// lifecycle policy keeps. A re-run finds the tag there and goes on.
-//
-// Environment: RELEASE comes from the pipeline; ENVIRONMENT and REPOSITORY_URI are set by the
-// project; imageDetail.json is the input.
+// RecordReleaseSpec runs after a successful deployment: steps/record-release.sh tags the
+// released image deployed-<environment>-<release>, which the repository's lifecycle policy
+// keeps.
 func RecordReleaseSpec() buildspec.Spec {
 	return buildspec.Spec{
-		Build: buildspec.Phase{Script: []string{
-			`: "${RELEASE:?RELEASE (the build tag from the build stage) is not set}"`,
-			`image="$(jq -r .ImageURI ` + ImageDetailFile + `)"`,
-			`case "$image" in "$REPOSITORY_URI"@sha256:?*) ;; *) echo "refusing image '$image': not this service's image pinned by digest" >&2; exit 1 ;; esac`,
-			`repository="${REPOSITORY_URI#*/}"`,
-			`manifest="$(aws ecr batch-get-image --repository-name "$repository" --image-ids imageDigest="${image#*@}" --query 'images[0].imageManifest' --output text)"`,
-			`if ! out="$(aws ecr put-image --repository-name "$repository" --image-tag "deployed-$ENVIRONMENT-$RELEASE" --image-manifest "$manifest" 2>&1)"; then`,
-			`  case "$out" in *ImageAlreadyExistsException*) ;; *) echo "$out" >&2; exit 1 ;; esac`,
-			`fi`,
-			`echo "recorded $image as deployed-$ENVIRONMENT-$RELEASE"`,
-		}},
+		Build: buildspec.Phase{Script: step("record-release")},
 	}
 }
 

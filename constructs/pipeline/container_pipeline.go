@@ -73,20 +73,31 @@ func (p *MicroservicePipeline) containerBuild(svc *spec.Service, logs awslogs.IL
 // containerEnvironment creates the prepare project and the actions of one environment: prepare
 // the task definition and appspec, then CodeDeployToECS, which waits for the blue/green
 // deployment and fails when CodeDeploy rolls back.
-func (p *MicroservicePipeline) containerEnvironment(svc *spec.Service, env spec.NamedEnvironment, release awscodepipeline.Artifact,
+func (p *MicroservicePipeline) containerEnvironment(stack awscdk.Stack, svc *spec.Service, env spec.NamedEnvironment, release awscodepipeline.Artifact,
 	releaseTag *string, logs awslogs.ILogGroup) (*Environment, []awscodepipeline.IAction) {
 	id := stageName(env.Name)
 	e := &Environment{Name: env.Name, StackName: svc.StackName(env.Name)}
-	e.PrepareProject = p.projectWith(id+"Prepare", fmt.Sprintf("%s-prepare-%s", svc.Name, env.Name), PrepareSpec().Object(),
+	taskDefinitionParameter := svc.TaskDefinitionParameterName(env.Name)
+	e.PrepareProject = p.project(id+"Prepare", fmt.Sprintf("%s-prepare-%s", svc.Name, env.Name), PrepareSpec().Object(),
 		"SMALL", 10, logs, map[string]*string{
-			"APPSPEC":        jsii.String(EnvironmentAppSpec(*svc, *env.Environment)),
-			"ENVIRONMENT":    jsii.String(env.Name),
-			"REPOSITORY_URI": p.Repository.RepositoryUri(),
-		}, func(props *awscodebuild.PipelineProjectProps) {
-			(*props.EnvironmentVariables)["TASK_DEFINITION_ARN"] = &awscodebuild.BuildEnvironmentVariable{
-				Type: awscodebuild.BuildEnvironmentVariableType_PARAMETER_STORE, Value: jsii.String(svc.TaskDefinitionParameterName(env.Name)),
-			}
+			"APPSPEC":                   jsii.String(EnvironmentAppSpec(*svc, *env.Environment)),
+			"ENVIRONMENT":               jsii.String(env.Name),
+			"STACK_NAME":                jsii.String(e.StackName),
+			"PIPELINE_NAME":             jsii.String(svc.Name),
+			"CONTAINER_NAME":            jsii.String(spec.ContainerName),
+			"TASK_DEFINITION_PARAMETER": jsii.String(taskDefinitionParameter),
+			"REPOSITORY_URI":            p.Repository.RepositoryUri(),
 		})
+	// The step reads the parameter itself (not as a CodeBuild parameter-store variable, which
+	// would fail the build before the step could tell that the service stack is not deployed).
+	e.PrepareProject.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:     jsii.String("ReadTheTaskDefinitionParameter"),
+		Actions: jsii.Strings("ssm:GetParameter"),
+		Resources: jsii.Strings(*stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("ssm"), Resource: jsii.String("parameter"), ResourceName: jsii.String(taskDefinitionParameter[1:]),
+		})),
+	}))
+	p.allowStopOwnExecution(stack, svc, e.PrepareProject)
 	// DescribeTaskDefinition has no resource-level permissions.
 	e.PrepareProject.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid: jsii.String("ReadTheTaskDefinition"), Actions: jsii.Strings("ecs:DescribeTaskDefinition"), Resources: jsii.Strings("*"),
@@ -114,7 +125,7 @@ func (p *MicroservicePipeline) containerEnvironment(svc *spec.Service, env spec.
 	prepare := awscodepipelineactions.NewCodeBuildAction(&awscodepipelineactions.CodeBuildActionProps{
 		ActionName: jsii.String("Prepare"), Project: e.PrepareProject, Input: release, RunOrder: jsii.Number(1),
 		Outputs:              &[]awscodepipeline.Artifact{prepared},
-		EnvironmentVariables: &map[string]*awscodebuild.BuildEnvironmentVariable{"RELEASE": {Value: releaseTag}},
+		EnvironmentVariables: releaseVariables(releaseTag),
 	})
 	deploy := awscodepipelineactions.NewCodeDeployEcsDeployAction(&awscodepipelineactions.CodeDeployEcsDeployActionProps{
 		ActionName: jsii.String("Deploy"), RunOrder: jsii.Number(2),

@@ -173,7 +173,7 @@ func NewMicroservicePipeline(scope constructs.Construct, id string, props *Props
 		var e *Environment
 		var actions []awscodepipeline.IAction
 		if svc.IsContainer() {
-			e, actions = p.containerEnvironment(&svc, env, release, releaseTag, logs)
+			e, actions = p.containerEnvironment(stack, &svc, env, release, releaseTag, logs)
 		} else {
 			e = p.environment(stack, &svc, env, logs)
 			actions = []awscodepipeline.IAction{releaseAction("Deploy", e.DeployProject, release, 1, releaseTag)}
@@ -323,19 +323,35 @@ func (p *MicroservicePipeline) environment(stack awscdk.Stack, svc *spec.Service
 		suppressProviderRuntime(stack)
 	}
 
-	timeout := env.Deployment.DeployTimeoutMinutes()
-	e.DeployProject = p.project(id+"Deploy", fmt.Sprintf("%s-deploy-%s", svc.Name, env.Name), DeploySpec().Object(),
-		"SMALL", timeout+spec.DeployProjectSlackMinutes, logs, map[string]*string{
+	e.DeployProject = p.deployProject(stack, svc, env, e, paramArn, logs)
+
+	dgName := svc.DeploymentGroupName(env.Name)
+	e.DeploymentGroup = awscodedeploy.LambdaDeploymentGroup_FromLambdaDeploymentGroupAttributes(p.Construct, jsii.String(id+"DeploymentGroup"),
+		&awscodedeploy.LambdaDeploymentGroupAttributes{
+			Application:         awscodedeploy.LambdaApplication_FromLambdaApplicationName(p.Construct, jsii.String(id+"Application"), jsii.String(dgName)),
+			DeploymentGroupName: jsii.String(dgName),
+		})
+	return e
+}
+
+// deployProject creates the project that releases a build to one environment
+// (steps/deploy-lambda.sh) and may do exactly what that step does.
+func (p *MicroservicePipeline) deployProject(stack awscdk.Stack, svc *spec.Service, env spec.NamedEnvironment, e *Environment,
+	paramArn *string, logs awslogs.ILogGroup) awscodebuild.PipelineProject {
+	timeout := env.LambdaDeployTimeoutMinutes()
+	project := p.project(stageName(env.Name)+"Deploy", fmt.Sprintf("%s-deploy-%s", svc.Name, env.Name), DeploySpec().Object(),
+		"SMALL", timeout+spec.DeploySettleMinutes+spec.DeployProjectSlackMinutes, logs, map[string]*string{
 			"SERVICE":           jsii.String(svc.Name),
 			"ENVIRONMENT":       jsii.String(env.Name),
 			"STACK_NAME":        jsii.String(e.StackName),
+			"PIPELINE_NAME":     jsii.String(svc.Name),
 			"RELEASE_PARAMETER": jsii.String(e.ReleaseParameterName),
 			"RELEASE_BUCKET":    p.PackageBucket.BucketName(),
 			"TIMEOUT_MINUTES":   jsii.String(fmt.Sprint(timeout)),
+			"SETTLE_MINUTES":    jsii.String(fmt.Sprint(spec.DeploySettleMinutes)),
 		})
-	role := e.DeployProject
-	p.PackageBucket.GrantRead(role, jsii.String(svc.Name+"/*"))
-	role.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	p.PackageBucket.GrantRead(project, jsii.String(svc.Name+"/*"))
+	project.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("MoveTheRelease"),
 		Actions:   jsii.Strings("ssm:GetParameter", "ssm:PutParameter"),
 		Resources: jsii.Strings(*paramArn),
@@ -344,7 +360,7 @@ func (p *MicroservicePipeline) environment(stack awscdk.Stack, svc *spec.Service
 		Service: jsii.String("cloudformation"), Resource: jsii.String("stack"),
 		ResourceName: jsii.String(e.StackName + "/*"),
 	})
-	role.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	project.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid: jsii.String("UpdateTheServiceStack"),
 		Actions: jsii.Strings("cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents",
 			"cloudformation:UpdateStack", "cloudformation:CancelUpdateStack"),
@@ -352,7 +368,7 @@ func (p *MicroservicePipeline) environment(stack awscdk.Stack, svc *spec.Service
 	}))
 	// CloudFormation resolves the stack's SSM-typed parameters (the release and the CDK
 	// bootstrap version) while updating it.
-	role.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	project.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:     jsii.String("ResolveStackParameters"),
 		Actions: jsii.Strings("ssm:GetParameters"),
 		Resources: &[]*string{paramArn, stack.FormatArn(&awscdk.ArnComponents{
@@ -362,7 +378,7 @@ func (p *MicroservicePipeline) environment(stack awscdk.Stack, svc *spec.Service
 	}))
 	// The update runs as the stack's own CloudFormation role (the CDK bootstrap execution role
 	// that `cdk deploy` used); UpdateStack needs to pass it.
-	role.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	project.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("PassTheStackRole"),
 		Actions:   jsii.Strings("iam:PassRole"),
 		Resources: jsii.Strings(*cfnExecutionRoleArn(p.bootstrapQualifier(stack))),
@@ -370,14 +386,20 @@ func (p *MicroservicePipeline) environment(stack awscdk.Stack, svc *spec.Service
 			"StringEquals": map[string]interface{}{"iam:PassedToService": "cloudformation.amazonaws.com"},
 		},
 	}))
+	p.allowStopOwnExecution(stack, svc, project)
+	return project
+}
 
-	dgName := svc.DeploymentGroupName(env.Name)
-	e.DeploymentGroup = awscodedeploy.LambdaDeploymentGroup_FromLambdaDeploymentGroupAttributes(p.Construct, jsii.String(id+"DeploymentGroup"),
-		&awscodedeploy.LambdaDeploymentGroupAttributes{
-			Application:         awscodedeploy.LambdaApplication_FromLambdaApplicationName(p.Construct, jsii.String(id+"Application"), jsii.String(dgName)),
-			DeploymentGroupName: jsii.String(dgName),
-		})
-	return e
+// allowStopOwnExecution lets a step stop its pipeline's execution when the service stack it
+// deploys to is not deployed yet (steps/not-deployed-yet.sh).
+func (p *MicroservicePipeline) allowStopOwnExecution(stack awscdk.Stack, svc *spec.Service, project awscodebuild.PipelineProject) {
+	project.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:     jsii.String("StopBeforeTheServiceStackExists"),
+		Actions: jsii.Strings("codepipeline:StopPipelineExecution"),
+		Resources: jsii.Strings(*stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("codepipeline"), Resource: jsii.String(svc.Name),
+		})),
+	}))
 }
 
 // customResourceRole returns the role and log group of the function behind the release
@@ -420,14 +442,22 @@ func suppressProviderRuntime(stack awscdk.Stack) {
 // releaseAction runs a CodeBuild project on behalf of one release: RELEASE is the build tag.
 func releaseAction(name string, project awscodebuild.IProject, input awscodepipeline.Artifact, runOrder float64, releaseTag *string) awscodepipeline.IAction {
 	return awscodepipelineactions.NewCodeBuildAction(&awscodepipelineactions.CodeBuildActionProps{
-		ActionName: jsii.String(name),
-		Project:    project,
-		Input:      input,
-		RunOrder:   jsii.Number(runOrder),
-		EnvironmentVariables: &map[string]*awscodebuild.BuildEnvironmentVariable{
-			"RELEASE": {Value: releaseTag},
-		},
+		ActionName:           jsii.String(name),
+		Project:              project,
+		Input:                input,
+		RunOrder:             jsii.Number(runOrder),
+		EnvironmentVariables: releaseVariables(releaseTag),
 	})
+}
+
+// releaseVariables are what the pipeline tells every step that acts on a release: RELEASE, the
+// build tag, and PIPELINE_EXECUTION_ID, the execution the step runs in (a step may stop it:
+// steps/not-deployed-yet.sh).
+func releaseVariables(releaseTag *string) *map[string]*awscodebuild.BuildEnvironmentVariable {
+	return &map[string]*awscodebuild.BuildEnvironmentVariable{
+		"RELEASE":               {Value: releaseTag},
+		"PIPELINE_EXECUTION_ID": {Value: jsii.String("#{codepipeline.PipelineExecutionId}")},
+	}
 }
 
 // integrationTestProject creates the project that tests staging; it may invoke only the

@@ -31,20 +31,55 @@ const (
 )
 
 // deployOverheadMinutes covers what a deployment does beside shifting traffic: the stack
-// update, publishing the version, the hooks and CloudFormation's own polling.
+// update, publishing the version and CloudFormation's own polling.
 const deployOverheadMinutes = 30
+
+// HookWaitMinutes is how long CodeDeploy waits for a Lambda lifecycle hook to report its
+// status before it fails the deployment: one hour (CodeDeploy User Guide, "AppSpec 'hooks'
+// section for an AWS Lambda deployment": a hook function must report within one hour). The
+// deploy step waits that long for every hook of the environment, so that a hook that never
+// reports ends in CodeDeploy's own rollback, not in a cancelled stack update.
+const HookWaitMinutes = 60
 
 // maxCodeBuildMinutes is CodeBuild's upper limit for a build's timeout.
 const maxCodeBuildMinutes = 480
 
-// DeployProjectSlackMinutes is what a Lambda deploy project's CodeBuild timeout adds to
-// DeployTimeoutMinutes, so that the step's own timeout (which cancels the update and restores
-// the release) always fires first.
-const DeployProjectSlackMinutes = 10
+// DeploySettleMinutes is how long the deploy step waits, after its own timeout (when it cancels
+// the update), for the stack to settle, so that it can point the release parameter at what the
+// stack really resolved.
+const DeploySettleMinutes = 15
 
-// MaxShiftMinutes is the longest traffic shift a Lambda environment may take: the deploy
-// project waits for it, and CodeBuild waits at most maxCodeBuildMinutes.
-const MaxShiftMinutes = maxCodeBuildMinutes - deployOverheadMinutes - DeployProjectSlackMinutes
+// DeployProjectSlackMinutes is what a Lambda deploy project's CodeBuild timeout adds to the
+// step's own waits (DeployTimeoutMinutes + DeploySettleMinutes), so that the step always ends
+// by itself, with the release parameter settled, before CodeBuild stops it.
+const DeployProjectSlackMinutes = 5
+
+// MaxShiftMinutes is the longest traffic shift a Lambda environment without hooks may take: the
+// deploy project waits for it, and CodeBuild waits at most maxCodeBuildMinutes. Each hook takes
+// HookWaitMinutes off it (MaxLambdaShiftMinutes).
+const MaxShiftMinutes = maxCodeBuildMinutes - deployOverheadMinutes - DeploySettleMinutes - DeployProjectSlackMinutes
+
+// MaxLambdaShiftMinutes is the longest traffic shift a Lambda environment with that many hooks
+// may take.
+func MaxLambdaShiftMinutes(hooks int) int { return MaxShiftMinutes - hooks*HookWaitMinutes }
+
+// LambdaHookCount is the number of CodeDeploy hooks of a Lambda environment.
+func (e Environment) LambdaHookCount() int {
+	n := 0
+	for _, h := range []string{e.Hooks.PreTraffic, e.Hooks.PostTraffic} {
+		if h != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// LambdaDeployTimeoutMinutes is how long a Lambda environment's deploy step waits for the
+// outcome before it cancels the update: the traffic shift, the fixed allowance for the stack
+// update, and CodeDeploy's wait for each hook.
+func (e Environment) LambdaDeployTimeoutMinutes() int {
+	return e.Deployment.DeployTimeoutMinutes() + e.LambdaHookCount()*HookWaitMinutes
+}
 
 func predefined(name string) (PredefinedConfig, bool) {
 	for _, c := range append(append([]PredefinedConfig(nil), PredefinedConfigs...), PredefinedEcsConfigs...) {
@@ -76,8 +111,8 @@ func (c CustomDeployment) ShiftMinutes() int {
 	return c.IntervalMinutes
 }
 
-// DeployTimeoutMinutes is how long the pipeline waits for this deployment before it fails it:
-// the traffic shift plus a fixed allowance for the stack update and the hooks.
+// DeployTimeoutMinutes is the traffic shift plus a fixed allowance for the stack update (see
+// Environment.LambdaDeployTimeoutMinutes for the wait that counts hooks too).
 func (d Deployment) DeployTimeoutMinutes() int {
 	return d.ShiftMinutes() + deployOverheadMinutes
 }

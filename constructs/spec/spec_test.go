@@ -2,6 +2,7 @@ package spec
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -87,8 +88,18 @@ func TestShiftLimits(t *testing.T) {
 	if err := ok.WithDefaults().Validate(); err != nil {
 		t.Errorf("a %d-minute shift is rejected: %v", MaxShiftMinutes, err)
 	}
-	if MaxShiftMinutes+deployOverheadMinutes+DeployProjectSlackMinutes != maxCodeBuildMinutes {
+	if MaxShiftMinutes+deployOverheadMinutes+DeploySettleMinutes+DeployProjectSlackMinutes != maxCodeBuildMinutes {
 		t.Errorf("MaxShiftMinutes %d does not leave the deploy project within CodeBuild's %d minutes", MaxShiftMinutes, maxCodeBuildMinutes)
+	}
+	// Every hook may keep CodeDeploy waiting an hour: a shift that fits without hooks does not
+	// fit with two, and the deploy step waits for the hooks too.
+	hooked := ok
+	hooked.Production.Hooks = Hooks{PreTraffic: "hooks.pre", PostTraffic: "hooks.post"}
+	if err := hooked.WithDefaults().Validate(); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("longer than the pipeline can wait (%d)", MaxShiftMinutes-2*HookWaitMinutes)) {
+		t.Errorf("a %d-minute shift with two hooks is accepted: %v", MaxShiftMinutes, err)
+	}
+	if got, want := hooked.WithDefaults().Production.LambdaDeployTimeoutMinutes(), MaxShiftMinutes+deployOverheadMinutes+2*HookWaitMinutes; got != want {
+		t.Errorf("deploy timeout with two hooks %d, want %d", got, want)
 	}
 	tooLong := minimal()
 	tooLong.Production.Deployment = Deployment{Custom: &CustomDeployment{Type: "canary", Percentage: 10, IntervalMinutes: MaxShiftMinutes + 1}}

@@ -176,7 +176,9 @@ func pipeline(templates map[string]Template, stack string, r Resource) (Pipeline
 					return p, fmt.Errorf("action %s/%s: no CodeBuild project %v", stage.Name, act.Name, cfg["ProjectName"])
 				}
 				act.Detail = str(project.Properties["Name"])
-				if target := environmentVariable(project, "STACK_NAME"); target != "" {
+				// A Lambda deploy step moves a release parameter and updates the stack it names
+				// (a container's prepare step names its stack too, but CodeDeployToECS deploys).
+				if target := environmentVariable(project, "STACK_NAME"); target != "" && environmentVariable(project, "RELEASE_PARAMETER") != "" {
 					ds, err := deployments(templates, target, "")
 					if err != nil {
 						return p, err

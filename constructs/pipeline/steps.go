@@ -1,0 +1,41 @@
+package pipeline
+
+import (
+	"embed"
+	"strings"
+)
+
+// The shell steps the pipeline's CodeBuild projects run are the .sh files of steps/: real
+// scripts, ShellCheck-clean, each documenting its environment. A buildspec carries a step's
+// body: the script without its shebang, its comment lines and its own `set -euo pipefail`
+// (buildspec.Script starts every script with that line).
+//
+//go:embed steps/*.sh
+var stepFiles embed.FS
+
+// step returns the body of the embedded step steps/<name>.sh, line by line.
+func step(name string) []string {
+	b, err := stepFiles.ReadFile("steps/" + name + ".sh")
+	if err != nil {
+		panic("no shell step " + name + ": " + err.Error())
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		trimmed := strings.TrimSpace(line)
+		if trimmed == "" || strings.HasPrefix(trimmed, "#") || trimmed == "set -euo pipefail" {
+			continue
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// steps concatenates the bodies of several steps (a shared function first, then the step
+// that calls it).
+func steps(names ...string) []string {
+	var out []string
+	for _, n := range names {
+		out = append(out, step(n)...)
+	}
+	return out
+}

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Releases one build to one environment of a Lambda service. The service stack reads its
+# release from the SSM parameter RELEASE_PARAMETER (a CloudFormation parameter of type
+# AWS::SSM::Parameter::Value<String>, resolved again on every stack update), so the step writes
+# the new tag there and re-applies the stack's current template. CloudFormation publishes a new
+# version and moves the live alias through CodeDeploy (traffic shifting, hooks, alarms). The
+# step waits for the outcome.
+#
+# What it keeps true however it ends: once the stack has settled, the release parameter names
+# the release the stack resolved last (CloudFormation's ResolvedValue of its Release
+# parameter), so a later `cdk deploy` of the stack keeps what runs: the new build after a
+# release, the running one after a rollback, even when the update outlived the step's timeout
+# or someone else's update resolved the parameter in between. The step succeeds exactly when
+# the settled stack runs RELEASE.
+#
+# Environment: RELEASE (the build tag) and PIPELINE_EXECUTION_ID come from the pipeline;
+# SERVICE, ENVIRONMENT, STACK_NAME, PIPELINE_NAME, RELEASE_PARAMETER, RELEASE_BUCKET,
+# TIMEOUT_MINUTES (the wait for the outcome, then the update is cancelled) and SETTLE_MINUTES
+# (the further wait for a cancelled or busy stack to settle) are set by the project;
+# POLL_SECONDS (default 15) sets how often the stack is polled. The function stop_not_deployed
+# comes from not-deployed-yet.sh.
+set -euo pipefail
+
+: "${RELEASE:?RELEASE (the build tag from the build stage) is not set}"
+case "$RELEASE" in
+  build-?*) ;;
+  *) echo "refusing to release '$RELEASE': only immutable build-<id> tags are deployed" >&2; exit 1 ;;
+esac
+deadline=$((SECONDS + TIMEOUT_MINUTES * 60))
+settle_deadline=$((deadline + SETTLE_MINUTES * 60))
+poll() { sleep "${POLL_SECONDS:-15}"; }
+
+# Functions end with an explicit "return 0": a bare return in a function the EXIT trap calls
+# would return the status of the command before the trap (bash's rule), and stop the trap.
+#
+# stack_status prints the stack's status, NOT_DEPLOYED when the stack does not exist, or
+# UNKNOWN when the status could not be read (throttling, a network error): callers try again.
+stack_status() {
+  local out
+  if out="$(aws cloudformation describe-stacks --stack-name "$STACK_NAME" --query 'Stacks[0].StackStatus' --output text 2>&1)"; then
+    echo "$out"
+    return 0
+  fi
+  case "$out" in
+    *"does not exist"*) echo NOT_DEPLOYED ;;
+    *) echo "could not read the status of $STACK_NAME ($out); trying again" >&2; echo UNKNOWN ;;
+  esac
+}
+
+# settled_status waits until no operation runs on the stack (a cleanup after an update counts
+# as settled: the stack's parameters are final then) and prints its status; after the deadline
+# it prints the status it last saw.
+settled_status() {
+  local until=$1 status
+  while :; do
+    status="$(stack_status)"
+    case "$status" in
+      *_CLEANUP_IN_PROGRESS) echo "$status"; return 0 ;;
+      *_IN_PROGRESS|UNKNOWN) ;;
+      *) echo "$status"; return 0 ;;
+    esac
+    if [ "$SECONDS" -ge "$until" ]; then echo "$status"; return 0; fi
+    poll
+  done
+}
+
+# resolved_release prints the release the stack resolved last, trying a throttled read again.
+resolved_release() {
+  local try
+  for try in 1 2 3 4 5; do
+    if aws cloudformation describe-stacks --stack-name "$STACK_NAME" \
+      --query "Stacks[0].Parameters[?ParameterKey=='Release'].ResolvedValue" --output text; then
+      return 0
+    fi
+    echo "could not read the release $STACK_NAME resolved (try $try of 5)" >&2
+    poll
+  done
+  return 1
+}
+
+status="$(settled_status "$deadline")"
+case "$status" in
+  NOT_DEPLOYED) stop_not_deployed; exit 0 ;;
+  CREATE_COMPLETE|UPDATE_COMPLETE|UPDATE_ROLLBACK_COMPLETE|IMPORT_COMPLETE|IMPORT_ROLLBACK_COMPLETE) ;;
+  *_IN_PROGRESS|UNKNOWN) echo "$STACK_NAME is still busy ($status) after $TIMEOUT_MINUTES minutes: nothing was released" >&2; exit 1 ;;
+  *) echo "$STACK_NAME is in state $status and cannot be updated: repair it (see its events), then release again" >&2; exit 1 ;;
+esac
+aws s3api head-object --bucket "$RELEASE_BUCKET" --key "$SERVICE/$RELEASE.zip" >/dev/null
+running="$(resolved_release)"
+if [ -z "$running" ] || [ "$running" = None ]; then
+  echo "$STACK_NAME has no Release parameter: deploy it once with cdk deploy $STACK_NAME" >&2; exit 1
+fi
+
+# settle runs on every exit from here on: it waits for the stack to settle, points the release
+# parameter at what the stack resolved, and gives the step's outcome.
+settle() {
+  local final resolved
+  trap - EXIT
+  final="$(settled_status "$settle_deadline")"
+  case "$final" in
+    *_CLEANUP_IN_PROGRESS) ;;
+    *_IN_PROGRESS|UNKNOWN)
+      echo "$STACK_NAME has not settled ($final): once it has, set $RELEASE_PARAMETER to the Release it resolved (aws cloudformation describe-stacks --stack-name $STACK_NAME)" >&2
+      exit 1 ;;
+  esac
+  if ! resolved="$(resolved_release)" || [ -z "$resolved" ] || [ "$resolved" = None ]; then
+    echo "could not read the release $STACK_NAME resolved: set $RELEASE_PARAMETER to it by hand" >&2; exit 1
+  fi
+  aws ssm put-parameter --name "$RELEASE_PARAMETER" --type String --overwrite --value "$resolved" >/dev/null
+  case "$resolved:$final" in
+    "$RELEASE":*_FAILED) ;;
+    "$RELEASE":*) echo "released $RELEASE to $ENVIRONMENT ($STACK_NAME is $final)"; exit 0 ;;
+  esac
+  echo "release of $RELEASE to $ENVIRONMENT failed: $STACK_NAME is $final and runs $resolved; $RELEASE_PARAMETER names $resolved" >&2
+  # shellcheck disable=SC2016 # backquotes are JMESPath literals, not command substitution
+  aws cloudformation describe-stack-events --stack-name "$STACK_NAME" --max-items 20 \
+    --query 'StackEvents[?contains(ResourceStatus, `FAILED`)].[LogicalResourceId,ResourceStatusReason]' --output text >&2 || true
+  exit 1
+}
+trap settle EXIT
+
+echo "releasing $RELEASE to $STACK_NAME (running: $running)"
+aws ssm put-parameter --name "$RELEASE_PARAMETER" --type String --overwrite --value "$RELEASE" >/dev/null
+keys="$(aws cloudformation describe-stacks --stack-name "$STACK_NAME" --query 'Stacks[0].Parameters[].ParameterKey' --output text)"
+args=()
+for p in $keys; do
+  [ "$p" = None ] || args+=("ParameterKey=$p,UsePreviousValue=true")
+done
+# A stack another update is still finishing (a cleanup, a queued execution right after the
+# last) refuses the update: try again until the deadline.
+until out="$(aws cloudformation update-stack --stack-name "$STACK_NAME" --use-previous-template \
+  --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND --parameters "${args[@]}" 2>&1)"; do
+  case "$out" in
+    *"No updates are to be performed"*) echo "$STACK_NAME already runs $RELEASE"; exit 0 ;;
+    *"_IN_PROGRESS state and can not be updated"*)
+      if [ "$SECONDS" -ge "$deadline" ]; then echo "$out" >&2; echo "$STACK_NAME stayed busy for $TIMEOUT_MINUTES minutes" >&2; exit 1; fi
+      echo "$STACK_NAME is busy; trying the update again" >&2; poll ;;
+    *) echo "$out" >&2; echo "CloudFormation refused the update" >&2; exit 1 ;;
+  esac
+done
+
+cancelled=""
+while :; do
+  status="$(stack_status)"
+  case "$status" in
+    UPDATE_IN_PROGRESS|UPDATE_ROLLBACK_IN_PROGRESS|UNKNOWN) ;;
+    UPDATE_ROLLBACK_COMPLETE*) echo "the deployment was rolled back (alarm, hook or failed update)" >&2; exit 1 ;;
+    *) exit 0 ;; # settle decides: UPDATE_COMPLETE* released, anything else failed
+  esac
+  if [ "$SECONDS" -ge "$deadline" ] && [ -z "$cancelled" ]; then
+    cancelled=1
+    echo "no outcome after $TIMEOUT_MINUTES minutes: cancelling the update (it rolls back)" >&2
+    aws cloudformation cancel-update-stack --stack-name "$STACK_NAME" ||
+      echo "the cancel was refused: waiting up to $SETTLE_MINUTES more minutes for the update to end" >&2
+  fi
+  [ "$SECONDS" -lt "$settle_deadline" ] || exit 1
+  poll
+done

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Renders what CodeDeploy deploys to one environment from the build's imageDetail.json:
+# taskdef.json, the environment's current task definition (as CDK last deployed it: CPU,
+# memory, roles, environment, logging) with the image replaced by the placeholder
+# <IMAGE1_NAME>; appspec.yaml; and imageDetail.json itself, after refusing any image that is
+# not this service's image pinned by digest. The task definition's ARN is the SSM parameter
+# TASK_DEFINITION_PARAMETER, which the service stack writes: without it the stack is not
+# deployed yet, and the step stops the execution (stop_not_deployed, not-deployed-yet.sh).
+#
+# Environment: RELEASE and PIPELINE_EXECUTION_ID come from the pipeline;
+# TASK_DEFINITION_PARAMETER, APPSPEC, ENVIRONMENT, STACK_NAME, PIPELINE_NAME, CONTAINER_NAME
+# and REPOSITORY_URI are set by the project.
+set -euo pipefail
+
+: "${RELEASE:?RELEASE (the build tag from the build stage) is not set}"
+case "$RELEASE" in build-?*) ;; *) echo "refusing to release '$RELEASE': only immutable build-<id> tags are deployed" >&2; exit 1 ;; esac
+image="$(jq -r .ImageURI imageDetail.json)"
+case "$image" in "$REPOSITORY_URI"@sha256:?*) ;; *) echo "refusing image '$image': not this service's image pinned by digest" >&2; exit 1 ;; esac
+if ! arn="$(aws ssm get-parameter --name "$TASK_DEFINITION_PARAMETER" --query Parameter.Value --output text 2>&1)"; then
+  case "$arn" in
+    *ParameterNotFound*) stop_not_deployed; exit 0 ;;
+    *) echo "$arn" >&2; exit 1 ;;
+  esac
+fi
+aws ecs describe-task-definition --task-definition "$arn" --query taskDefinition --output json > current-taskdef.json
+jq --arg name "$CONTAINER_NAME" --arg image '<IMAGE1_NAME>' '
+  del(.taskDefinitionArn, .revision, .status, .requiresAttributes, .compatibilities, .registeredAt, .registeredBy, .deregisteredAt)
+  | .containerDefinitions |= map(if .name == $name then .image = $image else . end)' current-taskdef.json > taskdef.json
+jq -e --arg name "$CONTAINER_NAME" '[.containerDefinitions[] | select(.name == $name and .image == "<IMAGE1_NAME>")] | length == 1' taskdef.json >/dev/null ||
+  { echo "the task definition has no container named $CONTAINER_NAME" >&2; exit 1; }
+printf '%s\n' "$APPSPEC" > appspec.yaml
+echo "prepared $image for $ENVIRONMENT"
