@@ -98,8 +98,8 @@ staging:
     beforeAllowTraffic: CodeDeployHook_d, afterAllowTraffic: CodeDeployHook_e}
 production:
   alarms: {target5xxThreshold: 4, loadBalancer5xxThreshold: 5, unhealthyHostsThreshold: 3, p99LatencyMillis: 900}
-  hooks: {beforeInstall: CodeDeployHook_a, afterInstall: CodeDeployHook_b, afterAllowTestTraffic: CodeDeployHook_c,
-    beforeAllowTraffic: CodeDeployHook_d, afterAllowTraffic: CodeDeployHook_e}
+  hooks: {beforeInstall: CodeDeployHook_a, afterInstall: CodeDeployHook_b, afterAllowTestTraffic: CodeDeployHook_c_production,
+    beforeAllowTraffic: CodeDeployHook_d_production, afterAllowTraffic: CodeDeployHook_e}
 `
 
 // Every option of the construct can be written in a definition file: between them, the

@@ -3,6 +3,7 @@ package test
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -505,6 +506,65 @@ func TestImageScanStopsBeforeStaging(t *testing.T) {
 		for _, k := range []string{"CriticalThreshold", "HighThreshold", "MediumThreshold", "LowThreshold"} {
 			if jsonString(t, cfg[k]) != jsonString(t, want[k]) {
 				t.Errorf("%s: %s = %v, want %v", stack, k, cfg[k], want[k])
+			}
+		}
+	}
+}
+
+// CodeDeploy's CreateTaskSet passes the task definition's task and execution roles. The
+// limited managed policy may pass only roles named ecsTaskExecutionRole / ECSTaskExecution*,
+// and these roles have generated names: "you must add the iam:PassRole permission for each
+// task execution role or task role override to the CodeDeploy IAM role" (Amazon ECS Developer
+// Guide, "Amazon ECS CodeDeploy IAM Role"). Exactly those two roles, only to ECS tasks.
+func TestCodeDeployMayPassTheTaskRoles(t *testing.T) {
+	for _, env := range example.service(t, "catalog").Environments {
+		svc := env.Container
+		taskRole := example.logicalID(t, svc.TaskDefinition.TaskRole())
+		execRole := example.logicalID(t, svc.TaskDefinition.ExecutionRole())
+		deployRole := ""
+		for id, r := range example.resources(t, *env.Stack.StackName(), "AWS::IAM::Role") {
+			if strings.Contains(jsonString(t, props(r)["AssumeRolePolicyDocument"]), "codedeploy.amazonaws.com") {
+				deployRole = id
+			}
+		}
+		var found bool
+		for _, r := range example.resources(t, *env.Stack.StackName(), "AWS::IAM::Policy") {
+			p := props(r)
+			if jsonString(t, p["Roles"]) != `[{"Ref":"`+deployRole+`"}]` {
+				continue
+			}
+			for _, st := range p["PolicyDocument"].(map[string]interface{})["Statement"].([]interface{}) {
+				st := st.(map[string]interface{})
+				if st["Action"] != "iam:PassRole" {
+					continue
+				}
+				found = true
+				roles := []string{taskRole, execRole}
+				slices.Sort(roles) // the CDK sorts a statement's resources
+				want := `{"Action":"iam:PassRole","Condition":{"StringEquals":{"iam:PassedToService":"ecs-tasks.amazonaws.com"}},"Effect":"Allow",` +
+					`"Resource":[{"Fn::GetAtt":["` + roles[0] + `","Arn"]},{"Fn::GetAtt":["` + roles[1] + `","Arn"]}],"Sid":"PassTheTaskRoles"}`
+				if got := jsonString(t, st); got != want {
+					t.Errorf("%s: CodeDeploy's PassRole\n%s\nwant\n%s", *env.Stack.StackName(), got, want)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: CodeDeploy's role (%s) may not pass the task roles: every CreateTaskSet would be denied", *env.Stack.StackName(), deployRole)
+		}
+	}
+}
+
+// The target groups count only 200 as healthy: a wider matcher (200-499) would call a broken
+// release healthy, and its 4xx would never trip the 5xx alarms.
+func TestHealthChecksAcceptOnly200(t *testing.T) {
+	for _, stack := range []string{"catalog-staging", "catalog-production", "search-production"} {
+		groups := example.resources(t, stack, "AWS::ElasticLoadBalancingV2::TargetGroup")
+		if len(groups) != 2 {
+			t.Fatalf("%s: %d target groups, want blue and green", stack, len(groups))
+		}
+		for id, g := range groups {
+			if got := jsonString(t, props(g)["Matcher"]); got != `{"HttpCode":"200"}` {
+				t.Errorf("%s/%s: health check matcher %s, want exactly 200", stack, id, got)
 			}
 		}
 	}

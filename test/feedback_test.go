@@ -206,6 +206,14 @@ func TestRollbackRule(t *testing.T) {
 		} else if matches(pattern, sample(t, "deployment failed")) {
 			t.Errorf("%s: the rollback rule catches orders' deployments", stack)
 		}
+		// The link opens the console of the partition the stack is deployed to.
+		for partition, host := range map[string]string{"aws": "console.aws.amazon.com", "aws-cn": "console.amazonaws.cn",
+			"aws-us-gov": "console.amazonaws-us-gov.com"} {
+			msg, _ := eval(t, example.templates[stack], map[string]string{"AWS::Partition": partition}, transformer["InputTemplate"]).(string)
+			if want := "https://" + host + "/codesuite/codedeploy/deployments/<detail-deploymentId>?region=<region>"; !strings.Contains(msg, want) {
+				t.Errorf("%s in %s: the rollback message %q does not link %s", stack, partition, msg, want)
+			}
+		}
 		// Every path of the message is in the documented event.
 		for _, path := range transformer["InputPathsMap"].(map[string]interface{}) {
 			if _, ok := lookup(sample(t, "deployment failed"), strings.TrimPrefix(path.(string), "$.")); !ok {

@@ -10,9 +10,9 @@ import (
 	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
 )
 
-// eval resolves the intrinsic functions the service stacks use (Ref to parameters, Fn::Join,
-// Fn::If with conditions, Fn::Not, Fn::Equals) the way CloudFormation does for the given
-// parameter values. Other intrinsics stay as they are.
+// eval resolves the intrinsic functions the stacks use (Ref to parameters and pseudo
+// parameters, Fn::Join, Fn::If with conditions, Fn::Not, Fn::Equals, Fn::FindInMap) the way
+// CloudFormation does for the given parameter values. Other intrinsics stay as they are.
 func eval(t *testing.T, tpl map[string]interface{}, params map[string]string, v interface{}) interface{} {
 	t.Helper()
 	switch x := v.(type) {
@@ -48,6 +48,10 @@ func eval(t *testing.T, tpl map[string]interface{}, params map[string]string, v 
 						return eval(t, tpl, params, args[1])
 					}
 					return eval(t, tpl, params, args[2])
+				case "Fn::FindInMap":
+					args := eval(t, tpl, params, arg).([]interface{})
+					mapping := tpl["Mappings"].(map[string]interface{})[args[0].(string)].(map[string]interface{})
+					return mapping[args[1].(string)].(map[string]interface{})[args[2].(string)]
 				case "Fn::Not":
 					return eval(t, tpl, params, arg.([]interface{})[0]) != true
 				case "Fn::Equals":

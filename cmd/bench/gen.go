@@ -200,9 +200,11 @@ func containerService(i, k int) generated {
 		c.BaseImage = &spec.BaseImage{Repository: "base-images/jvm-21", Tag: "release"}
 		s.IntegrationTest.Commands = []string{`curl --fail --silent "$SERVICE_URL/health"`}
 		s.Staging.Deployment.Custom = &spec.CustomDeployment{Type: "linear", Percentage: 25, IntervalMinutes: 1}
-		hook := "CodeDeployHook_" + strings.ReplaceAll(name, "-", "_") + "_smoke"
-		s.Staging.Hooks.AfterAllowTestTraffic = hook
-		s.Production.Hooks = spec.Hooks{AfterAllowTestTraffic: hook, AfterAllowTraffic: hook}
+		// Each environment tests through a hook of its own (its test listener answers only its
+		// own VPC); the production-traffic hook may be shared.
+		hook := "CodeDeployHook_" + strings.ReplaceAll(name, "-", "_") + "_"
+		s.Staging.Hooks.AfterAllowTestTraffic = hook + "staging_smoke"
+		s.Production.Hooks = spec.Hooks{AfterAllowTestTraffic: hook + "production_smoke", AfterAllowTraffic: hook + "smoke"}
 		s.Production.Alarms.Custom = []spec.CustomAlarm{{Name: "queue-depth", Namespace: "Search", MetricName: "IndexQueueDepth",
 			Statistic: "Maximum", Comparison: ">=", Threshold: threshold(1000), PeriodSeconds: 60, EvaluationPeriods: 1}}
 	} else {

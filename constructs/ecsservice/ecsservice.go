@@ -236,6 +236,7 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("AWSCodeDeployRoleForECSLimited")),
 		},
 	})
+	s.allowPassingTheTaskRoles(deploymentRole)
 	policy.Suppress(deploymentRole, "AwsSolutions-IAM4",
 		"AWSCodeDeployRoleForECSLimited is CodeDeploy's documented service-role policy for ECS blue/green (the limited variant: it may invoke only CodeDeployHook_* functions); AWS keeps it in step with CodeDeploy",
 		"Policy::arn:<AWS::Partition>:iam::aws:policy/AWSCodeDeployRoleForECSLimited")
@@ -281,6 +282,24 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 	}
 	awscdk.NewCfnOutput(node, jsii.String("PrivateSubnetIds"), &awscdk.CfnOutputProps{Value: awscdk.Fn_Join(jsii.String(","), &private)})
 	return s
+}
+
+// allowPassingTheTaskRoles lets CodeDeploy pass the task definition's task and execution roles
+// when it creates a replacement task set. The limited managed policy may pass only roles named
+// ecsTaskExecutionRole or ECSTaskExecution*, and these roles have generated names: "If the
+// tasks in your Amazon ECS service using the blue/green deployment type require the use of the
+// task execution role or a task role override, then you must add the iam:PassRole permission
+// for each ... to the CodeDeploy IAM role" (Amazon ECS Developer Guide, "Amazon ECS CodeDeploy
+// IAM Role").
+func (s *EcsService) allowPassingTheTaskRoles(deploymentRole awsiam.Role) {
+	deploymentRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("PassTheTaskRoles"),
+		Actions:   jsii.Strings("iam:PassRole"),
+		Resources: &[]*string{s.TaskDefinition.TaskRole().RoleArn(), s.TaskDefinition.ObtainExecutionRole().RoleArn()},
+		Conditions: &map[string]interface{}{
+			"StringEquals": map[string]interface{}{"iam:PassedToService": "ecs-tasks.amazonaws.com"},
+		},
+	}))
 }
 
 func (s *EcsService) deploymentConfig(d spec.Deployment) awscodedeploy.IEcsDeploymentConfig {

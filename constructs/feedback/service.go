@@ -16,6 +16,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/golden-pipelines/microservice-pipelines/constructs/internal/cdkutil"
 	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
 )
 
@@ -116,10 +117,11 @@ func NewServiceFeedback(scope constructs.Construct, id string, props *ServicePro
 		},
 		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewSnsTopic(f.Topic, &awseventstargets.SnsTopicProps{
 			Message: awsevents.RuleTargetInput_FromText(jsii.String(fmt.Sprintf(
-				"%s: CodeDeploy deployment %s of %s ended in %s at %s; the deployment group rolls back to the previous version. https://console.aws.amazon.com/codesuite/codedeploy/deployments/%s?region=%s",
+				"%s: CodeDeploy deployment %s of %s ended in %s at %s; the deployment group rolls back to the previous version. https://%s/codesuite/codedeploy/deployments/%s?region=%s",
 				svc.Name, *awsevents.EventField_FromPath(jsii.String("$.detail.deploymentId")),
 				*awsevents.EventField_FromPath(jsii.String("$.detail.deploymentGroup")),
 				*awsevents.EventField_FromPath(jsii.String("$.detail.state")), *awsevents.EventField_Time(),
+				*cdkutil.ConsoleHost(f.Construct),
 				*awsevents.EventField_FromPath(jsii.String("$.detail.deploymentId")), *awsevents.EventField_Region()))),
 		})},
 	})

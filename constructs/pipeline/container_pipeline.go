@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/golden-pipelines/microservice-pipelines/constructs/internal/cdkutil"
 	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
 )
 
@@ -28,7 +29,9 @@ func (p *MicroservicePipeline) containerBuild(svc *spec.Service, logs awslogs.IL
 		ImageScanOnPush:    jsii.Bool(true),
 		Encryption:         awsecr.RepositoryEncryption_KMS(),
 		EncryptionKey:      p.Key,
-		RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
+		// Named after the service: retained, except when the stack's create fails (a retry
+		// would otherwise fail with "already exists").
+		RemovalPolicy: cdkutil.RetainUnlessCreateFails,
 		// The images released to an environment are tagged deployed-<environment>-<release>.
 		// One rule per environment keeps the newest of those, so the image an environment runs
 		// is never deleted however many releases another environment got since; an image a

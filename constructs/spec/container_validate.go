@@ -145,6 +145,35 @@ func (v *validator) containerEnvironment(name string, e Environment) {
 	}
 }
 
+// TestTrafficHookEvents are the ECS lifecycle events during which the test listener serves the
+// replacement tasks: the hooks that test them there.
+var TestTrafficHookEvents = []string{"AfterAllowTestTraffic", "BeforeAllowTraffic"}
+
+// testTrafficHooks requires every environment to test through its own hook function. Each
+// environment's test listener is open only to its own VPC's NAT address (the load balancer is
+// internet-facing), so a function that tests one environment's replacement tasks runs in that
+// environment's VPC and cannot reach another's: one function named for two environments would
+// time out, or fail, in all but one of them.
+func (v *validator) testTrafficHooks(envs []NamedEnvironment) {
+	first := map[string]string{} // function -> the field that named it first
+	for _, env := range envs {
+		for _, h := range EcsHooks(env.Hooks) {
+			if !slices.Contains(TestTrafficHookEvents, h.Event) {
+				continue
+			}
+			field := env.Name + ".hooks." + lowerFirst(h.Event)
+			if other, ok := first[h.Function]; ok && !strings.HasPrefix(other, env.Name+".") {
+				v.add(field, fmt.Sprintf("%q is also %s, but each environment's test listener is reachable only from its own VPC", h.Function, other),
+					"give each environment its own hook function, deployed in that environment's VPC (its service stack outputs VpcId and PrivateSubnetIds), e.g. CodeDeployHook_"+strings.ReplaceAll(v.service, "-", "_")+"_"+env.Name+"_smoke")
+				continue
+			}
+			if _, ok := first[h.Function]; !ok {
+				first[h.Function] = field
+			}
+		}
+	}
+}
+
 // ecsDefaultAlarms are the names (after the service and environment) of a container
 // service's default alarms, in the order the service stack creates them; custom alarms may
 // not reuse them.

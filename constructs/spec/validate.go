@@ -136,6 +136,9 @@ func (s Service) Validate() error {
 			v.environment(env.Name, *env.Environment, s.Lambda.TimeoutSeconds)
 		}
 	}
+	if s.IsContainer() {
+		v.testTrafficHooks(s.Environments())
+	}
 	if len(v.problems) == 0 {
 		return nil
 	}

@@ -842,15 +842,21 @@ func ecsService(stack awscdk.Stack, s *Service, env *Environment, repo awsecr.IR
 			DeploymentConfigName: jsii.String(name), TrafficRouting: routing(c),
 		})
 	}
+	deploymentRole := awsiam.NewRole(stack, jsii.String("DeploymentRole"), &awsiam.RoleProps{
+		AssumedBy:       awsiam.NewServicePrincipal(jsii.String("codedeploy.amazonaws.com"), nil),
+		ManagedPolicies: &[]awsiam.IManagedPolicy{awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("AWSCodeDeployRoleForECSLimited"))},
+	})
+	deploymentRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:    jsii.Strings("iam:PassRole"),
+		Resources:  &[]*string{task.TaskRole().RoleArn(), task.ObtainExecutionRole().RoleArn()},
+		Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+	}))
 	awscodedeploy.NewEcsDeploymentGroup(stack, jsii.String("DeploymentGroup"), &awscodedeploy.EcsDeploymentGroupProps{
 		Application:         awscodedeploy.NewEcsApplication(stack, jsii.String("Application"), &awscodedeploy.EcsApplicationProps{ApplicationName: jsii.String(name)}),
 		DeploymentGroupName: jsii.String(name),
-		Role: awsiam.NewRole(stack, jsii.String("DeploymentRole"), &awsiam.RoleProps{
-			AssumedBy:       awsiam.NewServicePrincipal(jsii.String("codedeploy.amazonaws.com"), nil),
-			ManagedPolicies: &[]awsiam.IManagedPolicy{awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("AWSCodeDeployRoleForECSLimited"))},
-		}).WithoutPolicyUpdates(nil),
-		Service:          service,
-		DeploymentConfig: config,
+		Role:                deploymentRole.WithoutPolicyUpdates(nil),
+		Service:             service,
+		DeploymentConfig:    config,
 		BlueGreenDeploymentConfig: &awscodedeploy.EcsBlueGreenDeploymentConfig{
 			BlueTargetGroup: blue, GreenTargetGroup: green, Listener: listener, TestListener: testListener,
 			TerminationWaitTime: awscdk.Duration_Minutes(jsii.Number(float64(c.TerminationWaitMinutes))),

@@ -55,19 +55,31 @@ func DeploymentAlarm(scope constructs.Construct, id, name, what string, metric a
 	})
 }
 
-// LogGroup creates a log group kept for a validated number of days and retained when its stack
-// is deleted. name may be nil (a generated name).
+// RetainUnlessCreateFails is the removal policy of every resource the project retains under a
+// name it chooses (log groups, the image repository): CloudFormation's DeletionPolicy
+// RetainExceptOnCreate. Such a resource is kept when its stack is updated or deleted, but
+// deleted when the stack operation that created it rolls back: "If the stack operation that
+// created the resource is rolled back, CloudFormation deletes the resource" (CloudFormation
+// User Guide, "DeletionPolicy attribute"). Retain would keep it after a failed first create,
+// and every retry would then fail with "already exists".
+var RetainUnlessCreateFails = awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE
+
+// LogGroup creates a log group kept for a validated number of days, retained when its stack is
+// deleted and deleted when its stack's create fails (RetainUnlessCreateFails). name may be nil
+// (a generated name).
 func LogGroup(scope constructs.Construct, id string, name *string, retentionDays int) awslogs.LogGroup {
 	return awslogs.NewLogGroup(scope, jsii.String(id), &awslogs.LogGroupProps{
 		LogGroupName:  name,
 		Retention:     Retention(retentionDays),
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		RemovalPolicy: RetainUnlessCreateFails,
 	})
 }
 
 // AccessLogBucket creates a bucket that receives access logs (S3 server access logs, load
 // balancer logs): S3-managed keys, because log delivery supports no KMS key; SSL only, private,
-// logs expiring after retentionDays; retained when its stack is deleted.
+// logs expiring after retentionDays; retained when its stack is deleted (it has a generated
+// name, so a retained bucket never stands in the way of a retry, and it may hold logs written
+// during a failed create).
 func AccessLogBucket(scope constructs.Construct, id string, retentionDays int) awss3.Bucket {
 	return awss3.NewBucket(scope, jsii.String(id), &awss3.BucketProps{
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
@@ -80,4 +92,25 @@ func AccessLogBucket(scope constructs.Construct, id string, retentionDays int) a
 		}},
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
+}
+
+// ConsoleHost is the host of the AWS Management Console in the stack's partition
+// (console.aws.amazon.com, console.amazonaws.cn, console.amazonaws-us-gov.com), from a mapping
+// the stack holds once: links in notifications must open the console of the partition the
+// stack is deployed to (AWS General Reference, "AWS Management Console endpoints"; the China
+// and GovCloud (US) user guides).
+func ConsoleHost(scope constructs.Construct) *string {
+	stack := awscdk.Stack_Of(scope)
+	const id = "GoldenConsoleHosts"
+	mapping, ok := stack.Node().TryFindChild(jsii.String(id)).(awscdk.CfnMapping)
+	if !ok {
+		mapping = awscdk.NewCfnMapping(stack, jsii.String(id), &awscdk.CfnMappingProps{
+			Mapping: &map[string]*map[string]interface{}{
+				"aws":        {"Host": "console.aws.amazon.com"},
+				"aws-cn":     {"Host": "console.amazonaws.cn"},
+				"aws-us-gov": {"Host": "console.amazonaws-us-gov.com"},
+			},
+		})
+	}
+	return mapping.FindInMap(awscdk.Aws_PARTITION(), jsii.String("Host"), nil)
 }
