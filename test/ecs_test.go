@@ -206,7 +206,7 @@ func TestEcsServiceAndNetwork(t *testing.T) {
 // and its lifecycle keeps the released images before it counts build images.
 func TestEcrRepository(t *testing.T) {
 	tpl := example.template(t, "search-pipeline")
-	keyID, _ := example.only(t, "search-pipeline", "AWS::KMS::Key")
+	keyID, _ := example.pipelineKey(t, "search")
 	_, repo := example.only(t, "search-pipeline", "AWS::ECR::Repository")
 	p := props(repo)
 	if p["ImageTagMutability"] != "IMMUTABLE" || jsonString(t, p["ImageScanningConfiguration"]) != `{"ScanOnPush":true}` ||

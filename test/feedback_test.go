@@ -68,13 +68,14 @@ func sameJSON(t *testing.T, what string, got interface{}, want string) {
 }
 
 // The topic is encrypted with the pipeline's rotating key, publishes over SSL only, and only
-// EventBridge and CodeStar Notifications may publish; the key lets exactly those two use it.
+// EventBridge, CodeStar Notifications and the service's alarms (CloudWatch, for exactly those
+// alarm ARNs) may publish; the key lets exactly those three services use it.
 func TestNotificationTopicIsEncryptedAndSSLOnly(t *testing.T) {
 	for _, svc := range examples() {
 		stack := svc.PipelineStackName()
 		topicID, topic := byName(t, example, stack, "AWS::SNS::Topic", "TopicName", svc.Name+"-notifications")
 		keyRef := props(topic)["KmsMasterKeyId"].(map[string]interface{})["Fn::GetAtt"].([]interface{})
-		keyID, key := example.only(t, stack, "AWS::KMS::Key")
+		keyID, key := example.pipelineKey(t, svc.Name)
 		if keyRef[0] != keyID || keyRef[1] != "Arn" {
 			t.Errorf("%s: topic encrypted with %v, want the pipeline key %s", stack, keyRef, keyID)
 		}
@@ -84,19 +85,26 @@ func TestNotificationTopicIsEncryptedAndSSLOnly(t *testing.T) {
 		var keyGrant bool
 		for _, st := range props(key)["KeyPolicy"].(map[string]interface{})["Statement"].([]interface{}) {
 			st := st.(map[string]interface{})
-			if jsonString(t, st["Principal"]) == `{"Service":["codestar-notifications.amazonaws.com","events.amazonaws.com"]}` {
+			if jsonString(t, st["Principal"]) == `{"Service":["cloudwatch.amazonaws.com","codestar-notifications.amazonaws.com","events.amazonaws.com"]}` {
 				keyGrant = jsonString(t, st["Action"]) == `["kms:Decrypt","kms:GenerateDataKey*"]`
 			}
 		}
 		if !keyGrant {
-			t.Errorf("%s: the key policy does not let EventBridge and CodeStar Notifications encrypt for the topic", stack)
+			t.Errorf("%s: the key policy does not let CloudWatch, EventBridge and CodeStar Notifications encrypt for the topic", stack)
+		}
+		// CloudWatch publishes for exactly the service's alarms, by ARN.
+		var alarms []string
+		for _, name := range feedback.AlarmsNotifying(&svc) {
+			alarms = append(alarms, fmt.Sprintf(`{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":cloudwatch:", {"Ref": "AWS::Region"}, ":", {"Ref": "AWS::AccountId"}, ":alarm:%s"]]}`, name))
 		}
 		_, policy := example.only(t, stack, "AWS::SNS::TopicPolicy")
 		sameJSON(t, stack+" topic policy", props(policy)["PolicyDocument"], fmt.Sprintf(`{"Version": "2012-10-17", "Statement": [
-			{"Sid": "AllowPublishThroughSSLOnly", "Effect": "Deny", "Principal": "*", "Action": "sns:Publish", "Resource": {"Ref": %q},
+			{"Sid": "AllowPublishThroughSSLOnly", "Effect": "Deny", "Principal": "*", "Action": "sns:Publish", "Resource": {"Ref": %[1]q},
 			 "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
-			{"Sid": "1", "Effect": "Allow", "Principal": {"Service": ["codestar-notifications.amazonaws.com", "events.amazonaws.com"]},
-			 "Action": "sns:Publish", "Resource": {"Ref": %q}}]}`, topicID, topicID))
+			{"Sid": "TheServicesAlarmsPublish", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+			 "Action": "sns:Publish", "Resource": {"Ref": %[1]q}, "Condition": {"ArnEquals": {"aws:SourceArn": [%[2]s]}}},
+			{"Sid": "2", "Effect": "Allow", "Principal": {"Service": ["codestar-notifications.amazonaws.com", "events.amazonaws.com"]},
+			 "Action": "sns:Publish", "Resource": {"Ref": %[1]q}}]}`, topicID, strings.Join(alarms, ", ")))
 	}
 }
 
@@ -370,11 +378,13 @@ func TestProductionFailedMetricAndAlarm(t *testing.T) {
 	for _, svc := range examples() {
 		stack := svc.PipelineStackName()
 		_, alarm := byName(t, example, stack, "AWS::CloudWatch::Alarm", "AlarmName", svc.ProductionFailedAlarmName())
+		topicID, _ := byName(t, example, stack, "AWS::SNS::Topic", "TopicName", svc.NotificationTopicName())
 		sameJSON(t, stack+" production-failed alarm", props(alarm), fmt.Sprintf(`{"AlarmName": "golden-pipelines.production-failed.%[1]s",
+			"AlarmActions": [{"Ref": %[2]q}],
 			"AlarmDescription": "%[1]s: in ALARM while the last production deployment failed, OK again after the next successful one; its state changes measure the time to restore",
 			"Namespace": "GoldenPipelines", "MetricName": "ProductionFailed", "Dimensions": [{"Name": "Service", "Value": %[1]q}],
 			"Statistic": "Maximum", "Period": 60, "EvaluationPeriods": 1, "Threshold": 1,
-			"ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "ignore"}`, svc.Name))
+			"ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "ignore"}`, svc.Name, topicID))
 		event := sample(t, "production restored")
 		event["detail"].(map[string]interface{})["alarmName"] = svc.ProductionFailedAlarmName()
 		if !matches(feedbackPattern(t, "golden-pipelines-shared-restore-events"), event) {

@@ -254,6 +254,19 @@ func (s *synthesized) logicalID(t *testing.T, c constructs.IConstruct) string {
 	return *awscdk.Stack_Of(c).GetLogicalId(res)
 }
 
+// pipelineKey returns the logical ID and the resource of a service's pipeline key (its pipeline
+// stack also holds the stack's LogsKey).
+func (s *synthesized) pipelineKey(t *testing.T, service string) (string, map[string]interface{}) {
+	t.Helper()
+	svc := s.service(t, service)
+	id := s.logicalID(t, svc.Pipeline.Key)
+	key, ok := s.resources(t, svc.Spec.PipelineStackName(), "AWS::KMS::Key")[id]
+	if !ok {
+		t.Fatalf("%s: no key %s", svc.Spec.PipelineStackName(), id)
+	}
+	return id, key
+}
+
 // only returns the named services.
 func only(services []spec.Service, names ...string) []spec.Service {
 	var out []spec.Service

@@ -152,7 +152,7 @@ func TestBucketsAreEncryptedPrivateAndSSLOnly(t *testing.T) {
 	assert(t, "key rotates", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::KMS::Key"), &m{"EnableKeyRotation": true})
 	})
-	keyID, _ := example.only(t, "orders-pipeline", "AWS::KMS::Key")
+	keyID, _ := example.pipelineKey(t, "orders")
 	buckets := example.resources(t, "orders-pipeline", "AWS::S3::Bucket")
 	accessLogs := example.logicalID(t, example.service(t, "orders").Pipeline.AccessLogs)
 	if len(buckets) != 3 || buckets[accessLogs] == nil {

@@ -64,7 +64,9 @@ func variantServices() []spec.Service {
 	// shifts, and "boxed", whose docker build and prepare step the script tests run.
 	out = append(out,
 		spec.Service{
-			Name: "ecs-a", Container: &spec.Container{}, Build: spec.Build{Test: []string{"true"}},
+			// Port 80: a port below 1024, which the non-root container may bind only through a
+			// system control.
+			Name: "ecs-a", Container: &spec.Container{Port: 80}, Build: spec.Build{Test: []string{"true"}},
 			Staging:    spec.Environment{Deployment: spec.Deployment{Config: "ECSAllAtOnce"}},
 			Production: spec.Environment{Deployment: spec.Deployment{Config: "ECSCanary10Percent5Minutes"}},
 		},

@@ -28,12 +28,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	elb "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -52,6 +51,9 @@ type Props struct {
 	Environment string
 	// Repository holds the service's release images; the task execution role may pull them.
 	Repository awsecr.IRepository
+	// Topic receives the alarms' notifications. Default: the service's notification topic
+	// (<service>-notifications in the pipeline stack), by name.
+	Topic awssns.ITopic
 }
 
 // EcsService is a Fargate service deployed blue/green through CodeDeploy.
@@ -94,16 +96,7 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 	s := &EcsService{Construct: constructs.NewConstruct(scope, jsii.String(id)), TaskDefinitionFamily: name, Name: name}
 	node := s.Construct
 
-	s.Vpc = awsec2.NewVpc(node, jsii.String("Vpc"), &awsec2.VpcProps{
-		MaxAzs:      jsii.Number(2),
-		NatGateways: jsii.Number(1),
-	})
-	// Flow logs of every interface of the VPC, kept as long as the service's other logs.
-	s.Vpc.AddFlowLog(jsii.String("FlowLog"), &awsec2.FlowLogOptions{
-		Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(cdkutil.LogGroup(node, "FlowLogs", nil, svc.LogRetentionDays), nil),
-		TrafficType: awsec2.FlowLogTrafficType_ALL,
-	})
-	retainProviderLogs(s.Vpc, svc.LogRetentionDays)
+	s.Vpc = newVpc(node, svc.LogRetentionDays)
 	s.Cluster = awsecs.NewCluster(node, jsii.String("Cluster"), &awsecs.ClusterProps{
 		Vpc:                            s.Vpc,
 		ContainerInsightsV2:            awsecs.ContainerInsights_ENABLED,
@@ -129,6 +122,9 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 	s.LoadBalancer = elb.NewApplicationLoadBalancer(node, jsii.String("LoadBalancer"), &elb.ApplicationLoadBalancerProps{
 		Vpc: s.Vpc, InternetFacing: jsii.Bool(true), SecurityGroup: albSG,
 		DropInvalidHeaderFields: jsii.Bool(true),
+		// Production's cannot be deleted by accident, by a stack update that replaces it or by
+		// cdk destroy (which then fails until the protection is turned off; see the README).
+		DeletionProtection: jsii.Bool(env == "production"),
 	})
 	policy.Suppress(albSG, "AwsSolutions-EC23",
 		"the production listener of an internet-facing service is open to everyone by design; the test listener's port is open only to the VPC's NAT address")
@@ -156,45 +152,7 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 		DefaultTargetGroups: &[]elb.IApplicationTargetGroup{s.GreenTarget},
 	})
 
-	logs := cdkutil.LogGroup(node, "Logs", jsii.String("/ecs/"+name), svc.LogRetentionDays)
-	s.TaskDefinition = awsecs.NewFargateTaskDefinition(node, jsii.String("TaskDefinition"), &awsecs.FargateTaskDefinitionProps{
-		Family: jsii.String(name), Cpu: jsii.Number(float64(c.CPU)), MemoryLimitMiB: jsii.Number(float64(c.MemoryMiB)),
-		RuntimePlatform: &awsecs.RuntimePlatform{
-			CpuArchitecture: awsecs.CpuArchitecture_X86_64(), OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX(),
-		},
-	})
-	environment := map[string]*string{"PORT": jsii.String(fmt.Sprint(c.Port))}
-	for _, k := range slices.Sorted(maps.Keys(c.Environment)) {
-		environment[k] = jsii.String(c.Environment[k])
-	}
-	// Secrets stay in Secrets Manager or SSM: ECS resolves them when a task starts, with the
-	// execution role, which may read exactly these.
-	secrets := map[string]awsecs.Secret{}
-	for _, k := range slices.Sorted(maps.Keys(c.Secrets)) {
-		if name := c.Secrets[k].SecretsManager; name != "" {
-			secrets[k] = awsecs.Secret_FromSecretsManager(awssecretsmanager.Secret_FromSecretNameV2(node, jsii.String("Secret"+k), jsii.String(name)), nil)
-		} else {
-			secrets[k] = awsecs.Secret_FromSsmParameter(awsssm.StringParameter_FromSecureStringParameterAttributes(node, jsii.String("Parameter"+k),
-				&awsssm.SecureStringParameterAttributes{ParameterName: jsii.String(c.Secrets[k].Parameter)}))
-		}
-	}
-	s.TaskDefinition.AddContainer(jsii.String(spec.ContainerName), &awsecs.ContainerDefinitionOptions{
-		ContainerName: jsii.String(spec.ContainerName),
-		// Before the first release the service runs a placeholder, built from this package's
-		// Dockerfile and named by its content hash. Every release replaces the image with the
-		// build's image, pinned by digest.
-		Image: awsecs.ContainerImage_FromAsset(jsii.String(placeholderDir()), &awsecs.AssetImageProps{
-			Platform: awsecrassets.Platform_LINUX_AMD64(), // the task runs on X86_64, whatever builds it
-		}),
-		Essential:    jsii.Bool(true),
-		PortMappings: &[]*awsecs.PortMapping{{ContainerPort: jsii.Number(float64(c.Port)), Protocol: awsecs.Protocol_TCP}},
-		Environment:  &environment,
-		Secrets:      &secrets,
-		Logging:      awsecs.LogDrivers_AwsLogs(&awsecs.AwsLogDriverProps{LogGroup: logs, StreamPrefix: jsii.String(spec.ContainerName)}),
-	})
-	policy.Suppress(s.TaskDefinition, "AwsSolutions-ECS2",
-		"plain variables are non-secret configuration (PORT, the definition's environment); secrets come from Secrets Manager or SSM through container.secrets, and the golden rule no-plain-secrets refuses secret-looking values")
-	props.Repository.GrantPull(s.TaskDefinition.ObtainExecutionRole())
+	s.taskDefinition(&svc, props.Repository)
 
 	serviceSG := awsec2.NewSecurityGroup(node, jsii.String("ServiceSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc: s.Vpc, Description: jsii.String(name + " tasks: the container port from the load balancer only"),
@@ -225,7 +183,7 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 	// which CodeDeploy owns (it cannot be updated on a CODE_DEPLOY service anyway).
 	cfnService.AddPropertyOverride(jsii.String("TaskDefinition"), name)
 
-	s.Alarms = s.alarms(&svc, env, e.Alarms)
+	s.Alarms = s.alarms(&svc, env, e.Alarms, cdkutil.NotificationTopic(node, &svc, props.Topic))
 	alarmRefs := make([]interfacesawscloudwatch.IAlarmRef, len(s.Alarms))
 	for i, a := range s.Alarms {
 		alarmRefs[i] = a
@@ -320,7 +278,7 @@ func (s *EcsService) deploymentConfig(d spec.Deployment) awscodedeploy.IEcsDeplo
 
 // alarms are the defaults (target 5xx and unhealthy hosts on both target groups, load balancer
 // 5xx, p99 latency) and the service's own.
-func (s *EcsService) alarms(svc *spec.Service, env string, a spec.Alarms) []awscloudwatch.Alarm {
+func (s *EcsService) alarms(svc *spec.Service, env string, a spec.Alarms, notify awssns.ITopic) []awscloudwatch.Alarm {
 	minute := awscdk.Duration_Minutes(jsii.Number(1))
 	sum := &awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")}
 	var out []awscloudwatch.Alarm
@@ -330,17 +288,17 @@ func (s *EcsService) alarms(svc *spec.Service, env string, a spec.Alarms) []awsc
 	}{{"blue", s.BlueTarget}, {"green", s.GreenTarget}} {
 		out = append(out,
 			s.alarm("Target5xx"+tg.color, svc.AlarmName(env, "target-5xx-"+tg.color), "target 5xx ("+tg.color+")",
-				tg.group.Metrics().HttpCodeTarget(elb.HttpCodeTarget_TARGET_5XX_COUNT, sum), float64(a.Target5xxThreshold), ">=", 1),
+				tg.group.Metrics().HttpCodeTarget(elb.HttpCodeTarget_TARGET_5XX_COUNT, sum), float64(a.Target5xxThreshold), ">=", 1, notify),
 			s.alarm("Unhealthy"+tg.color, svc.AlarmName(env, "unhealthy-"+tg.color), "unhealthy targets ("+tg.color+")",
 				tg.group.Metrics().UnhealthyHostCount(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Maximum")}),
-				float64(a.UnhealthyHostsThreshold), ">=", 2))
+				float64(a.UnhealthyHostsThreshold), ">=", 2, notify))
 	}
 	out = append(out,
 		s.alarm("LoadBalancer5xx", svc.AlarmName(env, "alb-5xx"), "load balancer 5xx",
-			s.LoadBalancer.Metrics().HttpCodeElb(elb.HttpCodeElb_ELB_5XX_COUNT, sum), float64(a.LoadBalancer5xxThreshold), ">=", 1),
+			s.LoadBalancer.Metrics().HttpCodeElb(elb.HttpCodeElb_ELB_5XX_COUNT, sum), float64(a.LoadBalancer5xxThreshold), ">=", 1, notify),
 		s.alarm("P99Latency", svc.AlarmName(env, "p99-latency"), "p99 target response time (s)",
 			s.LoadBalancer.Metrics().TargetResponseTime(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("p99")}),
-			float64(a.P99LatencyMillis)/1000, ">=", 1))
+			float64(a.P99LatencyMillis)/1000, ">=", 1, notify))
 	for _, c := range a.Custom {
 		dims := map[string]*string{}
 		for _, k := range slices.Sorted(maps.Keys(c.Dimensions)) {
@@ -350,13 +308,13 @@ func (s *EcsService) alarms(svc *spec.Service, env string, a spec.Alarms) []awsc
 			Namespace: jsii.String(c.Namespace), MetricName: jsii.String(c.MetricName), DimensionsMap: &dims,
 			Period: awscdk.Duration_Seconds(jsii.Number(float64(c.PeriodSeconds))), Statistic: jsii.String(c.Statistic),
 		})
-		out = append(out, s.alarm("Alarm"+c.Name, svc.AlarmName(env, c.Name), c.Namespace+" "+c.MetricName, metric, *c.Threshold, c.Comparison, c.EvaluationPeriods))
+		out = append(out, s.alarm("Alarm"+c.Name, svc.AlarmName(env, c.Name), c.Namespace+" "+c.MetricName, metric, *c.Threshold, c.Comparison, c.EvaluationPeriods, notify))
 	}
 	return out
 }
 
-func (s *EcsService) alarm(id, name, what string, metric awscloudwatch.IMetric, threshold float64, cmp string, periods int) awscloudwatch.Alarm {
-	return cdkutil.DeploymentAlarm(s.Construct, id, name, what, metric, threshold, cmp, periods)
+func (s *EcsService) alarm(id, name, what string, metric awscloudwatch.IMetric, threshold float64, cmp string, periods int, notify awssns.ITopic) awscloudwatch.Alarm {
+	return cdkutil.DeploymentAlarm(s.Construct, id, name, what, metric, threshold, cmp, periods, notify)
 }
 
 //go:embed placeholder/Dockerfile

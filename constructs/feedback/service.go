@@ -6,10 +6,12 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awschatbot"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodestarnotifications"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
@@ -67,12 +69,7 @@ var RollbackStates = []string{"FAILURE", "STOP"}
 func NewServiceFeedback(scope constructs.Construct, id string, props *ServiceProps) *ServiceFeedback {
 	svc := props.Service
 	f := &ServiceFeedback{Construct: constructs.NewConstruct(scope, jsii.String(id))}
-	f.Topic = awssns.NewTopic(f.Construct, jsii.String("Topic"), &awssns.TopicProps{
-		TopicName:   jsii.String(svc.NotificationTopicName()),
-		DisplayName: jsii.String(svc.Name + " releases"),
-		MasterKey:   props.Key,
-		EnforceSSL:  jsii.Bool(true),
-	})
+	f.Topic = newTopic(f.Construct, &svc, props.Key)
 	for _, e := range svc.Notifications.Emails {
 		f.Topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(e), nil))
 	}
@@ -147,6 +144,55 @@ func NewServiceFeedback(scope constructs.Construct, id string, props *ServicePro
 		// Outcomes are rare: between them the alarm keeps the state the last one set.
 		TreatMissingData: awscloudwatch.TreatMissingData_IGNORE,
 	})
+	f.ProductionFailedAlarm.AddAlarmAction(awscloudwatchactions.NewSnsAction(f.Topic))
 	f.Dashboard = newServiceDashboard(f.Construct, &svc, f.ProductionFailedAlarm)
 	return f
+}
+
+// newTopic creates the service's notification topic: encrypted with the pipeline's key, over
+// SSL only. Beside EventBridge and CodeStar Notifications (which the rules' targets allow), the
+// service's alarms publish to it: each deployment alarm of both environments (in the service
+// stacks, which name the topic) and the production-failed alarm. CloudWatch publishes as
+// cloudwatch.amazonaws.com, so the topic policy lets that principal publish for exactly these
+// alarms (aws:SourceArn), and the key policy lets it kms:Decrypt and kms:GenerateDataKey*,
+// which SNS needs from a publisher to an encrypted topic: "Why didn't I receive an SNS
+// notification for my CloudWatch alarm trigger?"
+// (https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger) and "How do I
+// configure a CloudWatch alarm with an encrypted SNS topic?"
+// (https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns).
+func newTopic(scope constructs.Construct, svc *spec.Service, key awskms.IKey) awssns.Topic {
+	topic := awssns.NewTopic(scope, jsii.String("Topic"), &awssns.TopicProps{
+		TopicName:   jsii.String(svc.NotificationTopicName()),
+		DisplayName: jsii.String(svc.Name + " releases"),
+		MasterKey:   key,
+		EnforceSSL:  jsii.Bool(true),
+	})
+	stack := awscdk.Stack_Of(scope)
+	var alarms []*string
+	for _, name := range AlarmsNotifying(svc) {
+		alarms = append(alarms, stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"), ResourceName: jsii.String(name),
+			ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		}))
+	}
+	cloudwatch := awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)
+	topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("TheServicesAlarmsPublish"),
+		Principals: &[]awsiam.IPrincipal{cloudwatch},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  &[]*string{topic.TopicArn()},
+		Conditions: &map[string]interface{}{"ArnEquals": map[string]interface{}{"aws:SourceArn": alarms}},
+	}))
+	key.Grant(cloudwatch, jsii.String("kms:Decrypt"), jsii.String("kms:GenerateDataKey*"))
+	return topic
+}
+
+// AlarmsNotifying are the names of the alarms that publish to a service's notification topic:
+// every deployment alarm of each environment, then the production-failed alarm.
+func AlarmsNotifying(svc *spec.Service) []string {
+	var out []string
+	for _, env := range spec.EnvironmentNames {
+		out = append(out, svc.DeploymentAlarmNames(env)...)
+	}
+	return append(out, svc.ProductionFailedAlarmName())
 }

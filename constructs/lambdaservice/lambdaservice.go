@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -45,6 +46,9 @@ type Props struct {
 	Environment string
 	// PackageBucket holds the release packages the pipeline builds. Required.
 	PackageBucket awss3.IBucket
+	// Topic receives the alarms' notifications. Default: the service's notification topic
+	// (<service>-notifications in the pipeline stack), by name.
+	Topic awssns.ITopic
 }
 
 // LambdaService is a Lambda function deployed through CodeDeploy.
@@ -131,7 +135,7 @@ func NewLambdaService(scope constructs.Construct, id string, props *Props) *Lamb
 		Description: description,
 	})
 
-	s.Alarms = s.alarms(&svc, env, named.Alarms)
+	s.Alarms = s.alarms(&svc, env, named.Alarms, cdkutil.NotificationTopic(s.Construct, &svc, props.Topic))
 	alarmRefs := make([]interfacesawscloudwatch.IAlarmRef, len(s.Alarms))
 	for i, a := range s.Alarms {
 		alarmRefs[i] = a
@@ -306,18 +310,18 @@ func (s *LambdaService) deploymentConfig(d spec.Deployment) awscodedeploy.ILambd
 	})
 }
 
-func (s *LambdaService) alarms(svc *spec.Service, env string, a spec.Alarms) []awscloudwatch.Alarm {
+func (s *LambdaService) alarms(svc *spec.Service, env string, a spec.Alarms, notify awssns.ITopic) []awscloudwatch.Alarm {
 	minute := awscdk.Duration_Minutes(jsii.Number(1))
 	out := []awscloudwatch.Alarm{
 		s.alarm("ErrorsAlarm", svc.AlarmName(env, "errors"), "errors on the live alias",
 			s.Alias.MetricErrors(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")}),
-			float64(a.ErrorsThreshold), ">=", 1),
+			float64(a.ErrorsThreshold), ">=", 1, notify),
 		s.alarm("ThrottlesAlarm", svc.AlarmName(env, "throttles"), "throttles on the live alias",
 			s.Alias.MetricThrottles(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")}),
-			float64(a.ThrottlesThreshold), ">=", 1),
+			float64(a.ThrottlesThreshold), ">=", 1, notify),
 		s.alarm("P99DurationAlarm", svc.AlarmName(env, "p99-duration"), "p99 duration (ms) on the live alias",
 			s.Alias.MetricDuration(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("p99")}),
-			float64(a.P99DurationMillis), ">=", 1),
+			float64(a.P99DurationMillis), ">=", 1, notify),
 	}
 	for _, c := range a.Custom {
 		opts := &awscloudwatch.MetricOptions{
@@ -337,11 +341,11 @@ func (s *LambdaService) alarms(svc *spec.Service, env string, a spec.Alarms) []a
 				DimensionsMap: &dims, Period: opts.Period, Statistic: opts.Statistic,
 			})
 		}
-		out = append(out, s.alarm("Alarm"+c.Name, svc.AlarmName(env, c.Name), c.Namespace+" "+c.MetricName, metric, *c.Threshold, c.Comparison, c.EvaluationPeriods))
+		out = append(out, s.alarm("Alarm"+c.Name, svc.AlarmName(env, c.Name), c.Namespace+" "+c.MetricName, metric, *c.Threshold, c.Comparison, c.EvaluationPeriods, notify))
 	}
 	return out
 }
 
-func (s *LambdaService) alarm(id, name, what string, metric awscloudwatch.IMetric, threshold float64, cmp string, periods int) awscloudwatch.Alarm {
-	return cdkutil.DeploymentAlarm(s.Construct, id, name, what, metric, threshold, cmp, periods)
+func (s *LambdaService) alarm(id, name, what string, metric awscloudwatch.IMetric, threshold float64, cmp string, periods int, notify awssns.ITopic) awscloudwatch.Alarm {
+	return cdkutil.DeploymentAlarm(s.Construct, id, name, what, metric, threshold, cmp, periods, notify)
 }

@@ -117,11 +117,7 @@ func NewMicroservicePipeline(scope constructs.Construct, id string, props *Props
 	p.Node().SetContext(jsii.String("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"), true)
 	stack := awscdk.Stack_Of(scope)
 
-	p.Key = awskms.NewKey(p.Construct, jsii.String("Key"), &awskms.KeyProps{
-		Description:       jsii.String(fmt.Sprintf("Encrypts the pipeline artifacts and release packages of %s", svc.Name)),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
-	})
+	p.Key = newKey(p.Construct, &svc)
 	p.AccessLogs = cdkutil.AccessLogBucket(p.Construct, "AccessLogs", retention)
 	p.ArtifactBucket = p.bucket("Artifacts", &awss3.LifecycleRule{
 		Expiration:                          awscdk.Duration_Days(jsii.Number(float64(retention))),
@@ -211,6 +207,18 @@ func NewMicroservicePipeline(scope constructs.Construct, id string, props *Props
 	return p
 }
 
+// newKey creates the pipeline's key: rotating, retained, and only AWS services may create
+// grants for it.
+func newKey(scope constructs.Construct, svc *spec.Service) awskms.Key {
+	key := awskms.NewKey(scope, jsii.String("Key"), &awskms.KeyProps{
+		Description:       jsii.String(fmt.Sprintf("Encrypts the pipeline artifacts and release packages of %s", svc.Name)),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+	})
+	cdkutil.OnlyAWSServicesCreateGrants(key)
+	return key
+}
+
 func stageName(env string) string {
 	return map[string]string{"staging": "Staging", "production": "Production"}[env]
 }
@@ -229,9 +237,10 @@ func (p *MicroservicePipeline) lambdaBuild(svc *spec.Service, logs awslogs.ILogG
 	p.PackageBucket.GrantPut(p.BuildProject, jsii.String(svc.Name+"/*"))
 }
 
-// bucket creates an encrypted, SSL-only, private, versioned bucket.
+// bucket creates an encrypted, SSL-only, private, versioned bucket that sends its object events
+// to EventBridge.
 func (p *MicroservicePipeline) bucket(id string, rule *awss3.LifecycleRule) awss3.Bucket {
-	return awss3.NewBucket(p.Construct, jsii.String(id), &awss3.BucketProps{
+	b := awss3.NewBucket(p.Construct, jsii.String(id), &awss3.BucketProps{
 		Encryption:             awss3.BucketEncryption_KMS,
 		EncryptionKey:          p.Key,
 		BucketKeyEnabled:       jsii.Bool(true),
@@ -244,6 +253,8 @@ func (p *MicroservicePipeline) bucket(id string, rule *awss3.LifecycleRule) awss
 		ServerAccessLogsBucket: p.AccessLogs,
 		ServerAccessLogsPrefix: jsii.String(id + "/"),
 	})
+	cdkutil.EventBridgeNotifications(b)
+	return b
 }
 
 // project creates a CodeBuild project on the standard image, without privileged mode,

@@ -229,6 +229,32 @@ func Add(app awscdk.App, services []Service) {
 	}
 }
 
+// logsKey is the stack's key for its log groups, created once per stack, with the key policy
+// statements the constructs give it (CloudWatch Logs for this account's log groups; grants only
+// for AWS services).
+func logsKey(stack awscdk.Stack) awskms.IKey {
+	if k, ok := stack.Node().TryFindChild(jsii.String("LogsKey")).(awskms.IKey); ok {
+		return k
+	}
+	key := awskms.NewKey(stack, jsii.String("LogsKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true), RemovalPolicy: awscdk.RemovalPolicy_RETAIN})
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(awscdk.Fn_Sub(jsii.String("logs.${AWS::Region}.amazonaws.com"), nil), nil)},
+		Actions:    jsii.Strings("kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:DescribeKey"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]interface{}{"ArnLike": map[string]interface{}{
+			"kms:EncryptionContext:aws:logs:arn": awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"), nil),
+		}},
+	}), nil)
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Effect: awsiam.Effect_DENY, Principals: &[]awsiam.IPrincipal{awsiam.NewStarPrincipal()}, Actions: jsii.Strings("kms:CreateGrant"),
+		Resources: jsii.Strings("*"),
+		Conditions: &map[string]interface{}{"BoolIfExists": map[string]interface{}{
+			"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false",
+		}},
+	}), nil)
+	return key
+}
+
 func releaseParameter(service, env string) string {
 	return "/golden-pipelines/" + service + "/" + env + "/release"
 }
@@ -266,7 +292,8 @@ func pipelineOf(stack awscdk.Stack, s *Service) (awss3.Bucket, awsecr.Repository
 		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
 	})
 	logs := awslogs.NewLogGroup(stack, jsii.String("BuildLogs"), &awslogs.LogGroupProps{
-		Retention: s.LogRetention, RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		EncryptionKey: logsKey(stack),
+		Retention:     s.LogRetention, RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 	project := func(id, name string, spec map[string]interface{}, compute awscodebuild.ComputeType, minutes int,
 		env map[string]*awscodebuild.BuildEnvironmentVariable, privileged bool) awscodebuild.PipelineProject {
@@ -371,7 +398,8 @@ func pipelineOf(stack awscdk.Stack, s *Service) (awss3.Bucket, awsecr.Repository
 	if s.Container != nil {
 		// The scan action logs to /aws/codepipeline/<pipeline>, here with the service's retention.
 		awslogs.NewLogGroup(stack, jsii.String("ActionLogs"), &awslogs.LogGroupProps{
-			LogGroupName: jsii.String("/aws/codepipeline/" + s.Name), Retention: s.LogRetention, RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+			EncryptionKey: logsKey(stack),
+			LogGroupName:  jsii.String("/aws/codepipeline/" + s.Name), Retention: s.LogRetention, RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 		})
 		// Inspector fails the stage on any finding at or above the threshold.
 		scan := &awscodepipelineactions.InspectorEcrImageScanActionProps{
@@ -396,7 +424,8 @@ func pipelineOf(stack awscdk.Stack, s *Service) (awss3.Bucket, awsecr.Repository
 	var crLogs awslogs.LogGroup
 	if s.Lambda != nil {
 		crLogs = awslogs.NewLogGroup(stack, jsii.String("ReleaseParameterFunctionLogs"), &awslogs.LogGroupProps{
-			Retention: s.LogRetention, RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+			EncryptionKey: logsKey(stack),
+			Retention:     s.LogRetention, RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 		})
 		crRole = awsiam.NewRole(stack, jsii.String("ReleaseParameterFunctionRole"), &awsiam.RoleProps{
 			AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil), Description: jsii.String("Creates release parameters once"),
@@ -564,7 +593,8 @@ func lambdaService(stack awscdk.Stack, s *Service, env *Environment, packages aw
 	function := func(id, fnName, handler string, plain map[string]string, secrets map[string]Secret, placeholder string,
 		version *awslambda.VersionOptions) awslambda.Function {
 		logs := awslogs.NewLogGroup(stack, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
-			LogGroupName: jsii.String("/aws/lambda/" + fnName), Retention: s.LogRetention, RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+			EncryptionKey: logsKey(stack),
+			LogGroupName:  jsii.String("/aws/lambda/" + fnName), Retention: s.LogRetention, RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 		})
 		// A role that writes the function's own log group (not AWSLambdaBasicExecutionRole).
 		role := awsiam.NewRole(stack, jsii.String(id+"Role"), &awsiam.RoleProps{
@@ -701,7 +731,8 @@ func ecsService(stack awscdk.Stack, s *Service, env *Environment, repo awsecr.IR
 	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), &awsec2.VpcProps{MaxAzs: jsii.Number(2), NatGateways: jsii.Number(1)})
 	vpc.AddFlowLog(jsii.String("FlowLog"), &awsec2.FlowLogOptions{
 		Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(awslogs.NewLogGroup(stack, jsii.String("FlowLogs"), &awslogs.LogGroupProps{
-			Retention: s.LogRetention, RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+			EncryptionKey: logsKey(stack),
+			Retention:     s.LogRetention, RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 		}), nil),
 		TrafficType: awsec2.FlowLogTrafficType_ALL,
 	})
@@ -711,8 +742,9 @@ func ecsService(stack awscdk.Stack, s *Service, env *Environment, repo awsecr.IR
 		vpc.Node().TryFindChild(jsii.String("RestrictDefaultSecurityGroupCustomResource")); provider != nil && restrict != nil {
 		handler := provider.Node().FindChild(jsii.String("Handler")).(awscdk.CfnResource)
 		restrict.Node().AddDependency(awslogs.NewLogGroup(stack, jsii.String("RestrictDefaultSecurityGroupLogs"), &awslogs.LogGroupProps{
-			LogGroupName: awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("/aws/lambda/"), handler.Ref()}),
-			Retention:    s.LogRetention, RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+			EncryptionKey: logsKey(stack),
+			LogGroupName:  awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("/aws/lambda/"), handler.Ref()}),
+			Retention:     s.LogRetention, RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 		}))
 	}
 	cluster := awsecs.NewCluster(stack, jsii.String("Cluster"), &awsecs.ClusterProps{
@@ -763,7 +795,8 @@ func ecsService(stack awscdk.Stack, s *Service, env *Environment, repo awsecr.IR
 		DefaultTargetGroups: &[]elb.IApplicationTargetGroup{green},
 	})
 	logs := awslogs.NewLogGroup(stack, jsii.String("Logs"), &awslogs.LogGroupProps{
-		LogGroupName: jsii.String("/ecs/" + name), Retention: s.LogRetention, RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		EncryptionKey: logsKey(stack),
+		LogGroupName:  jsii.String("/ecs/" + name), Retention: s.LogRetention, RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 	task := awsecs.NewFargateTaskDefinition(stack, jsii.String("TaskDefinition"), &awsecs.FargateTaskDefinitionProps{
 		Family: jsii.String(name), Cpu: jsii.Number(float64(c.CPU)), MemoryLimitMiB: jsii.Number(float64(c.MemoryMiB)),

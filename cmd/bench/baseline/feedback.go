@@ -50,7 +50,8 @@ const (
 // the production outcomes and the overview dashboard.
 func sharedFeedback(stack awscdk.Stack, services []Service) {
 	logs := awslogs.NewLogGroup(stack, jsii.String("Events"), &awslogs.LogGroupProps{
-		LogGroupName: jsii.String(eventsLogGroup), Retention: awslogs.RetentionDays_THIRTEEN_MONTHS, RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		EncryptionKey: logsKey(stack),
+		LogGroupName:  jsii.String(eventsLogGroup), Retention: awslogs.RetentionDays_THIRTEEN_MONTHS, RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 	policy := awslogs.NewResourcePolicy(stack, jsii.String("EventsPolicy"), &awslogs.ResourcePolicyProps{
 		ResourcePolicyName: jsii.String("golden-pipelines-delivery-events"),
