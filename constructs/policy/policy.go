@@ -12,15 +12,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/golden-pipelines/microservice-pipelines/internal/assembly"
 )
 
 // PluginName is the name the validation report gives the golden rules.
@@ -45,33 +45,12 @@ type Finding struct {
 	Detail string
 }
 
-// Template is one synthesized stack template.
-type Template struct {
-	// Path is the template file.
-	Path      string
-	Resources map[string]Resource
-	// Parameters are the template's parameters, whose values are unknown at synth.
-	Parameters map[string]interface{}
-}
+// Template is one synthesized stack template, as internal/assembly reads it, with what the
+// rules ask of it.
+type Template struct{ *assembly.Template }
 
 // Resource is one template resource.
-type Resource struct {
-	Type       string
-	Properties map[string]interface{}
-	Metadata   map[string]interface{}
-}
-
-// ofType returns the logical IDs of the resources of a type, sorted.
-func (t *Template) ofType(typ string) []string {
-	var out []string
-	for id, r := range t.Resources {
-		if r.Type == typ {
-			out = append(out, id)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
+type Resource = assembly.Resource
 
 // Rules returns every golden rule, in report order.
 func Rules() []Rule {
@@ -114,7 +93,7 @@ func (*plugin) Validate(ctx awscdk.IPolicyValidationContext) *awscdk.PolicyValid
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				t, err := ReadTemplate(*paths[i])
+				t, err := readTemplate(*paths[i])
 				results[i] = result{path: *paths[i], err: err}
 				if err == nil {
 					results[i].findings = make([][]Finding, len(rules))
@@ -166,20 +145,13 @@ func (*plugin) Validate(ctx awscdk.IPolicyValidationContext) *awscdk.PolicyValid
 	return &awscdk.PolicyValidationPluginReport{Success: jsii.Bool(len(violations) == 0), Violations: &violations}
 }
 
-// ReadTemplate reads a synthesized template.
-func ReadTemplate(path string) (*Template, error) {
-	b, err := os.ReadFile(path)
+// readTemplate reads a synthesized template.
+func readTemplate(path string) (*Template, error) {
+	t, err := assembly.ReadTemplate(path)
 	if err != nil {
 		return nil, err
 	}
-	var raw struct {
-		Resources  map[string]Resource
-		Parameters map[string]interface{}
-	}
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return &Template{Path: path, Resources: raw.Resources, Parameters: raw.Parameters}, nil
+	return &Template{t}, nil
 }
 
 // render turns a template value into text, intrinsics included: {"Ref": "X"} is <X>,

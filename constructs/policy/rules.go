@@ -82,7 +82,7 @@ var rules = []Rule{
 
 func checkDeploymentGroups(t *Template) []Finding {
 	var out []Finding
-	for _, id := range t.ofType("AWS::CodeDeploy::DeploymentGroup") {
+	for _, id := range t.OfType("AWS::CodeDeploy::DeploymentGroup") {
 		p := t.Resources[id].Properties
 		var problems []string
 		alarms := list(get(p, "AlarmConfiguration", "Alarms"))
@@ -136,7 +136,7 @@ func ImageProblem(image string) string {
 
 func checkImages(t *Template) []Finding {
 	var out []Finding
-	for _, id := range t.ofType("AWS::ECS::TaskDefinition") {
+	for _, id := range t.OfType("AWS::ECS::TaskDefinition") {
 		for _, c := range list(t.Resources[id].Properties["ContainerDefinitions"]) {
 			if p := t.fromParameter(get(c, "Image")); p != "" {
 				out = append(out, Finding{id, fmt.Sprintf("container %s: the image comes from the parameter %s, unknown at synth", render(get(c, "Name")), p)})
@@ -145,7 +145,7 @@ func checkImages(t *Template) []Finding {
 			}
 		}
 	}
-	for _, id := range t.ofType("AWS::CodePipeline::Pipeline") {
+	for _, id := range t.OfType("AWS::CodePipeline::Pipeline") {
 		forEachAction(t.Resources[id], func(stage, name string, action map[string]interface{}) {
 			if get(action, "ActionTypeId", "Provider") != "CodeDeployToECS" {
 				return
@@ -160,7 +160,7 @@ func checkImages(t *Template) []Finding {
 
 func checkRepositories(t *Template) []Finding {
 	var out []Finding
-	for _, id := range t.ofType("AWS::ECR::Repository") {
+	for _, id := range t.OfType("AWS::ECR::Repository") {
 		p := t.Resources[id].Properties
 		var problems []string
 		if p["ImageTagMutability"] != "IMMUTABLE" {
@@ -254,7 +254,7 @@ func environmentNamed(name string) string {
 
 func checkStageOrder(t *Template) []Finding {
 	var out []Finding
-	for _, id := range t.ofType("AWS::CodePipeline::Pipeline") {
+	for _, id := range t.OfType("AWS::CodePipeline::Pipeline") {
 		stagingSeen, stagingStage := false, ""
 		forEachAction(t.Resources[id], func(stage, name string, action map[string]interface{}) {
 			switch deployedEnvironment(t, action) {
@@ -274,7 +274,7 @@ func checkStageOrder(t *Template) []Finding {
 
 func checkImageScan(t *Template) []Finding {
 	var out []Finding
-	for _, id := range t.ofType("AWS::CodePipeline::Pipeline") {
+	for _, id := range t.OfType("AWS::CodePipeline::Pipeline") {
 		scannedIn, reported := "", false
 		forEachAction(t.Resources[id], func(stage, name string, action map[string]interface{}) {
 			// A scan without thresholds never fails: CodePipeline fails the action only beyond one.
@@ -313,20 +313,20 @@ func checkSecrets(t *Template) []Finding {
 			out = append(out, Finding{id, where + name + ": " + problem})
 		}
 	}
-	for _, id := range t.ofType("AWS::Lambda::Function") {
+	for _, id := range t.OfType("AWS::Lambda::Function") {
 		vars, _ := get(t.Resources[id].Properties, "Environment", "Variables").(map[string]interface{})
 		for _, name := range slices.Sorted(maps.Keys(vars)) {
 			check(id, "variable ", name, vars[name])
 		}
 	}
-	for _, id := range t.ofType("AWS::CodeBuild::Project") {
+	for _, id := range t.OfType("AWS::CodeBuild::Project") {
 		for _, v := range list(get(t.Resources[id].Properties, "Environment", "EnvironmentVariables")) {
 			if typ := render(get(v, "Type")); typ == "" || typ == "PLAINTEXT" {
 				check(id, "build variable ", render(get(v, "Name")), get(v, "Value"))
 			}
 		}
 	}
-	for _, id := range t.ofType("AWS::ECS::TaskDefinition") {
+	for _, id := range t.OfType("AWS::ECS::TaskDefinition") {
 		for _, c := range list(t.Resources[id].Properties["ContainerDefinitions"]) {
 			for _, e := range list(get(c, "Environment")) {
 				check(id, "container "+render(get(c, "Name"))+" variable ", render(get(e, "Name")), get(e, "Value"))
@@ -342,7 +342,7 @@ var dockerBuild = regexp.MustCompile(`(^|\n|[;&|(]|\bthen\b|\bdo\b|- |\[\s*"|,\s
 
 func checkPrivileged(t *Template) []Finding {
 	var out []Finding
-	for _, id := range t.ofType("AWS::CodeBuild::Project") {
+	for _, id := range t.OfType("AWS::CodeBuild::Project") {
 		p := t.Resources[id].Properties
 		if get(p, "Environment", "PrivilegedMode") != true {
 			continue
@@ -367,12 +367,12 @@ func rotatingKey(t *Template, v interface{}) bool {
 func checkEncryption(t *Template) []Finding {
 	var out []Finding
 	logBuckets := map[string]bool{}
-	for _, id := range t.ofType("AWS::S3::Bucket") {
+	for _, id := range t.OfType("AWS::S3::Bucket") {
 		if ref, ok := get(t.Resources[id].Properties, "LoggingConfiguration", "DestinationBucketName", "Ref").(string); ok && ref != id {
 			logBuckets[ref] = true
 		}
 	}
-	for _, id := range t.ofType("AWS::ElasticLoadBalancingV2::LoadBalancer") {
+	for _, id := range t.OfType("AWS::ElasticLoadBalancingV2::LoadBalancer") {
 		attrs := list(t.Resources[id].Properties["LoadBalancerAttributes"])
 		for _, a := range attrs {
 			if get(a, "Key") == "access_logs.s3.bucket" {
@@ -382,7 +382,7 @@ func checkEncryption(t *Template) []Finding {
 			}
 		}
 	}
-	for _, id := range t.ofType("AWS::S3::Bucket") {
+	for _, id := range t.OfType("AWS::S3::Bucket") {
 		rules := list(get(t.Resources[id].Properties, "BucketEncryption", "ServerSideEncryptionConfiguration"))
 		var algorithm string
 		var key interface{}
@@ -398,13 +398,13 @@ func checkEncryption(t *Template) []Finding {
 			out = append(out, Finding{id, "not encrypted with a rotating customer-managed KMS key of this stack"})
 		}
 	}
-	for _, id := range t.ofType("AWS::ECR::Repository") {
+	for _, id := range t.OfType("AWS::ECR::Repository") {
 		p := t.Resources[id].Properties
 		if get(p, "EncryptionConfiguration", "EncryptionType") != "KMS" || !rotatingKey(t, get(p, "EncryptionConfiguration", "KmsKey")) {
 			out = append(out, Finding{id, "not encrypted with a rotating customer-managed KMS key of this stack"})
 		}
 	}
-	for _, id := range t.ofType("AWS::SNS::Topic") {
+	for _, id := range t.OfType("AWS::SNS::Topic") {
 		if !rotatingKey(t, t.Resources[id].Properties["KmsMasterKeyId"]) {
 			out = append(out, Finding{id, "not encrypted with a rotating customer-managed KMS key of this stack"})
 		}
@@ -414,7 +414,7 @@ func checkEncryption(t *Template) []Finding {
 
 func checkSSLOnly(t *Template) []Finding {
 	sslOnly := map[string]bool{}
-	for _, id := range t.ofType("AWS::S3::BucketPolicy") {
+	for _, id := range t.OfType("AWS::S3::BucketPolicy") {
 		p := t.Resources[id].Properties
 		bucket, _ := get(p, "Bucket", "Ref").(string)
 		for _, s := range list(get(p, "PolicyDocument", "Statement")) {
@@ -431,7 +431,7 @@ func checkSSLOnly(t *Template) []Finding {
 		}
 	}
 	var out []Finding
-	for _, id := range t.ofType("AWS::S3::Bucket") {
+	for _, id := range t.OfType("AWS::S3::Bucket") {
 		if !sslOnly[id] {
 			out = append(out, Finding{id, "no bucket policy denies aws:SecureTransport false"})
 		}
@@ -441,19 +441,19 @@ func checkSSLOnly(t *Template) []Finding {
 
 func checkLogRetention(t *Template) []Finding {
 	var out []Finding
-	for _, id := range t.ofType("AWS::Logs::LogGroup") {
+	for _, id := range t.OfType("AWS::Logs::LogGroup") {
 		if t.Resources[id].Properties["RetentionInDays"] == nil {
 			out = append(out, Finding{id, "the log group keeps its events forever"})
 		}
 	}
 	// A function logs to the log group its LoggingConfig names, or to /aws/lambda/<name>.
 	named := map[string]bool{}
-	for _, id := range t.ofType("AWS::Logs::LogGroup") {
+	for _, id := range t.OfType("AWS::Logs::LogGroup") {
 		if t.Resources[id].Properties["RetentionInDays"] != nil {
 			named[render(t.Resources[id].Properties["LogGroupName"])] = true
 		}
 	}
-	for _, id := range t.ofType("AWS::Lambda::Function") {
+	for _, id := range t.OfType("AWS::Lambda::Function") {
 		p := t.Resources[id].Properties
 		ref, _ := get(p, "LoggingConfig", "LogGroup", "Ref").(string)
 		group, ok := t.Resources[ref]
@@ -466,7 +466,7 @@ func checkLogRetention(t *Template) []Finding {
 			out = append(out, Finding{id, "the function does not log to a log group of this stack with a retention period"})
 		}
 	}
-	for _, id := range t.ofType("AWS::CodeBuild::Project") {
+	for _, id := range t.OfType("AWS::CodeBuild::Project") {
 		logs := get(t.Resources[id].Properties, "LogsConfig", "CloudWatchLogs")
 		ref, _ := get(logs, "GroupName", "Ref").(string)
 		group, ok := t.Resources[ref]

@@ -6,14 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/golden-pipelines/microservice-pipelines/internal/assembly"
 )
 
-// Stack is one stack of a cloud assembly.
+// Stack is one stack of a cloud assembly, with its template's resources.
 type Stack struct {
 	// Name is the stack's artifact ID (its name in cdk ls).
 	Name string
@@ -22,48 +23,23 @@ type Stack struct {
 	// EnvironmentAgnostic is true for a stack synthesized without an account and region.
 	EnvironmentAgnostic bool
 	// resources are the template's resources by logical ID.
-	resources map[string]resource
+	resources map[string]assembly.Resource
 }
 
-type resource struct {
-	Type     string
-	Metadata map[string]interface{}
-}
-
-// ReadAssembly reads the stacks of the cloud assembly in dir from its manifest.json.
+// ReadAssembly reads the stacks of the cloud assembly in dir (internal/assembly).
 func ReadAssembly(dir string) ([]*Stack, error) {
-	var manifest struct {
-		Artifacts map[string]struct {
-			Type        string
-			Environment string
-			Properties  struct{ TemplateFile string }
-		}
-	}
-	if err := readJSON(filepath.Join(dir, "manifest.json"), &manifest); err != nil {
+	stacks, err := assembly.Read(dir)
+	if err != nil {
 		return nil, err
 	}
-	var out []*Stack
-	for name, a := range manifest.Artifacts {
-		switch a.Type {
-		case "aws:cloudformation:stack":
-		case "cdk:cloud-assembly":
-			return nil, fmt.Errorf("%s: nested cloud assembly %s (a CDK stage) is not supported", dir, name)
-		default:
-			continue
-		}
-		s := &Stack{Name: name, Template: filepath.Join(dir, a.Properties.TemplateFile),
-			EnvironmentAgnostic: strings.Contains(a.Environment, "unknown-account") || strings.Contains(a.Environment, "unknown-region")}
-		var t struct{ Resources map[string]resource }
-		if err := readJSON(s.Template, &t); err != nil {
+	out := make([]*Stack, len(stacks))
+	for i, st := range stacks {
+		t, err := st.Template()
+		if err != nil {
 			return nil, err
 		}
-		s.resources = t.Resources
-		out = append(out, s)
+		out[i] = &Stack{Name: st.ID, Template: st.TemplateFile, EnvironmentAgnostic: st.EnvironmentAgnostic(), resources: t.Resources}
 	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: the cloud assembly has no stack", dir)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/golden-pipelines/microservice-pipelines/internal/assembly"
 )
 
 func guard(t *testing.T) *Guard {
@@ -42,9 +44,9 @@ func TestLoadReadsEveryRuleFile(t *testing.T) {
 func TestApplicableControlsFollowTheResourceTypes(t *testing.T) {
 	g := guard(t)
 	ids := func(types ...string) []string {
-		s := &Stack{resources: map[string]resource{}}
+		s := &Stack{resources: map[string]assembly.Resource{}}
 		for i, typ := range types {
-			s.resources[string(rune('A'+i))] = resource{Type: typ}
+			s.resources[string(rune('A'+i))] = assembly.Resource{Type: typ}
 		}
 		var out []string
 		for _, c := range g.Applicable(s) {

@@ -6,50 +6,25 @@
 package diagram
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/golden-pipelines/microservice-pipelines/internal/assembly"
 )
 
-// Template is the part of a CloudFormation template the diagram reads.
-type Template struct {
-	Resources map[string]Resource `json:"Resources"`
-}
+// Template is a synthesized template, as internal/assembly reads it.
+type Template = *assembly.Template
 
 // Resource is one template resource.
-type Resource struct {
-	Type       string                 `json:"Type"`
-	Properties map[string]interface{} `json:"Properties"`
-}
+type Resource = assembly.Resource
 
-// Load reads every <stack>.template.json of a cloud assembly directory, by stack name.
+// Load reads the template of every stack of a cloud assembly directory, by stack artifact ID.
 func Load(dir string) (map[string]Template, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.template.json"))
-	if err != nil {
-		return nil, err
-	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("no *.template.json in %s: synthesize the app first (npm run cdk -- synth)", dir)
-	}
-	out := map[string]Template{}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		var t Template
-		if err := json.Unmarshal(b, &t); err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
-		}
-		out[strings.TrimSuffix(filepath.Base(f), ".template.json")] = t
-	}
-	return out, nil
+	return assembly.Templates(dir)
 }
 
 // Run is the diagram command: it draws the pipelines of the cloud assembly in args[0] (default
