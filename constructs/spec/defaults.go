@@ -46,6 +46,37 @@ const (
 	DefaultP99Percent = 80
 )
 
+// The default build commands of a Lambda service, by runtime family. They work on CodeBuild's
+// aws/codebuild/standard:7.0 image with the runtime the buildspec selects (runtime-versions), and
+// examples/node-lambda and examples/python-lambda build with them (test/examples_test.go).
+//
+// Node.js: npm ci installs every dependency, dev ones included (the test runner, the bundler);
+// the package's own scripts decide the rest: npm test writes JUnit XML under $REPORT_DIR and
+// should test what npm run build produces, and npm run build leaves in dist only what the
+// function runs (a bundle, or the code with its production dependencies), never node_modules'
+// dev dependencies.
+//
+// Python (the layout: code in src/, tests in tests/, requirements.txt and requirements-dev.txt):
+// the runtime dependencies go into package/, the test tools (pytest at least) into the build
+// environment only, so they never ship; the tests import the code from src/ and the
+// dependencies from package/, what ships; the package step copies src/ next to the
+// dependencies and drops every __pycache__ (byte code that pip and the test run leave behind: a
+// cache of the build machine, not code).
+var (
+	defaultInstall = map[string][]string{
+		familyNode:   {"npm ci"},
+		familyPython: {"pip install -r requirements.txt -t package", "pip install -r requirements-dev.txt"},
+	}
+	defaultTest = map[string][]string{
+		familyNode:   {"npm test"},
+		familyPython: {`PYTHONPATH=package:src python -m pytest --junitxml="$REPORT_DIR/junit.xml" tests`},
+	}
+	defaultPackage = map[string][]string{
+		familyNode:   {"npm run build"},
+		familyPython: {"cp -r src/. package/", "find package -name __pycache__ -prune -exec rm -rf {} +"},
+	}
+)
+
 // WithDefaults returns a copy of the service with every unset field set to its documented
 // default. It does not validate: call Validate on the result.
 func (s Service) WithDefaults() Service {
@@ -82,18 +113,9 @@ func (s Service) WithDefaults() Service {
 		l.Environment = cloneMap(l.Environment)
 		l.Secrets = maps.Clone(l.Secrets)
 		family := SupportedRuntimes[l.Runtime].Family
-		b.Install = orDefault(b.Install, map[string][]string{
-			familyNode:   {"npm ci"},
-			familyPython: {"pip install -r requirements.txt -t package"},
-		}[family])
-		b.Test = orDefault(b.Test, map[string][]string{
-			familyNode:   {"npm test"},
-			familyPython: {`python -m pytest --junitxml="$REPORT_DIR/junit.xml"`},
-		}[family])
-		b.Package = orDefault(b.Package, map[string][]string{
-			familyNode:   {"npm run build"},
-			familyPython: {"cp -r src/. package/"},
-		}[family])
+		b.Install = orDefault(b.Install, defaultInstall[family])
+		b.Test = orDefault(b.Test, defaultTest[family])
+		b.Package = orDefault(b.Package, defaultPackage[family])
 		if b.PackageDir == "" {
 			b.PackageDir = map[string]string{familyNode: "dist", familyPython: "package"}[family]
 		}

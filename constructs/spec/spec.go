@@ -73,20 +73,32 @@ type Lambda struct {
 }
 
 // Build configures the CodeBuild project of the build stage. Commands run under bash with
-// `set -euo pipefail`: the first failing command fails the build.
+// `set -euo pipefail`: the first failing command fails the build. The Lambda defaults work on
+// CodeBuild's standard image with the runtime's Node.js or Python, for the layouts of
+// examples/node-lambda and examples/python-lambda.
 type Build struct {
-	// Install commands. Default: "npm ci" for Node.js, "pip install -r requirements.txt -t
-	// package" for Python.
+	// Install commands. Default: "npm ci" for Node.js; for Python "pip install -r
+	// requirements.txt -t package" (the runtime dependencies, into the package) then "pip
+	// install -r requirements-dev.txt" (the test tools, pytest at least, into the build
+	// environment only: they never ship). Both files must exist; requirements.txt may list
+	// nothing.
 	Install []string `json:"install,omitempty" yaml:"install,omitempty"`
 	// Test commands: the unit tests. They must write JUnit XML files under ReportDir, which
 	// they see as $REPORT_DIR. Default: "npm test" for Node.js (the package's test script must
-	// write the XML there), `python -m pytest --junitxml="$REPORT_DIR/junit.xml"` for Python.
+	// write the XML there, and should test what its build script produces);
+	// `PYTHONPATH=package:src python -m pytest --junitxml="$REPORT_DIR/junit.xml" tests` for
+	// Python: the tests in tests/ import the code from src/ and its dependencies from
+	// package/, as the function will; no test collected fails the build.
 	Test []string `json:"test,omitempty" yaml:"test,omitempty"`
 	// ReportDir holds the JUnit XML files published as a CodeBuild report group.
 	// Default: "reports".
 	ReportDir string `json:"reportDir,omitempty" yaml:"reportDir,omitempty"`
-	// Package commands fill PackageDir with what the function runs.
-	// Default: "npm run build" for Node.js, "cp -r src/. package/" for Python.
+	// Package commands fill PackageDir with what the function runs, and nothing else.
+	// Default: "npm run build" for Node.js (the package's build script must leave in dist
+	// only what runs: a bundle, or the code with its production dependencies, never dev
+	// dependencies or tests); for Python "cp -r src/. package/" then "find package -name
+	// __pycache__ -prune -exec rm -rf {} +" (the code next to its dependencies, without the
+	// byte code pip and the test run leave behind).
 	Package []string `json:"package,omitempty" yaml:"package,omitempty"`
 	// PackageDir is zipped into the release package. Default: "dist" for Node.js, "package" for
 	// Python.
