@@ -16,10 +16,8 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -34,10 +32,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
-	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/golden-pipelines/microservice-pipelines/constructs/guard"
 	"github.com/golden-pipelines/microservice-pipelines/constructs/internal/cdkutil"
 	"github.com/golden-pipelines/microservice-pipelines/constructs/policy"
 	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
@@ -68,20 +66,14 @@ type EcsService struct {
 	Service                 awsecs.FargateService
 	DeploymentGroup         awscodedeploy.EcsDeploymentGroup
 	Alarms                  []awscloudwatch.Alarm
+	// Guard holds the alarms and how CodeDeploy rolls back.
+	Guard                   *guard.Guard
 	TaskDefinitionParameter awsssm.StringParameter
 	URLParameter            awsssm.StringParameter
 	// AccessLogs receives the load balancer's access logs (nil in an environment-agnostic
 	// synth, which has no region).
 	AccessLogs                 awss3.Bucket
 	TaskDefinitionFamily, Name string
-}
-
-var predefinedConfigs = map[string]func() awscodedeploy.IEcsDeploymentConfig{
-	"ECSAllAtOnce":                    awscodedeploy.EcsDeploymentConfig_ALL_AT_ONCE,
-	"ECSCanary10Percent5Minutes":      awscodedeploy.EcsDeploymentConfig_CANARY_10PERCENT_5MINUTES,
-	"ECSCanary10Percent15Minutes":     awscodedeploy.EcsDeploymentConfig_CANARY_10PERCENT_15MINUTES,
-	"ECSLinear10PercentEvery1Minutes": awscodedeploy.EcsDeploymentConfig_LINEAR_10PERCENT_EVERY_1MINUTES,
-	"ECSLinear10PercentEvery3Minutes": awscodedeploy.EcsDeploymentConfig_LINEAR_10PERCENT_EVERY_3MINUTES,
 }
 
 // NewEcsService creates the service of one environment.
@@ -183,11 +175,8 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 	// which CodeDeploy owns (it cannot be updated on a CODE_DEPLOY service anyway).
 	cfnService.AddPropertyOverride(jsii.String("TaskDefinition"), name)
 
-	s.Alarms = s.alarms(&svc, env, e.Alarms, cdkutil.NotificationTopic(node, &svc, props.Topic))
-	alarmRefs := make([]interfacesawscloudwatch.IAlarmRef, len(s.Alarms))
-	for i, a := range s.Alarms {
-		alarmRefs[i] = a
-	}
+	s.Guard = s.guard(&svc, env, e.Alarms, cdkutil.NotificationTopic(node, &svc, props.Topic))
+	s.Alarms = s.Guard.Alarms
 	deploymentRole := awsiam.NewRole(node, jsii.String("DeploymentRole"), &awsiam.RoleProps{
 		AssumedBy: awsiam.NewServicePrincipal(jsii.String("codedeploy.amazonaws.com"), nil),
 		ManagedPolicies: &[]awsiam.IManagedPolicy{
@@ -208,16 +197,14 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 		// change; this one it may not.
 		Role:             deploymentRole.WithoutPolicyUpdates(nil),
 		Service:          s.Service,
-		DeploymentConfig: s.deploymentConfig(e.Deployment),
+		DeploymentConfig: guard.EcsConfig(s.Construct, s.Name, e.Deployment),
 		BlueGreenDeploymentConfig: &awscodedeploy.EcsBlueGreenDeploymentConfig{
 			BlueTargetGroup: s.BlueTarget, GreenTargetGroup: s.GreenTarget,
 			Listener: s.Listener, TestListener: s.TestListener,
 			TerminationWaitTime: awscdk.Duration_Minutes(jsii.Number(float64(c.TerminationWaitMinutes))),
 		},
-		Alarms: &alarmRefs,
-		AutoRollback: &awscodedeploy.AutoRollbackConfig{
-			FailedDeployment: jsii.Bool(true), StoppedDeployment: jsii.Bool(true), DeploymentInAlarm: jsii.Bool(true),
-		},
+		Alarms:       s.Guard.AlarmRefs(),
+		AutoRollback: guard.AutoRollback(),
 	})
 
 	s.TaskDefinitionParameter = awsssm.NewStringParameter(node, jsii.String("TaskDefinitionParameter"), &awsssm.StringParameterProps{
@@ -260,61 +247,37 @@ func (s *EcsService) allowPassingTheTaskRoles(deploymentRole awsiam.Role) {
 	}))
 }
 
-func (s *EcsService) deploymentConfig(d spec.Deployment) awscodedeploy.IEcsDeploymentConfig {
-	if d.Custom == nil {
-		return predefinedConfigs[d.Config]()
-	}
-	c := d.Custom
-	interval, pct := awscdk.Duration_Minutes(jsii.Number(float64(c.IntervalMinutes))), jsii.Number(float64(c.Percentage))
-	routing := awscodedeploy.TrafficRouting_TimeBasedCanary(&awscodedeploy.TimeBasedCanaryTrafficRoutingProps{Interval: interval, Percentage: pct})
-	if c.Type == "linear" {
-		routing = awscodedeploy.TrafficRouting_TimeBasedLinear(&awscodedeploy.TimeBasedLinearTrafficRoutingProps{Interval: interval, Percentage: pct})
-	}
-	// Named after the deployment group, so the pipeline can name it too.
-	return awscodedeploy.NewEcsDeploymentConfig(s.Construct, jsii.String("DeploymentConfig"), &awscodedeploy.EcsDeploymentConfigProps{
-		DeploymentConfigName: jsii.String(s.Name), TrafficRouting: routing,
-	})
-}
-
-// alarms are the defaults (target 5xx and unhealthy hosts on both target groups, load balancer
-// 5xx, p99 latency) and the service's own.
-func (s *EcsService) alarms(svc *spec.Service, env string, a spec.Alarms, notify awssns.ITopic) []awscloudwatch.Alarm {
+// guard creates the alarms of the environment: target 5xx and unhealthy hosts on both target
+// groups, load balancer 5xx and p99 latency, then the definition's own.
+func (s *EcsService) guard(svc *spec.Service, env string, a spec.Alarms, notify awssns.ITopic) *guard.Guard {
 	minute := awscdk.Duration_Minutes(jsii.Number(1))
-	sum := &awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")}
-	var out []awscloudwatch.Alarm
+	opts := func(statistic string) *awscloudwatch.MetricOptions {
+		return &awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String(statistic)}
+	}
+	var defaults []guard.Alarm
 	for _, tg := range []struct {
 		color string
 		group elb.ApplicationTargetGroup
 	}{{"blue", s.BlueTarget}, {"green", s.GreenTarget}} {
-		out = append(out,
-			s.alarm("Target5xx"+tg.color, svc.AlarmName(env, "target-5xx-"+tg.color), "target 5xx ("+tg.color+")",
-				tg.group.Metrics().HttpCodeTarget(elb.HttpCodeTarget_TARGET_5XX_COUNT, sum), float64(a.Target5xxThreshold), ">=", 1, notify),
-			s.alarm("Unhealthy"+tg.color, svc.AlarmName(env, "unhealthy-"+tg.color), "unhealthy targets ("+tg.color+")",
-				tg.group.Metrics().UnhealthyHostCount(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Maximum")}),
-				float64(a.UnhealthyHostsThreshold), ">=", 2, notify))
+		defaults = append(defaults,
+			guard.Alarm{ID: "Target5xx" + tg.color, Name: svc.AlarmName(env, "target-5xx-"+tg.color), What: "target 5xx (" + tg.color + ")",
+				Metric:    tg.group.Metrics().HttpCodeTarget(elb.HttpCodeTarget_TARGET_5XX_COUNT, opts("Sum")),
+				Threshold: float64(a.Target5xxThreshold), Comparison: ">=", EvaluationPeriods: 1},
+			guard.Alarm{ID: "Unhealthy" + tg.color, Name: svc.AlarmName(env, "unhealthy-"+tg.color), What: "unhealthy targets (" + tg.color + ")",
+				Metric:    tg.group.Metrics().UnhealthyHostCount(opts("Maximum")),
+				Threshold: float64(a.UnhealthyHostsThreshold), Comparison: ">=", EvaluationPeriods: 2})
 	}
-	out = append(out,
-		s.alarm("LoadBalancer5xx", svc.AlarmName(env, "alb-5xx"), "load balancer 5xx",
-			s.LoadBalancer.Metrics().HttpCodeElb(elb.HttpCodeElb_ELB_5XX_COUNT, sum), float64(a.LoadBalancer5xxThreshold), ">=", 1, notify),
-		s.alarm("P99Latency", svc.AlarmName(env, "p99-latency"), "p99 target response time (s)",
-			s.LoadBalancer.Metrics().TargetResponseTime(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("p99")}),
-			float64(a.P99LatencyMillis)/1000, ">=", 1, notify))
-	for _, c := range a.Custom {
-		dims := map[string]*string{}
-		for _, k := range slices.Sorted(maps.Keys(c.Dimensions)) {
-			dims[k] = jsii.String(c.Dimensions[k])
-		}
-		metric := awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-			Namespace: jsii.String(c.Namespace), MetricName: jsii.String(c.MetricName), DimensionsMap: &dims,
-			Period: awscdk.Duration_Seconds(jsii.Number(float64(c.PeriodSeconds))), Statistic: jsii.String(c.Statistic),
-		})
-		out = append(out, s.alarm("Alarm"+c.Name, svc.AlarmName(env, c.Name), c.Namespace+" "+c.MetricName, metric, *c.Threshold, c.Comparison, c.EvaluationPeriods, notify))
-	}
-	return out
-}
-
-func (s *EcsService) alarm(id, name, what string, metric awscloudwatch.IMetric, threshold float64, cmp string, periods int, notify awssns.ITopic) awscloudwatch.Alarm {
-	return cdkutil.DeploymentAlarm(s.Construct, id, name, what, metric, threshold, cmp, periods, notify)
+	defaults = append(defaults,
+		guard.Alarm{ID: "LoadBalancer5xx", Name: svc.AlarmName(env, "alb-5xx"), What: "load balancer 5xx",
+			Metric:    s.LoadBalancer.Metrics().HttpCodeElb(elb.HttpCodeElb_ELB_5XX_COUNT, opts("Sum")),
+			Threshold: float64(a.LoadBalancer5xxThreshold), Comparison: ">=", EvaluationPeriods: 1},
+		guard.Alarm{ID: "P99Latency", Name: svc.AlarmName(env, "p99-latency"), What: "p99 target response time (s)",
+			Metric:    s.LoadBalancer.Metrics().TargetResponseTime(opts("p99")),
+			Threshold: float64(a.P99LatencyMillis) / 1000, Comparison: ">=", EvaluationPeriods: 1})
+	return guard.New(s.Construct, &guard.Props{
+		Defaults: defaults, Custom: a.Custom, Topic: notify,
+		AlarmName: func(name string) string { return svc.AlarmName(env, name) },
+	})
 }
 
 //go:embed placeholder/Dockerfile

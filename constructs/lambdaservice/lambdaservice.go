@@ -23,10 +23,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
-	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/golden-pipelines/microservice-pipelines/constructs/guard"
 	"github.com/golden-pipelines/microservice-pipelines/constructs/internal/cdkutil"
 	"github.com/golden-pipelines/microservice-pipelines/constructs/policy"
 	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
@@ -65,6 +65,8 @@ type LambdaService struct {
 	// Alarms guard every deployment: the defaults (errors, throttles, p99 duration) first, then
 	// the service's own, in definition order.
 	Alarms []awscloudwatch.Alarm
+	// Guard holds the alarms and how CodeDeploy rolls back.
+	Guard *guard.Guard
 	// PreTrafficHook and PostTrafficHook are the hook functions, or nil.
 	PreTrafficHook, PostTrafficHook awslambda.Function
 	// Release is the CloudFormation parameter that resolves the release parameter.
@@ -75,18 +77,6 @@ var runtimes = map[string]func() awslambda.Runtime{
 	"nodejs22.x": awslambda.Runtime_NODEJS_22_X,
 	"python3.12": awslambda.Runtime_PYTHON_3_12,
 	"python3.13": awslambda.Runtime_PYTHON_3_13,
-}
-
-var predefinedConfigs = map[string]func() awscodedeploy.ILambdaDeploymentConfig{
-	"AllAtOnce":                     awscodedeploy.LambdaDeploymentConfig_ALL_AT_ONCE,
-	"Canary10Percent5Minutes":       awscodedeploy.LambdaDeploymentConfig_CANARY_10PERCENT_5MINUTES,
-	"Canary10Percent10Minutes":      awscodedeploy.LambdaDeploymentConfig_CANARY_10PERCENT_10MINUTES,
-	"Canary10Percent15Minutes":      awscodedeploy.LambdaDeploymentConfig_CANARY_10PERCENT_15MINUTES,
-	"Canary10Percent30Minutes":      awscodedeploy.LambdaDeploymentConfig_CANARY_10PERCENT_30MINUTES,
-	"Linear10PercentEvery1Minute":   awscodedeploy.LambdaDeploymentConfig_LINEAR_10PERCENT_EVERY_1MINUTE,
-	"Linear10PercentEvery2Minutes":  awscodedeploy.LambdaDeploymentConfig_LINEAR_10PERCENT_EVERY_2MINUTES,
-	"Linear10PercentEvery3Minutes":  awscodedeploy.LambdaDeploymentConfig_LINEAR_10PERCENT_EVERY_3MINUTES,
-	"Linear10PercentEvery10Minutes": awscodedeploy.LambdaDeploymentConfig_LINEAR_10PERCENT_EVERY_10MINUTES,
 }
 
 // NewLambdaService creates the function, alias, deployment group, alarms and hooks of one
@@ -135,11 +125,8 @@ func NewLambdaService(scope constructs.Construct, id string, props *Props) *Lamb
 		Description: description,
 	})
 
-	s.Alarms = s.alarms(&svc, env, named.Alarms, cdkutil.NotificationTopic(s.Construct, &svc, props.Topic))
-	alarmRefs := make([]interfacesawscloudwatch.IAlarmRef, len(s.Alarms))
-	for i, a := range s.Alarms {
-		alarmRefs[i] = a
-	}
+	s.Guard = s.guard(&svc, env, named.Alarms, cdkutil.NotificationTopic(s.Construct, &svc, props.Topic))
+	s.Alarms = s.Guard.Alarms
 
 	hookEnv := map[string]string{"FUNCTION_NAME": svc.FunctionName(env), "FUNCTION_ALIAS": spec.LiveAlias}
 	if h := named.Hooks.PreTraffic; h != "" {
@@ -156,13 +143,9 @@ func NewLambdaService(scope constructs.Construct, id string, props *Props) *Lamb
 		}),
 		DeploymentGroupName: jsii.String(name),
 		Alias:               s.Alias,
-		DeploymentConfig:    s.deploymentConfig(named.Deployment),
-		Alarms:              &alarmRefs,
-		AutoRollback: &awscodedeploy.AutoRollbackConfig{
-			FailedDeployment:  jsii.Bool(true),
-			StoppedDeployment: jsii.Bool(true),
-			DeploymentInAlarm: jsii.Bool(true),
-		},
+		DeploymentConfig:    guard.LambdaConfig(s.Construct, named.Deployment),
+		Alarms:              s.Guard.AlarmRefs(),
+		AutoRollback:        guard.AutoRollback(),
 	}
 	for _, hook := range []awslambda.Function{s.PreTrafficHook, s.PostTrafficHook} {
 		if hook == nil {
@@ -292,60 +275,30 @@ exports.handler = async (event) => {
 	return fmt.Sprintf("exports.handler = async () => ({ statusCode: 503, body: %q });\n", msg)
 }
 
-func (s *LambdaService) deploymentConfig(d spec.Deployment) awscodedeploy.ILambdaDeploymentConfig {
-	if d.Custom == nil {
-		return predefinedConfigs[d.Config]()
-	}
-	c := d.Custom
-	interval := awscdk.Duration_Minutes(jsii.Number(float64(c.IntervalMinutes)))
-	pct := jsii.Number(float64(c.Percentage))
-	var routing awscodedeploy.TrafficRouting
-	if c.Type == "linear" {
-		routing = awscodedeploy.TrafficRouting_TimeBasedLinear(&awscodedeploy.TimeBasedLinearTrafficRoutingProps{Interval: interval, Percentage: pct})
-	} else {
-		routing = awscodedeploy.TrafficRouting_TimeBasedCanary(&awscodedeploy.TimeBasedCanaryTrafficRoutingProps{Interval: interval, Percentage: pct})
-	}
-	return awscodedeploy.NewLambdaDeploymentConfig(s.Construct, jsii.String("DeploymentConfig"), &awscodedeploy.LambdaDeploymentConfigProps{
-		TrafficRouting: routing,
-	})
-}
-
-func (s *LambdaService) alarms(svc *spec.Service, env string, a spec.Alarms, notify awssns.ITopic) []awscloudwatch.Alarm {
+// guard creates the alarms of the environment: errors, throttles and p99 duration on the live
+// alias, then the definition's own (an AWS/Lambda one on the live alias too).
+func (s *LambdaService) guard(svc *spec.Service, env string, a spec.Alarms, notify awssns.ITopic) *guard.Guard {
 	minute := awscdk.Duration_Minutes(jsii.Number(1))
-	out := []awscloudwatch.Alarm{
-		s.alarm("ErrorsAlarm", svc.AlarmName(env, "errors"), "errors on the live alias",
-			s.Alias.MetricErrors(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")}),
-			float64(a.ErrorsThreshold), ">=", 1, notify),
-		s.alarm("ThrottlesAlarm", svc.AlarmName(env, "throttles"), "throttles on the live alias",
-			s.Alias.MetricThrottles(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")}),
-			float64(a.ThrottlesThreshold), ">=", 1, notify),
-		s.alarm("P99DurationAlarm", svc.AlarmName(env, "p99-duration"), "p99 duration (ms) on the live alias",
-			s.Alias.MetricDuration(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("p99")}),
-			float64(a.P99DurationMillis), ">=", 1, notify),
+	opts := func(statistic string) *awscloudwatch.MetricOptions {
+		return &awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String(statistic)}
 	}
-	for _, c := range a.Custom {
-		opts := &awscloudwatch.MetricOptions{
-			Period:    awscdk.Duration_Seconds(jsii.Number(float64(c.PeriodSeconds))),
-			Statistic: jsii.String(c.Statistic),
-		}
-		var metric awscloudwatch.IMetric
-		if c.Namespace == "AWS/Lambda" {
-			metric = s.Alias.Metric(jsii.String(c.MetricName), opts)
-		} else {
-			dims := map[string]*string{}
-			for _, k := range slices.Sorted(maps.Keys(c.Dimensions)) {
-				dims[k] = jsii.String(c.Dimensions[k])
+	return guard.New(s.Construct, &guard.Props{
+		Defaults: []guard.Alarm{
+			{ID: "ErrorsAlarm", Name: svc.AlarmName(env, "errors"), What: "errors on the live alias",
+				Metric: s.Alias.MetricErrors(opts("Sum")), Threshold: float64(a.ErrorsThreshold), Comparison: ">=", EvaluationPeriods: 1},
+			{ID: "ThrottlesAlarm", Name: svc.AlarmName(env, "throttles"), What: "throttles on the live alias",
+				Metric: s.Alias.MetricThrottles(opts("Sum")), Threshold: float64(a.ThrottlesThreshold), Comparison: ">=", EvaluationPeriods: 1},
+			{ID: "P99DurationAlarm", Name: svc.AlarmName(env, "p99-duration"), What: "p99 duration (ms) on the live alias",
+				Metric: s.Alias.MetricDuration(opts("p99")), Threshold: float64(a.P99DurationMillis), Comparison: ">=", EvaluationPeriods: 1},
+		},
+		Custom: a.Custom,
+		Metric: func(c spec.CustomAlarm, o *awscloudwatch.MetricOptions) awscloudwatch.IMetric {
+			if c.Namespace == "AWS/Lambda" {
+				return s.Alias.Metric(jsii.String(c.MetricName), o)
 			}
-			metric = awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-				Namespace: jsii.String(c.Namespace), MetricName: jsii.String(c.MetricName),
-				DimensionsMap: &dims, Period: opts.Period, Statistic: opts.Statistic,
-			})
-		}
-		out = append(out, s.alarm("Alarm"+c.Name, svc.AlarmName(env, c.Name), c.Namespace+" "+c.MetricName, metric, *c.Threshold, c.Comparison, c.EvaluationPeriods, notify))
-	}
-	return out
-}
-
-func (s *LambdaService) alarm(id, name, what string, metric awscloudwatch.IMetric, threshold float64, cmp string, periods int, notify awssns.ITopic) awscloudwatch.Alarm {
-	return cdkutil.DeploymentAlarm(s.Construct, id, name, what, metric, threshold, cmp, periods, notify)
+			return nil
+		},
+		AlarmName: func(name string) string { return svc.AlarmName(env, name) },
+		Topic:     notify,
+	})
 }

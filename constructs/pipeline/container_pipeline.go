@@ -108,7 +108,7 @@ func (p *MicroservicePipeline) containerEnvironment(stack awscdk.Stack, svc *spe
 	dg := svc.DeploymentGroupName(env.Name)
 	// The deployment config is named too, so that the deploy action may read the one the
 	// deployment group really uses (a custom one is named after the deployment group).
-	config := "CodeDeployDefault." + env.Deployment.Config
+	config := spec.EcsConfigPrefix + env.Deployment.Config
 	if env.Deployment.Custom != nil {
 		config = dg
 	}

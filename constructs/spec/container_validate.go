@@ -116,7 +116,7 @@ func (v *validator) containerBuild(b Build) {
 
 func (v *validator) containerEnvironment(name string, e Environment) {
 	// CodeDeployToECS waits for the deployment itself: no CodeBuild timeout bounds the shift.
-	v.deployment(name, e.Deployment, PredefinedEcsConfigs, "ECS", "CodeDeployDefault.", 0)
+	v.deployment(name, e.Deployment, PredefinedEcsConfigs, "ECS", EcsConfigPrefix, 0)
 	a := e.Alarms
 	v.onlyFor(name+".alarms", "a Lambda service", map[string]int{"errorsThreshold": a.ErrorsThreshold,
 		"throttlesThreshold": a.ThrottlesThreshold, "p99DurationMillis": a.P99DurationMillis})

@@ -24,6 +24,13 @@ var PredefinedConfigs = []PredefinedConfig{
 	{"Linear10PercentEvery10Minutes", 90},
 }
 
+// The prefixes of CodeDeploy's names for its predefined configurations: a Lambda one is
+// LambdaConfigPrefix+Name, an ECS one EcsConfigPrefix+Name.
+const (
+	LambdaConfigPrefix = "CodeDeployDefault.Lambda"
+	EcsConfigPrefix    = "CodeDeployDefault."
+)
+
 // Default deployment configurations per environment.
 const (
 	DefaultStagingConfig    = "AllAtOnce"

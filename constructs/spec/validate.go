@@ -271,7 +271,7 @@ func (v *validator) relDir(field, dir string) {
 }
 
 func (v *validator) environment(name string, e Environment, timeoutSeconds int) {
-	v.deployment(name, e.Deployment, PredefinedConfigs, "Lambda", "CodeDeployDefault.Lambda", MaxLambdaShiftMinutes(e.LambdaHookCount()))
+	v.deployment(name, e.Deployment, PredefinedConfigs, "Lambda", LambdaConfigPrefix, MaxLambdaShiftMinutes(e.LambdaHookCount()))
 	a := e.Alarms
 	v.onlyFor(name+".alarms", "a container service", map[string]int{"target5xxThreshold": a.Target5xxThreshold,
 		"loadBalancer5xxThreshold": a.LoadBalancer5xxThreshold, "unhealthyHostsThreshold": a.UnhealthyHostsThreshold,
