@@ -277,7 +277,7 @@ func TestDeployProjectsAreScopedToTheirEnvironment(t *testing.T) {
 	tpl := example.template(t, "orders-pipeline")
 	// The step waits for the shift, 30 minutes for the update, an hour for each hook (CodeDeploy
 	// waits that long for a hook's status: "AppSpec 'hooks' section", CodeDeploy User Guide);
-	// the project adds 15 minutes to settle and 5 of slack.
+	// the project adds 15 minutes for a busy stack, 15 to settle and 5 of slack.
 	for _, c := range []struct {
 		env     string
 		timeout float64
@@ -288,10 +288,11 @@ func TestDeployProjectsAreScopedToTheirEnvironment(t *testing.T) {
 		assert(t, c.env+" deploy project", func() {
 			tpl.HasResourceProperties(jsii.String("AWS::CodeBuild::Project"), &m{
 				"Name":             "orders-deploy-" + c.env,
-				"TimeoutInMinutes": c.timeout + 15 + 5,
+				"TimeoutInMinutes": 15 + c.timeout + 15 + 5,
 				"Environment": assertions.Match_ObjectLike(&m{
 					"PrivilegedMode": false,
 					"EnvironmentVariables": assertions.Match_ArrayWith(&a{
+						m{"Name": "BUSY_MINUTES", "Type": "PLAINTEXT", "Value": "15"},
 						m{"Name": "ENVIRONMENT", "Type": "PLAINTEXT", "Value": c.env},
 						m{"Name": "PIPELINE_NAME", "Type": "PLAINTEXT", "Value": "orders"},
 						m{"Name": "RELEASE_PARAMETER", "Type": "PLAINTEXT", "Value": "/golden-pipelines/orders/" + c.env + "/release"},
@@ -330,7 +331,7 @@ func TestDeployProjectsAreScopedToTheirEnvironment(t *testing.T) {
 	// payments production shifts 10% every 2 minutes: 18 minutes of shifting.
 	assert(t, "linear timeout", func() {
 		example.template(t, "payments-pipeline").HasResourceProperties(jsii.String("AWS::CodeBuild::Project"), &m{
-			"Name": "payments-deploy-production", "TimeoutInMinutes": 18 + 30 + 15 + 5,
+			"Name": "payments-deploy-production", "TimeoutInMinutes": 15 + 18 + 30 + 15 + 5,
 		})
 	})
 }

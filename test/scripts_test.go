@@ -88,7 +88,8 @@ type run struct {
 //     ($STACK_PARAMS), the release the stack resolved ($AWS_STATE/running), or the next status:
 //     from $AWS_STATE/before until an update started, then from $AWS_STATE/statuses (the last
 //     line repeats; no file: UPDATE_COMPLETE), failing the first $STATUS_ERRORS status calls as
-//     a throttled API would. An update resolves the release parameter when it starts, and the
+//     a throttled API would, and all of them as for a role that may not read it when
+//     $STATUS_DENIED is set. An update resolves the release parameter when it starts, and the
 //     stack runs that release once a status UPDATE_COMPLETE* is answered (a rollback keeps the
 //     old one). update-stack answers "No updates" when the parameter names what runs, fails
 //     the first $AWS_STATE/busy-count calls as for a stack that is busy, and fails with
@@ -130,6 +131,7 @@ case "$1 $2" in
         [ -z "${FAIL_PARAM_KEYS:-}" ] || { echo "An error occurred (AccessDenied) when calling DescribeStacks" >&2; exit 254; }
         echo "$STACK_PARAMS" ;;
       *StackStatus*)
+        [ -z "${STATUS_DENIED:-}" ] || { echo "An error occurred (AccessDenied) when calling the DescribeStacks operation: not authorized" >&2; exit 254; }
         errors=$(cat "$AWS_STATE/status-errors" 2>/dev/null || echo "${STATUS_ERRORS:-0}")
         if [ "$errors" -gt 0 ]; then echo $((errors - 1)) > "$AWS_STATE/status-errors"; echo "An error occurred (Throttling): Rate exceeded" >&2; exit 254; fi
         echo 0 > "$AWS_STATE/status-errors"
@@ -529,7 +531,9 @@ func TestDeployOutcomes(t *testing.T) {
 		{"unexpected error mid-release", deployCase{release: "build-50", env: map[string]string{"FAIL_PARAM_KEYS": "1"}}, "AccessDenied", false, "build-previous"},
 		// The last execution's update is still cleaning up: the update is tried again.
 		{"busy stack", deployCase{release: "build-54", busy: 2}, "is busy; trying the update again", true, "build-54"},
-		{"busy until the deadline", deployCase{release: "build-55", busy: 1, env: map[string]string{"TIMEOUT_MINUTES": "0"}}, "stayed busy", false, "build-previous"},
+		{"busy until the deadline", deployCase{release: "build-55", busy: 1, env: map[string]string{"BUSY_MINUTES": "0"}}, "stayed busy", false, "build-previous"},
+		// A refusal no retry cures fails at once, not after hours of polling.
+		{"may not read the stack", deployCase{release: "build-59", env: map[string]string{"STATUS_DENIED": "1"}}, "may not read the status of scripted-staging", false, "build-previous"},
 		// Someone else's update is running: the step waits for it before moving the parameter.
 		{"another update in progress", deployCase{release: "build-56", before: []string{"UPDATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE"}}, "released build-56", true, "build-56"},
 		{"stack needs repair", deployCase{release: "build-57", before: []string{"UPDATE_ROLLBACK_FAILED"}}, "in state UPDATE_ROLLBACK_FAILED and cannot be updated", false, "build-previous"},

@@ -47,6 +47,11 @@ func (p *MicroservicePipeline) containerBuild(svc *spec.Service, logs awslogs.IL
 				TagStatus: awsecr.TagStatus_UNTAGGED, MaxImageAge: awscdk.Duration_Days(jsii.Number(1))},
 		},
 	})
+	// The pipeline starts an execution as soon as it exists, whose build may push an image
+	// before a later resource fails the create: the rollback empties the repository, or could
+	// not delete it. RetainExceptOnCreate deletes it only then, so no released image is ever
+	// emptied away. (The L2 allows EmptyOnDelete only with RemovalPolicy DESTROY.)
+	p.Repository.Node().DefaultChild().(awsecr.CfnRepository).AddPropertyOverride(jsii.String("EmptyOnDelete"), true)
 	var baseRepo awsecr.IRepository
 	if b := c.BaseImage; b != nil {
 		base := awscodepipeline.NewArtifact(jsii.String(BaseImageArtifact), nil)

@@ -213,7 +213,9 @@ func newKey(scope constructs.Construct, svc *spec.Service) awskms.Key {
 	key := awskms.NewKey(scope, jsii.String("Key"), &awskms.KeyProps{
 		Description:       jsii.String(fmt.Sprintf("Encrypts the pipeline artifacts and release packages of %s", svc.Name)),
 		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		// Kept with its stack, but not after a failed create (a key left behind by every
+		// failed attempt costs money, though its generated name blocks no retry).
+		RemovalPolicy: cdkutil.RetainUnlessCreateFails,
 	})
 	cdkutil.OnlyAWSServicesCreateGrants(key)
 	return key
@@ -351,7 +353,7 @@ func (p *MicroservicePipeline) deployProject(stack awscdk.Stack, svc *spec.Servi
 	paramArn *string, logs awslogs.ILogGroup) awscodebuild.PipelineProject {
 	timeout := env.LambdaDeployTimeoutMinutes()
 	project := p.project(stageName(env.Name)+"Deploy", fmt.Sprintf("%s-deploy-%s", svc.Name, env.Name), DeploySpec().Object(),
-		"SMALL", timeout+spec.DeploySettleMinutes+spec.DeployProjectSlackMinutes, logs, map[string]*string{
+		"SMALL", spec.DeployBusyMinutes+timeout+spec.DeploySettleMinutes+spec.DeployProjectSlackMinutes, logs, map[string]*string{
 			"SERVICE":           jsii.String(svc.Name),
 			"ENVIRONMENT":       jsii.String(env.Name),
 			"STACK_NAME":        jsii.String(e.StackName),
@@ -360,6 +362,7 @@ func (p *MicroservicePipeline) deployProject(stack awscdk.Stack, svc *spec.Servi
 			"RELEASE_BUCKET":    p.PackageBucket.BucketName(),
 			"TIMEOUT_MINUTES":   jsii.String(fmt.Sprint(timeout)),
 			"SETTLE_MINUTES":    jsii.String(fmt.Sprint(spec.DeploySettleMinutes)),
+			"BUSY_MINUTES":      jsii.String(fmt.Sprint(spec.DeployBusyMinutes)),
 		})
 	p.PackageBucket.GrantRead(project, jsii.String(svc.Name+"/*"))
 	project.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{

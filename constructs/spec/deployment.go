@@ -51,20 +51,25 @@ const HookWaitMinutes = 60
 // maxCodeBuildMinutes is CodeBuild's upper limit for a build's timeout.
 const maxCodeBuildMinutes = 480
 
+// DeployBusyMinutes is how long the deploy step waits for another update of the stack to end
+// (the previous execution's cleanup, a cdk deploy) before it starts its own.
+const DeployBusyMinutes = 15
+
 // DeploySettleMinutes is how long the deploy step waits, after its own timeout (when it cancels
 // the update), for the stack to settle, so that it can point the release parameter at what the
 // stack really resolved.
 const DeploySettleMinutes = 15
 
 // DeployProjectSlackMinutes is what a Lambda deploy project's CodeBuild timeout adds to the
-// step's own waits (DeployTimeoutMinutes + DeploySettleMinutes), so that the step always ends
-// by itself, with the release parameter settled, before CodeBuild stops it.
+// step's own waits (DeployBusyMinutes + the environment's LambdaDeployTimeoutMinutes +
+// DeploySettleMinutes), so that the step always ends by itself, with the release parameter
+// settled, before CodeBuild stops it.
 const DeployProjectSlackMinutes = 5
 
 // MaxShiftMinutes is the longest traffic shift a Lambda environment without hooks may take: the
 // deploy project waits for it, and CodeBuild waits at most maxCodeBuildMinutes. Each hook takes
 // HookWaitMinutes off it (MaxLambdaShiftMinutes).
-const MaxShiftMinutes = maxCodeBuildMinutes - deployOverheadMinutes - DeploySettleMinutes - DeployProjectSlackMinutes
+const MaxShiftMinutes = maxCodeBuildMinutes - deployOverheadMinutes - DeployBusyMinutes - DeploySettleMinutes - DeployProjectSlackMinutes
 
 // MaxLambdaShiftMinutes is the longest traffic shift a Lambda environment with that many hooks
 // may take.

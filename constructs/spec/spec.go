@@ -161,7 +161,7 @@ type CustomDeployment struct {
 	// Percentage shifted in the first step (canary) or in each step (linear): 1 to 99. Required.
 	Percentage int `json:"percentage" yaml:"percentage"`
 	// IntervalMinutes between the steps: 1 to 2880. Required. A Lambda environment's whole
-	// shift must also fit in what the deploy step can wait for: MaxShiftMinutes (430), less
+	// shift must also fit in what the deploy step can wait for: MaxShiftMinutes (415), less
 	// an hour for each of the environment's hooks.
 	IntervalMinutes int `json:"intervalMinutes" yaml:"intervalMinutes"`
 }

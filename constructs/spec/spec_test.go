@@ -88,7 +88,7 @@ func TestShiftLimits(t *testing.T) {
 	if err := ok.WithDefaults().Validate(); err != nil {
 		t.Errorf("a %d-minute shift is rejected: %v", MaxShiftMinutes, err)
 	}
-	if MaxShiftMinutes+deployOverheadMinutes+DeploySettleMinutes+DeployProjectSlackMinutes != maxCodeBuildMinutes {
+	if MaxShiftMinutes+deployOverheadMinutes+DeployBusyMinutes+DeploySettleMinutes+DeployProjectSlackMinutes != maxCodeBuildMinutes {
 		t.Errorf("MaxShiftMinutes %d does not leave the deploy project within CodeBuild's %d minutes", MaxShiftMinutes, maxCodeBuildMinutes)
 	}
 	// Every hook may keep CodeDeploy waiting an hour: a shift that fits without hooks does not

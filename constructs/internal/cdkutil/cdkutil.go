@@ -159,7 +159,7 @@ func LogsKey(scope constructs.Construct) awskms.IKey {
 	key := awskms.NewKey(stack, jsii.String(logsKeyID), &awskms.KeyProps{
 		Description:       jsii.String("Encrypts the CloudWatch Logs log groups of " + *stack.StackName()),
 		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		RemovalPolicy:     RetainUnlessCreateFails,
 	})
 	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid: jsii.String("CloudWatchLogsEncryptsThisAccountsLogGroups"),

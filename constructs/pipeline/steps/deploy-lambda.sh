@@ -15,10 +15,11 @@
 #
 # Environment: RELEASE (the build tag) and PIPELINE_EXECUTION_ID come from the pipeline;
 # SERVICE, ENVIRONMENT, STACK_NAME, PIPELINE_NAME, RELEASE_PARAMETER, RELEASE_BUCKET,
-# TIMEOUT_MINUTES (the wait for the outcome, then the update is cancelled) and SETTLE_MINUTES
-# (the further wait for a cancelled or busy stack to settle) are set by the project;
-# POLL_SECONDS (default 15) sets how often the stack is polled. The function stop_not_deployed
-# comes from not-deployed-yet.sh.
+# BUSY_MINUTES (the longest wait for another update of the stack to end before this one
+# starts), TIMEOUT_MINUTES (the wait for the outcome once the update started, then it is
+# cancelled) and SETTLE_MINUTES (the further wait for a cancelled update to settle) are set by
+# the project; POLL_SECONDS (default 15) sets how often the stack is polled. The function
+# stop_not_deployed comes from not-deployed-yet.sh.
 set -euo pipefail
 
 : "${RELEASE:?RELEASE (the build tag from the build stage) is not set}"
@@ -26,25 +27,32 @@ case "$RELEASE" in
   build-?*) ;;
   *) echo "refusing to release '$RELEASE': only immutable build-<id> tags are deployed" >&2; exit 1 ;;
 esac
-deadline=$((SECONDS + TIMEOUT_MINUTES * 60))
-settle_deadline=$((deadline + SETTLE_MINUTES * 60))
+busy_deadline=$((SECONDS + BUSY_MINUTES * 60))
+deadline="" # set when the update starts: TIMEOUT_MINUTES from then
+settle_deadline=$((busy_deadline + (TIMEOUT_MINUTES + SETTLE_MINUTES) * 60))
 poll() { sleep "${POLL_SECONDS:-15}"; }
+errors="$(mktemp)"
 
 # Functions end with an explicit "return 0": a bare return in a function the EXIT trap calls
 # would return the status of the command before the trap (bash's rule), and stop the trap.
 #
-# stack_status prints the stack's status, NOT_DEPLOYED when the stack does not exist, or
-# UNKNOWN when the status could not be read (throttling, a network error): callers try again.
+# stack_status prints the stack's status; NOT_DEPLOYED when the stack does not exist; DENIED
+# when the step may not read it (access denied, or any other refusal no retry cures: the
+# callers stop); UNKNOWN when the status could not be read for now (throttling, a network
+# error): the callers try again. What the CLI writes to stderr never mixes with the status.
 stack_status() {
   local out
-  if out="$(aws cloudformation describe-stacks --stack-name "$STACK_NAME" --query 'Stacks[0].StackStatus' --output text 2>&1)"; then
+  if out="$(aws cloudformation describe-stacks --stack-name "$STACK_NAME" --query 'Stacks[0].StackStatus' --output text 2>"$errors")"; then
     echo "$out"
     return 0
   fi
-  case "$out" in
+  case "$(cat "$errors")" in
     *"does not exist"*) echo NOT_DEPLOYED ;;
-    *) echo "could not read the status of $STACK_NAME ($out); trying again" >&2; echo UNKNOWN ;;
+    *AccessDenied*|*ValidationError*|*UnrecognizedClient*|*InvalidClientTokenId*)
+      echo "may not read the status of $STACK_NAME: $(cat "$errors")" >&2; echo DENIED ;;
+    *) echo "could not read the status of $STACK_NAME ($(cat "$errors")); trying again" >&2; echo UNKNOWN ;;
   esac
+  return 0
 }
 
 # settled_status waits until no operation runs on the stack (a cleanup after an update counts
@@ -55,7 +63,7 @@ settled_status() {
   while :; do
     status="$(stack_status)"
     case "$status" in
-      *_CLEANUP_IN_PROGRESS) echo "$status"; return 0 ;;
+      *_CLEANUP_IN_PROGRESS|DENIED) echo "$status"; return 0 ;;
       *_IN_PROGRESS|UNKNOWN) ;;
       *) echo "$status"; return 0 ;;
     esac
@@ -69,20 +77,21 @@ resolved_release() {
   local try
   for try in 1 2 3 4 5; do
     if aws cloudformation describe-stacks --stack-name "$STACK_NAME" \
-      --query "Stacks[0].Parameters[?ParameterKey=='Release'].ResolvedValue" --output text; then
+      --query "Stacks[0].Parameters[?ParameterKey=='Release'].ResolvedValue" --output text 2>"$errors"; then
       return 0
     fi
-    echo "could not read the release $STACK_NAME resolved (try $try of 5)" >&2
+    echo "could not read the release $STACK_NAME resolved (try $try of 5): $(cat "$errors")" >&2
     poll
   done
   return 1
 }
 
-status="$(settled_status "$deadline")"
+status="$(settled_status "$busy_deadline")"
 case "$status" in
   NOT_DEPLOYED) stop_not_deployed; exit 0 ;;
-  CREATE_COMPLETE|UPDATE_COMPLETE|UPDATE_ROLLBACK_COMPLETE|IMPORT_COMPLETE|IMPORT_ROLLBACK_COMPLETE) ;;
-  *_IN_PROGRESS|UNKNOWN) echo "$STACK_NAME is still busy ($status) after $TIMEOUT_MINUTES minutes: nothing was released" >&2; exit 1 ;;
+  CREATE_COMPLETE|UPDATE_COMPLETE|UPDATE_ROLLBACK_COMPLETE|IMPORT_COMPLETE|IMPORT_ROLLBACK_COMPLETE|*_CLEANUP_IN_PROGRESS) ;;
+  DENIED) echo "nothing was released" >&2; exit 1 ;;
+  *_IN_PROGRESS|UNKNOWN) echo "$STACK_NAME is still busy ($status) after $BUSY_MINUTES minutes: nothing was released" >&2; exit 1 ;;
   *) echo "$STACK_NAME is in state $status and cannot be updated: repair it (see its events), then release again" >&2; exit 1 ;;
 esac
 aws s3api head-object --bucket "$RELEASE_BUCKET" --key "$SERVICE/$RELEASE.zip" >/dev/null
@@ -99,7 +108,7 @@ settle() {
   final="$(settled_status "$settle_deadline")"
   case "$final" in
     *_CLEANUP_IN_PROGRESS) ;;
-    *_IN_PROGRESS|UNKNOWN)
+    *_IN_PROGRESS|UNKNOWN|DENIED)
       echo "$STACK_NAME has not settled ($final): once it has, set $RELEASE_PARAMETER to the Release it resolved (aws cloudformation describe-stacks --stack-name $STACK_NAME)" >&2
       exit 1 ;;
   esac
@@ -107,9 +116,9 @@ settle() {
     echo "could not read the release $STACK_NAME resolved: set $RELEASE_PARAMETER to it by hand" >&2; exit 1
   fi
   aws ssm put-parameter --name "$RELEASE_PARAMETER" --type String --overwrite --value "$resolved" >/dev/null
-  case "$resolved:$final" in
-    "$RELEASE":*_FAILED) ;;
-    "$RELEASE":*) echo "released $RELEASE to $ENVIRONMENT ($STACK_NAME is $final)"; exit 0 ;;
+  # Released: the stack's own update to RELEASE completed, or it ran RELEASE already.
+  case "$resolved:$final:$noop" in
+    "$RELEASE":UPDATE_COMPLETE*:* | "$RELEASE":*:1) echo "released $RELEASE to $ENVIRONMENT ($STACK_NAME is $final)"; exit 0 ;;
   esac
   echo "release of $RELEASE to $ENVIRONMENT failed: $STACK_NAME is $final and runs $resolved; $RELEASE_PARAMETER names $resolved" >&2
   # shellcheck disable=SC2016 # backquotes are JMESPath literals, not command substitution
@@ -117,6 +126,7 @@ settle() {
     --query 'StackEvents[?contains(ResourceStatus, `FAILED`)].[LogicalResourceId,ResourceStatusReason]' --output text >&2 || true
   exit 1
 }
+noop=""
 trap settle EXIT
 
 echo "releasing $RELEASE to $STACK_NAME (running: $running)"
@@ -127,23 +137,26 @@ for p in $keys; do
   [ "$p" = None ] || args+=("ParameterKey=$p,UsePreviousValue=true")
 done
 # A stack another update is still finishing (a cleanup, a queued execution right after the
-# last) refuses the update: try again until the deadline.
-until out="$(aws cloudformation update-stack --stack-name "$STACK_NAME" --use-previous-template \
-  --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND --parameters "${args[@]}" 2>&1)"; do
-  case "$out" in
-    *"No updates are to be performed"*) echo "$STACK_NAME already runs $RELEASE"; exit 0 ;;
+# last) refuses the update: try again until BUSY_MINUTES have passed.
+until aws cloudformation update-stack --stack-name "$STACK_NAME" --use-previous-template \
+  --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND --parameters "${args[@]}" >/dev/null 2>"$errors"; do
+  case "$(cat "$errors")" in
+    *"No updates are to be performed"*) noop=1; echo "$STACK_NAME already runs $RELEASE"; exit 0 ;;
     *"_IN_PROGRESS state and can not be updated"*)
-      if [ "$SECONDS" -ge "$deadline" ]; then echo "$out" >&2; echo "$STACK_NAME stayed busy for $TIMEOUT_MINUTES minutes" >&2; exit 1; fi
+      if [ "$SECONDS" -ge "$busy_deadline" ]; then cat "$errors" >&2; echo "$STACK_NAME stayed busy for $BUSY_MINUTES minutes" >&2; exit 1; fi
       echo "$STACK_NAME is busy; trying the update again" >&2; poll ;;
-    *) echo "$out" >&2; echo "CloudFormation refused the update" >&2; exit 1 ;;
+    *) cat "$errors" >&2; echo "CloudFormation refused the update" >&2; exit 1 ;;
   esac
 done
+deadline=$((SECONDS + TIMEOUT_MINUTES * 60))
+settle_deadline=$((deadline + SETTLE_MINUTES * 60))
 
 cancelled=""
 while :; do
   status="$(stack_status)"
   case "$status" in
     UPDATE_IN_PROGRESS|UPDATE_ROLLBACK_IN_PROGRESS|UNKNOWN) ;;
+    DENIED) exit 1 ;;
     UPDATE_ROLLBACK_COMPLETE*) echo "the deployment was rolled back (alarm, hook or failed update)" >&2; exit 1 ;;
     *) exit 0 ;; # settle decides: UPDATE_COMPLETE* released, anything else failed
   esac

@@ -12,7 +12,7 @@ set -euo pipefail
 
 stop_not_deployed() {
   local reason="$STACK_NAME is not deployed yet: run cdk deploy $STACK_NAME, then release again"
-  : "${PIPELINE_EXECUTION_ID:?PIPELINE_EXECUTION_ID (#{codepipeline.PipelineExecutionId}) is not set}"
+  : "${PIPELINE_EXECUTION_ID:?PIPELINE_EXECUTION_ID (the pipeline variable codepipeline.PipelineExecutionId) is not set}"
   echo "$reason: stopping pipeline execution $PIPELINE_EXECUTION_ID (nothing was released)"
   aws codepipeline stop-pipeline-execution --pipeline-name "$PIPELINE_NAME" \
     --pipeline-execution-id "$PIPELINE_EXECUTION_ID" --reason "$reason" >/dev/null
