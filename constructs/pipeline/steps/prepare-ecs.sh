@@ -16,10 +16,11 @@ set -euo pipefail
 case "$RELEASE" in build-?*) ;; *) echo "refusing to release '$RELEASE': only immutable build-<id> tags are deployed" >&2; exit 1 ;; esac
 image="$(jq -r .ImageURI imageDetail.json)"
 case "$image" in "$REPOSITORY_URI"@sha256:?*) ;; *) echo "refusing image '$image': not this service's image pinned by digest" >&2; exit 1 ;; esac
-if ! arn="$(aws ssm get-parameter --name "$TASK_DEFINITION_PARAMETER" --query Parameter.Value --output text 2>&1)"; then
-  case "$arn" in
+errors="$(mktemp)"
+if ! arn="$(aws ssm get-parameter --name "$TASK_DEFINITION_PARAMETER" --query Parameter.Value --output text 2>"$errors")"; then
+  case "$(cat "$errors")" in
     *ParameterNotFound*) stop_not_deployed; exit 0 ;;
-    *) echo "$arn" >&2; exit 1 ;;
+    *) cat "$errors" >&2; exit 1 ;;
   esac
 fi
 aws ecs describe-task-definition --task-definition "$arn" --query taskDefinition --output json > current-taskdef.json
