@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+
+	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
 )
 
 var retentions = map[int]awslogs.RetentionDays{
@@ -46,7 +48,7 @@ var Comparisons = map[string]awscloudwatch.ComparisonOperator{
 func DeploymentAlarm(scope constructs.Construct, id, name, what string, metric awscloudwatch.IMetric, threshold float64, cmp string, periods int) awscloudwatch.Alarm {
 	return awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
 		AlarmName:          jsii.String(name),
-		AlarmDescription:   jsii.String(fmt.Sprintf("%s: stops and rolls back a deployment when %s %s %g", name, what, cmp, threshold)),
+		AlarmDescription:   jsii.String(spec.AlarmDescription(name, what, cmp, threshold)),
 		Metric:             metric,
 		Threshold:          jsii.Number(threshold),
 		ComparisonOperator: Comparisons[cmp],
