@@ -125,7 +125,7 @@ func (r TextRule) check(s string, name bool) (what, fix string) {
 	switch {
 	case r.Max > 0 && n > r.Max:
 		fix := fmt.Sprintf("shorten it to at most %d %s", r.Max, unit)
-		if r.Pattern != nil {
+		if r.Fix != "" && (r.Pattern != nil || r.Valid == nil) {
 			fix += "; " + r.Fix
 		}
 		return fmt.Sprintf("is %d %s long, more than the %d %s allows", n, unit, r.Max, r.By), fix

@@ -19,7 +19,8 @@ type TextRule struct {
 	// ASCII: printable ASCII only (space to tilde).
 	ASCII bool
 	// Pattern and Valid (when set) are the form a value must have: Is names it for the message
-	// (`"x" is not <Is>`), Fix says what to write.
+	// (`"x" is not <Is>`), Fix says what to write. A rule without a form may have a Fix for a
+	// value that is too long.
 	Pattern *regexp.Regexp
 	Valid   func(string) bool
 	Is, Fix string
@@ -74,7 +75,7 @@ var enumRule = TextRule{Max: 64, By: "this field's values"}
 
 // commandRule is the rule of every command: several lines, #{ allowed (bash's ${#x} and
 // Ruby's "#{x}" are common, and CodeBuild does not evaluate pipeline variables in a build spec).
-var commandRule = TextRule{Max: MaxCommandBytes, Bytes: true, By: "a command (the commands of a project share CodeBuild's 25,600-character build spec)",
+var commandRule = TextRule{Max: MaxCommandBytes, Bytes: true, By: "a command", Fix: "run longer steps from a script in the repository",
 	Lines: true, PipelineVariables: true, MaxItems: MaxCommands, Items: "commands",
 	ItemsWhy: "the commands of a project share CodeBuild's 25,600-character build spec; run a script from the repository instead"}
 
@@ -105,7 +106,7 @@ var TextRules = map[string]TextRule{
 	"Lambda.handler": {Max: 128, By: "Lambda", Pattern: handlerRE, Is: "a handler", Fix: `name the handler inside the package, e.g. "index.handler"`},
 	// Lambda: all variables together at most 4 KB (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html),
 	// checked as a whole by validation; a single value cannot be longer.
-	"Lambda.environment": {Max: MaxLambdaEnvironmentBytes, Bytes: true, By: "Lambda for all variables together",
+	"Lambda.environment": {Max: MaxLambdaEnvironmentBytes, Bytes: true, By: "Lambda (4 KB for all variables)",
 		MaxItems: 200, Items: "variables", ItemsWhy: "Lambda holds at most 4 KB of variables"},
 	"Lambda.environment:key": {Max: 128, By: "this field", Pattern: lambdaVariableRE, Is: "a usable environment variable name",
 		Fix: "use letters, digits and '_', starting with a letter, at least two characters (Lambda's rule for variable names)"},
