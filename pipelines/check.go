@@ -118,8 +118,8 @@ func (c *checker) checkStruct(n *yaml.Node, field string, t reflect.Type) {
 	}
 	fields := map[string]reflect.StructField{}
 	var names []string
-	for i := 0; i < t.NumField(); i++ {
-		if tag := spec.YAMLName(t.Field(i)); tag != "" {
+	for i, tag := range spec.YAMLNames(t) {
+		if tag != "" {
 			fields[tag] = t.Field(i)
 			names = append(names, tag)
 		}
@@ -140,6 +140,10 @@ func (c *checker) checkStruct(n *yaml.Node, field string, t reflect.Type) {
 			seen[k.Value] = true
 			c.positions[path] = k
 			c.check(v, path, sf.Type, t.Name()+"."+k.Value)
+			if sf.Type.Kind() == reflect.String && v.Kind == yaml.ScalarNode && v.Tag == tagStr && v.Value == "" {
+				// Like an explicit 0, "" would silently mean the default (or nothing).
+				c.add(v, path, "is empty text, which no setting of this field allows", "remove the line for the default, or write a value")
+			}
 		}
 	}
 }
@@ -156,7 +160,7 @@ func (c *checker) checkMap(n *yaml.Node, field string, t reflect.Type, key strin
 		resolve12(k)
 		switch {
 		case c.merged(n, i, field):
-		case k.Kind != yaml.ScalarNode || k.Tag == tagNull:
+		case k.Kind != yaml.ScalarNode || k.Tag == tagNull || k.Value == "":
 			c.add(k, field, fmt.Sprintf("has a key that is %s", describe(k)), "write a name before the colon")
 		case seen[k.Value]:
 			c.add(k, path, "is set twice", "keep one "+k.Value)

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // texts applies the text policy and the field's TextRule to every string of the service (map
@@ -12,22 +13,51 @@ import (
 // finds them by reflection over the spec types: a new field is covered without anyone
 // remembering to. A field with a problem is not checked again by the rest of validation.
 func (v *validator) texts(s Service) {
-	w := &fieldWalker{v: v, values: map[string]string{}}
+	w := &fieldWalker{v: v, values: map[string]string{}, keep: sameAsTargets}
 	w.walk(reflect.ValueOf(s), "", "")
 }
 
 type fieldWalker struct {
 	v      *validator
-	values map[string]string // text values by field path, for TextRule.SameAs
+	values map[string]string // text values by field path, of the fields in keep (TextRule.SameAs)
+	keep   map[string]bool
 }
+
+// sameAsTargets are the fields some TextRule.SameAs names.
+var sameAsTargets = func() map[string]bool {
+	m := map[string]bool{}
+	for _, r := range TextRules {
+		if r.SameAs != "" {
+			m[r.SameAs] = true
+		}
+	}
+	return m
+}()
 
 // YAMLName is the YAML key of a struct field, or "" for a field the definition does not set.
 func YAMLName(f reflect.StructField) string {
-	name := strings.Split(f.Tag.Get("yaml"), ",")[0]
+	name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
 	if name == "-" || !f.IsExported() {
 		return ""
 	}
 	return name
+}
+
+// yamlNames caches the YAML keys of a struct type's fields (by field index).
+var yamlNames sync.Map // reflect.Type -> []string
+
+// YAMLNames returns the YAML keys of a struct type's fields, by field index ("" for a field the
+// definition does not set).
+func YAMLNames(t reflect.Type) []string {
+	if names, ok := yamlNames.Load(t); ok {
+		return names.([]string)
+	}
+	names := make([]string, t.NumField())
+	for i := range names {
+		names[i] = YAMLName(t.Field(i))
+	}
+	yamlNames.Store(t, names)
+	return names
 }
 
 func (w *fieldWalker) walk(val reflect.Value, path, key string) {
@@ -38,8 +68,8 @@ func (w *fieldWalker) walk(val reflect.Value, path, key string) {
 		}
 	case reflect.Struct:
 		t := val.Type()
-		for i := 0; i < t.NumField(); i++ {
-			if name := YAMLName(t.Field(i)); name != "" {
+		for i, name := range YAMLNames(t) {
+			if name != "" {
 				w.walk(val.Field(i), join(path, name), t.Name()+"."+name)
 			}
 		}
@@ -57,6 +87,10 @@ func (w *fieldWalker) walk(val reflect.Value, path, key string) {
 		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(a.String(), b.String()) })
 		for _, k := range keys {
 			p := join(path, k.String())
+			if k.String() == "" {
+				w.v.report(p, "has an empty name", "write a name before the colon")
+				continue
+			}
 			if w.text(p, key+":key", k.String()) {
 				w.walk(val.MapIndex(k), p, key)
 			}
@@ -91,7 +125,9 @@ func (w *fieldWalker) count(path, key string, n int) bool {
 
 // text checks one text against the text policy and its rule; it reports whether it passed.
 func (w *fieldWalker) text(path, key, s string) bool {
-	w.values[path] = s
+	if w.keep[path] {
+		w.values[path] = s
+	}
 	if s == "" || w.v.covered(path) {
 		return true // a missing value is validation's to report, where it is required
 	}

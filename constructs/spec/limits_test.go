@@ -261,3 +261,13 @@ func TestCrossServiceRules(t *testing.T) {
 	c.Container.BaseImage.Repository = "catalog"
 	problemOn(t, c, "container.baseImage.repository")
 }
+
+// A map entry always has a name: an empty one would make a variable named _SECRET_ARN.
+func TestEmptyNames(t *testing.T) {
+	s := minimal()
+	s.Lambda.Secrets = map[string]Secret{"": {SecretsManager: "orders/db"}}
+	problemOn(t, s, "lambda.secrets.")
+	s = minimal()
+	s.Lambda.Environment = map[string]string{"": "x"}
+	problemOn(t, s, "lambda.environment.")
+}

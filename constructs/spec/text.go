@@ -60,8 +60,8 @@ func textProblem(s string, lines, pipelineVariables bool) (what, fix string) {
 		return "is not valid UTF-8 text", "write the value as UTF-8 text"
 	}
 	for i, r := range s {
-		if lines && (r == '\n' || r == '\t') {
-			continue
+		if (r >= ' ' && r < 0x7f) || (lines && (r == '\n' || r == '\t')) {
+			continue // printable ASCII: most of any text
 		}
 		if name := invisible(r); name != "" {
 			fix := "remove it: this field takes one line of visible text"
@@ -72,10 +72,10 @@ func textProblem(s string, lines, pipelineVariables bool) (what, fix string) {
 		}
 	}
 	switch {
-	case dynamicReferenceRE.MatchString(s):
+	case strings.Contains(s, "{{") && dynamicReferenceRE.MatchString(s):
 		return "holds a CloudFormation dynamic reference ({{resolve:…}}), which CloudFormation would resolve with the deploy role's rights and write where the field goes",
 			"remove it: a function or container reads a secret through lambda.secrets or container.secrets, which grant reading exactly that secret; a command reads a parameter at run time with its own role"
-	case tokenMarkerRE.MatchString(s):
+	case (strings.Contains(s, "Token[") || strings.Contains(s, "e+289")) && tokenMarkerRE.MatchString(s):
 		return "holds a CDK token marker (${Token[…]}, #{Token[…]} or an encoded number like -1.888…e+289), which the CDK would decode into a reference while synthesizing",
 			"write the literal value"
 	case !pipelineVariables && strings.Contains(s, "#{"):
@@ -88,22 +88,22 @@ func textProblem(s string, lines, pipelineVariables bool) (what, fix string) {
 // invisible names a character no single-line text may hold (controls, separators, invisible
 // formatting characters, private-use and unassigned code points), or returns "".
 func invisible(r rune) string {
-	code := fmt.Sprintf("U+%04X", r)
+	code := func() string { return fmt.Sprintf("U+%04X", r) }
 	switch {
 	case r == 0:
-		return "the control character " + code + " (NUL)"
+		return "the control character " + code() + " (NUL)"
 	case unicode.IsControl(r):
-		return "the control character " + code
+		return "the control character " + code()
 	case r == '\u2028':
-		return "the line separator " + code
+		return "the line separator " + code()
 	case r == '\u2029':
-		return "the paragraph separator " + code
+		return "the paragraph separator " + code()
 	case unicode.In(r, unicode.Cf):
-		return "the invisible formatting character " + code
+		return "the invisible formatting character " + code()
 	case unicode.In(r, unicode.Co, unicode.Cs) || r == utf8.RuneError:
-		return "the private-use or invalid character " + code
+		return "the private-use or invalid character " + code()
 	case r == '\uFFFE' || r == '\uFFFF':
-		return "the noncharacter " + code
+		return "the noncharacter " + code()
 	}
 	return ""
 }
@@ -111,7 +111,7 @@ func invisible(r rune) string {
 // Visible shows a text with its control and invisible characters escaped, for messages.
 func Visible(s string) string {
 	for _, r := range s {
-		if invisible(r) != "" {
+		if (r < ' ' || r >= 0x7f) && invisible(r) != "" {
 			q := strconv.QuoteToGraphic(s)
 			return q[1 : len(q)-1]
 		}
