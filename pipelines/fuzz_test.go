@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
+	"gopkg.in/yaml.v3"
 
 	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
 	"github.com/golden-pipelines/microservice-pipelines/internal/synth"
@@ -174,17 +175,94 @@ func FuzzLoad(f *testing.F) {
 			return
 		}
 		checkAccepted(t, data, services[0], schema)
-		b, _ := json.Marshal(services[0])
-		key := sha256.Sum256(b)
-		if built[key] {
+		build(t, services)
+	})
+}
+
+// scalarSpot is a scalar of a definition's YAML that FuzzDefinition rewrites: a value (text,
+// number or boolean) or the name of a map entry.
+type scalarSpot struct{ node *yaml.Node }
+
+// scalarSpots walks a definition's nodes beside the Go type they decode into and returns every
+// scalar value and map name.
+func scalarSpots(n *yaml.Node, t reflect.Type) []scalarSpot {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	var out []scalarSpot
+	switch {
+	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
+		names := spec.YAMLNames(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			for f, name := range names {
+				if name == n.Content[i].Value {
+					out = append(out, scalarSpots(n.Content[i+1], t.Field(f).Type)...)
+				}
+			}
+		}
+	case t.Kind() == reflect.Map && n.Kind == yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			out = append(out, scalarSpot{n.Content[i]})
+			out = append(out, scalarSpots(n.Content[i+1], t.Elem())...)
+		}
+	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
+		for _, item := range n.Content {
+			out = append(out, scalarSpots(item, t.Elem())...)
+		}
+	case n.Kind == yaml.ScalarNode:
+		out = append(out, scalarSpot{n})
+	}
+	return out
+}
+
+// FuzzDefinition mutates the values of valid definitions rather than their YAML: it rewrites one
+// scalar (a text, number or boolean, or the name of a map entry) of the definitions that set
+// every field, written plain or double-quoted. Most inputs are definitions validation must
+// judge, and many are accepted: each accepted one is held to FuzzLoad's oracles and its stacks
+// are built (without the synthesis).
+//
+//	go test ./pipelines -run '^$' -fuzz FuzzDefinition -fuzztime 60s
+func FuzzDefinition(f *testing.F) {
+	docs := []string{everyField, everyFieldAlt, everyContainerField}
+	f.Add(uint8(0), uint16(3), "app.handler", false)
+	f.Add(uint8(2), uint16(7), "{{resolve:ssm:/x}}", true)
+	f.Add(uint8(0), uint16(1), "01024", false)
+	schema := compileSchema(f)
+	f.Fuzz(func(t *testing.T, doc uint8, spot uint16, value string, quoted bool) {
+		var root yaml.Node
+		if err := yaml.Unmarshal([]byte(docs[int(doc)%len(docs)]), &root); err != nil {
+			t.Fatal(err)
+		}
+		spots := scalarSpots(root.Content[0], reflect.TypeOf(spec.Service{}))
+		n := spots[int(spot)%len(spots)].node
+		n.Value, n.Tag, n.Style = value, "", 0
+		if quoted {
+			n.Style = yaml.DoubleQuotedStyle
+		}
+		data, err := yaml.Marshal(&root)
+		if err != nil {
+			return // not writable as YAML
+		}
+		services := loadFuzzed(t, data)
+		if services == nil {
 			return
 		}
-		app := awscdk.NewApp(nil)
-		if _, err := stacks.AddServices(app, services, nil); err != nil {
-			t.Fatalf("the loader accepted what AddServices rejects: %v", err)
-		}
-		built[key] = true
+		checkAccepted(t, data, services[0], schema)
+		build(t, services)
 	})
+}
+
+// build builds the stacks of accepted services once per distinct value.
+func build(t *testing.T, services []spec.Service) {
+	b, _ := json.Marshal(services[0])
+	key := sha256.Sum256(b)
+	if built[key] {
+		return
+	}
+	if _, err := stacks.AddServices(awscdk.NewApp(nil), services, nil); err != nil {
+		t.Fatalf("the loader accepted what AddServices rejects: %v", err)
+	}
+	built[key] = true
 }
 
 // FuzzSynth is FuzzLoad with the whole synthesis of every accepted file (through
