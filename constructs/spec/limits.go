@@ -117,19 +117,23 @@ func (v *validator) environmentSize(field string, env map[string]string, secrets
 			all[k+"_PARAMETER_NAME"] = s.Parameter
 		}
 	}
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(all); err != nil {
-		return // not UTF-8: the text policy reports it
-	}
-	if n := len(strings.TrimSuffix(b.String(), "\n")); n > max {
+	if n := EnvironmentSize(all); n > max {
 		what := fmt.Sprintf("takes %d bytes, more than the %d allowed by %s", n, max, by)
 		if len(secrets) > 0 {
 			what = fmt.Sprintf("takes %d bytes with the variables its secrets add, more than the %d allowed by %s", n, max, by)
 		}
 		v.add(field, what, "keep large or many settings elsewhere (an SSM parameter or a file the service reads), or shorten names and values")
 	}
+}
+
+// EnvironmentSize is the size of a set of variables as the service receives it: the JSON of the
+// names and values, without HTML escapes.
+func EnvironmentSize(vars map[string]string) int {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(vars) // a map of strings always encodes
+	return len(strings.TrimSuffix(b.String(), "\n"))
 }
 
 // longestSecretARNPrefix is the longest a secret's ARN can be before its name: the partition,

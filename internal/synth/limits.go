@@ -106,8 +106,8 @@ func checkResource(typ string, props map[string]interface{}) [][2]string {
 		for k, v := range vars {
 			lit[k] = literal(v)
 		}
-		if b, _ := json.Marshal(lit); len(vars) > 0 && len(b) > spec.MaxLambdaEnvironmentBytes {
-			out = append(out, [2]string{fmt.Sprintf("has %d bytes of environment variables; Lambda takes at most %d (4 KB)", len(b), spec.MaxLambdaEnvironmentBytes),
+		if n := spec.EnvironmentSize(lit); len(vars) > 0 && n > spec.MaxLambdaEnvironmentBytes {
+			out = append(out, [2]string{fmt.Sprintf("has %d bytes of environment variables; Lambda takes at most %d (4 KB)", n, spec.MaxLambdaEnvironmentBytes),
 				"shorten the variables or keep settings elsewhere"})
 		}
 	case "AWS::CloudWatch::Alarm":

@@ -49,7 +49,7 @@ func TestTemplateLimits(t *testing.T) {
 		{name: "build spec", ok: template{Resources: one("AWS::CodeBuild::Project", map[string]interface{}{"Source": map[string]interface{}{"BuildSpec": strings.Repeat("x", 25600)}})},
 			over: template{Resources: one("AWS::CodeBuild::Project", map[string]interface{}{"Source": map[string]interface{}{"BuildSpec": join(strings.Repeat("x", 25601))}})},
 			want: "build spec of 25601 characters; CodeBuild takes at most 25600"},
-		{name: "lambda environment", ok: template{Resources: one("AWS::Lambda::Function", map[string]interface{}{"Environment": map[string]interface{}{"Variables": map[string]interface{}{"A": strings.Repeat("x", 4096-8)}}})},
+		{name: "lambda environment", ok: template{Resources: one("AWS::Lambda::Function", map[string]interface{}{"Environment": map[string]interface{}{"Variables": map[string]interface{}{"A": strings.Repeat("&", 4096-8)}}})},
 			over: template{Resources: one("AWS::Lambda::Function", map[string]interface{}{"Environment": map[string]interface{}{"Variables": map[string]interface{}{"A": strings.Repeat("x", 4096-7)}}})},
 			want: "4097 bytes of environment variables"},
 		{name: "alarm name", ok: template{Resources: one("AWS::CloudWatch::Alarm", map[string]interface{}{"AlarmName": strings.Repeat("n", 255)})},
