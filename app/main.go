@@ -92,6 +92,12 @@ func report(err error, services []spec.Service) error {
 			o := at(e.Stack)
 			out = append(out, pipelines.Problem{File: o.file, Field: o.field, What: "the CDK refused it while creating stack " + e.Stack + ": " + e.Message, Fix: gap})
 		}
+	case errors.As(err, &synthErr) && len(synthErr.Violations) > 0:
+		for _, v := range synthErr.Violations {
+			o := at(v.Stack)
+			out = append(out, pipelines.Problem{File: o.file, Field: o.field, What: fmt.Sprintf("%s breaks the golden rule %s: %s", v.Path, v.Rule, v.Description),
+				Fix: v.Fix + " (" + gap + ")"})
+		}
 	case errors.As(err, &synthErr):
 		o := at(stackIn(synthErr.Message, own))
 		out = append(out, pipelines.Problem{File: o.file, Field: o.field, What: "the CDK refused it while synthesizing: " + synthErr.Message, Fix: gap})

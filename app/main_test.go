@@ -10,8 +10,10 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
+	"github.com/golden-pipelines/microservice-pipelines/internal/synth"
 	"github.com/golden-pipelines/microservice-pipelines/internal/testenv"
 	"github.com/golden-pipelines/microservice-pipelines/pipelines"
+	"github.com/golden-pipelines/microservice-pipelines/stacks"
 )
 
 func TestMain(m *testing.M) {
@@ -64,5 +66,32 @@ func TestTheAppReportsEveryFailureAndLeavesNothing(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(out); len(entries) != 0 {
 		t.Errorf("a failed run left %v", entries)
+	}
+}
+
+// A golden rule's violation, a template over a limit and a CDK error are each placed in the
+// file (and environment) of the stack they name.
+func TestReportPlacesErrorsInTheirFiles(t *testing.T) {
+	services := []spec.Service{{Name: "orders"}, {Name: "catalog"}}
+	cases := []struct {
+		err  error
+		want string
+	}{
+		{synth.Error{Message: "ValidationFailed", Violations: []synth.Violation{{Stack: "orders-production", Path: "orders-production/Service/Bucket",
+			Rule: "buckets-ssl-only", Description: "no TLS", Fix: "enforce SSL"}}},
+			"pipelines/orders.yaml: production: orders-production/Service/Bucket breaks the golden rule buckets-ssl-only: no TLS; fix: enforce SSL"},
+		{synth.Problems{{Stack: "catalog-pipeline", What: "has 501 resources", Fix: "fewer"}},
+			"pipelines/catalog.yaml: stack catalog-pipeline has 501 resources; fix: fewer"},
+		{synth.Problems{{Stack: "golden-pipelines-shared", What: "has 501 resources", Fix: "fewer"}},
+			"pipelines/: stack golden-pipelines-shared has 501 resources; fix: fewer"},
+		{stacks.CDKErrors{{Service: "catalog", Stack: "catalog-staging", Message: "Dimension value must be at most 255"}},
+			"pipelines/catalog.yaml: staging: the CDK refused it while creating stack catalog-staging: Dimension value must be at most 255"},
+		{synth.Error{Message: "TooManyResourcesInStack: Number of resources in stack 'catalog-staging': 501"},
+			"pipelines/catalog.yaml: staging: the CDK refused it while synthesizing: TooManyResourcesInStack"},
+	}
+	for _, c := range cases {
+		if got := report(c.err, services).Error(); !strings.Contains(got, c.want) {
+			t.Errorf("want %q in\n%s", c.want, got)
+		}
 	}
 }

@@ -7,6 +7,7 @@
 package synth
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -28,7 +29,18 @@ type Options struct {
 }
 
 // Error is an error the CDK raised while synthesizing (the stacks were created).
-type Error struct{ Message string }
+type Error struct {
+	Message string
+	// Violations of the validation plugins (the golden rules), when they failed the synthesis.
+	Violations []Violation
+}
+
+// Violation is one construct that breaks a rule of a validation plugin.
+type Violation struct {
+	// Stack of the construct (the first part of its path), Path the construct's path.
+	Stack, Path            string
+	Rule, Description, Fix string
+}
 
 func (e Error) Error() string { return "the CDK could not synthesize the app: " + e.Message }
 
@@ -56,7 +68,10 @@ func Run(opts Options, build func(app awscdk.App) error) (outdir string, err err
 		return "", err
 	}
 	if err := synthCaught(app); err != nil {
-		return "", err
+		err.Violations = violations(filepath.Join(staging, validationReport))
+		keepReport(staging, outdir)
+		err.Message = strings.ReplaceAll(err.Message, staging, outdir)
+		return "", *err
 	}
 	if ps, err := Check(staging); err != nil {
 		return "", err
@@ -77,14 +92,54 @@ func buildCaught(app awscdk.App, build func(awscdk.App) error) (err error) {
 	return build(app)
 }
 
-func synthCaught(app awscdk.App) (err error) {
+func synthCaught(app awscdk.App) (err *Error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = Error{Message: stacks.Message(r)}
+			err = &Error{Message: stacks.Message(r)}
 		}
 	}()
 	app.Synth(nil)
 	return nil
+}
+
+// violations reads a validation report, if there is one.
+func violations(path string) []Violation {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var report struct {
+		PluginReports []struct {
+			Violations []struct {
+				RuleName, Description, SuggestedFix string
+				ViolatingConstructs                 []struct{ ConstructPath string }
+			}
+		}
+	}
+	if json.Unmarshal(b, &report) != nil {
+		return nil
+	}
+	var out []Violation
+	for _, p := range report.PluginReports {
+		for _, v := range p.Violations {
+			for _, c := range v.ViolatingConstructs {
+				stack, _, _ := strings.Cut(c.ConstructPath, "/")
+				out = append(out, Violation{Stack: stack, Path: c.ConstructPath, Rule: v.RuleName, Description: v.Description, Fix: v.SuggestedFix})
+			}
+		}
+	}
+	return out
+}
+
+// validationReport is the report the CDK's validation plugins (the golden rules) write.
+const validationReport = "validation-report.json"
+
+// keepReport moves the validation plugins' report of a failed synthesis into the output folder:
+// it is what the failure is about, and no deploy reads it (no manifest names it). An older
+// report is removed either way, so that it cannot be read as this run's.
+func keepReport(staging, outdir string) {
+	os.Remove(filepath.Join(outdir, validationReport))
+	os.Rename(filepath.Join(staging, validationReport), filepath.Join(outdir, validationReport))
 }
 
 // install moves every file and folder of the staging folder into the output folder, the

@@ -9,8 +9,10 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/golden-pipelines/microservice-pipelines/constructs/policy"
 	"github.com/golden-pipelines/microservice-pipelines/internal/testenv"
 	"github.com/golden-pipelines/microservice-pipelines/stacks"
 )
@@ -93,6 +95,26 @@ func TestFailedRunsLeaveNothing(t *testing.T) {
 			!strings.Contains(names, "synth.lock") || strings.Contains(names, ".synth-") {
 			t.Errorf("run %d left %s", i+1, names)
 		}
+	}
+}
+
+// A golden rule's violation fails the synthesis: its report is kept for the user to read,
+// nothing else.
+func TestAViolationKeepsItsReportOnly(t *testing.T) {
+	out := t.TempDir()
+	_, err := Run(Options{Outdir: out}, func(app awscdk.App) error {
+		policy.Register(app)
+		awss3.NewBucket(awscdk.NewStack(app, jsii.String("svc-pipeline"), nil), jsii.String("Plain"), nil)
+		return nil
+	})
+	var synthErr Error
+	if !errors.As(err, &synthErr) || !strings.Contains(synthErr.Message, filepath.Join(out, validationReport)) ||
+		len(synthErr.Violations) != 2 || synthErr.Violations[1].Stack != "svc-pipeline" ||
+		synthErr.Violations[1].Rule != "buckets-ssl-only" || !strings.HasPrefix(synthErr.Violations[1].Fix, "create the bucket with enforceSSL") {
+		t.Errorf("got %#v", err)
+	}
+	if got := entries(t, out); len(got) != 1 || got[0] != validationReport {
+		t.Errorf("left %v", got)
 	}
 }
 
