@@ -8,12 +8,24 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
 )
 
 // corpusDir holds the bad definitions: each case is a directory <case>/ of definition files
 // (usually one, svc.yaml) loaded together, beside <case>.err, the exact error output it must
-// give.
+// give. A case named folder-* is a definitions folder, read as the app reads pipelines/
+// (LoadFS): every entry of it counts.
 const corpusDir = "../test/bad"
+
+// loadCase loads a case of the corpus.
+func loadCase(t testing.TB, name string) ([]spec.Service, error) {
+	dir := filepath.Join(corpusDir, name)
+	if strings.HasPrefix(name, "folder-") {
+		return LoadFS(os.DirFS(dir), ".", "test/bad/"+name, NotDefinitions...)
+	}
+	return Load(corpusFiles(t, dir))
+}
 
 // corpusFiles reads a case as Load would see it, named by its path from the repository root.
 func corpusFiles(t testing.TB, path string) []File {
@@ -75,7 +87,7 @@ func TestBadDefinitionCorpus(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c, func(t *testing.T) {
-			services, err := Load(corpusFiles(t, filepath.Join(corpusDir, c)))
+			services, err := loadCase(t, c)
 			var ps Problems
 			if !errors.As(err, &ps) || services != nil {
 				t.Fatalf("accepted: %v", err)

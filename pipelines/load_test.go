@@ -21,6 +21,9 @@ lambda:
   timeoutSeconds: 20
   environment:
     MODE: strict
+  secrets:
+    DB: {secretsManager: inventory/db}
+    API_KEY: {parameter: /inventory/api-key}
 build:
   install: [pip install -r requirements.txt -t out]
   test: [pytest --junitxml=test-results/unit.xml]
@@ -87,7 +90,9 @@ container:
   dockerfile: docker/Dockerfile
   context: app
   environment: {MODE: fast}
+  secrets: {TOKEN_URL: {parameter: /inventory/token-url}}
   baseImage: {repository: base/python, tag: stable}
+  scanThreshold: CRITICAL
   keepImages: 10
   terminationWaitMinutes: 15
 build:
@@ -230,20 +235,47 @@ func TestNoDefinitionsIsAnError(t *testing.T) {
 	}
 }
 
-// A definition in a .yml file is reported, not silently skipped.
-func TestYmlFilesAreReported(t *testing.T) {
+// Every entry of the definitions folder is accounted for: a definition, one of the package's
+// own files, or a problem; one bad entry does not hide the problems of the others.
+func TestEveryFileIsAccountedFor(t *testing.T) {
+	orders := "name: orders\nlambda: {runtime: nodejs22.x, handler: index.handler}\n"
 	fsys := fstest.MapFS{
-		"orders.yaml":    {Data: []byte("name: orders\nlambda: {runtime: nodejs22.x, handler: index.handler}\n")},
-		"inventory.yml":  {Data: []byte("name: inventory\n")},
-		"pipelines.go":   {Data: []byte("package pipelines\n")},
-		"notes.markdown": {Data: []byte("# notes\n")},
+		"orders.yaml":           {Data: []byte(orders)},
+		"inventory.yml":         {Data: []byte("name: inventory\n")},
+		"billing.YAML":          {Data: []byte("name: billing\n")},
+		"x.yaml/old.yaml":       {Data: []byte("name: x\n")},
+		"archive/payments.yaml": {Data: []byte("name: payments\n")},
+		"pipelines.go":          {Data: []byte("package pipelines\n")},
+		"service.schema.json":   {Data: []byte("{}")},
+		"testdata/fuzz/seed":    {Data: []byte("x")},
+		"notes.markdown":        {Data: []byte("# notes\n")},
+		"search.yaml":           {Data: []byte("name: search\nlambda: {runtime: nodejs22.x, handler: index.handler, memoryMiB: 01}\n")},
 	}
-	_, err := LoadFS(fsys, ".", "pipelines")
-	if err == nil || !strings.Contains(err.Error(), "pipelines/inventory.yml: is not read: definitions end in .yaml; fix: rename it to pipelines/inventory.yaml") {
-		t.Errorf("got %v", err)
+	_, err := LoadFS(fsys, ".", "pipelines", NotDefinitions...)
+	want := []string{
+		"pipelines/archive: is a folder: definitions are read from the top of the folder only",
+		"pipelines/billing.YAML: is not read: definitions end in .yaml; fix: rename it to pipelines/billing.yaml",
+		"pipelines/inventory.yml: is not read: definitions end in .yaml; fix: rename it to pipelines/inventory.yaml",
+		"pipelines/notes.markdown: is not a service definition",
+		"pipelines/search.yaml:2:55: lambda.memoryMiB: 1 MiB is out of range; fix: use 128 to 10240",
+		"pipelines/x.yaml: is a folder, not a definition file",
 	}
-	delete(fsys, "inventory.yml")
-	if services, err := LoadFS(fsys, ".", "pipelines"); err != nil || len(services) != 1 {
-		t.Errorf("other files are not ignored: %v", err)
+	ps, _ := err.(Problems)
+	if len(ps) != len(want) {
+		t.Errorf("want %d problems, got %v", len(want), err)
+	}
+	for i, w := range want {
+		if i >= len(ps) || !strings.HasPrefix(ps[i].String(), w) {
+			t.Errorf("problem %d: want %q, got %v", i, w, err)
+		}
+	}
+	for _, name := range []string{"inventory.yml", "billing.YAML", "x.yaml/old.yaml", "archive/payments.yaml", "notes.markdown", "search.yaml"} {
+		delete(fsys, name)
+	}
+	if services, err := LoadFS(fsys, ".", "pipelines", NotDefinitions...); err != nil || len(services) != 1 {
+		t.Errorf("the package's own files are not definitions: %v", err)
+	}
+	if _, err := LoadFS(fsys, ".", "pipelines"); err == nil || !strings.Contains(err.Error(), "pipelines/pipelines.go: is not a service definition") {
+		t.Errorf("a file nobody declared is not reported: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package pipelines
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -76,16 +77,8 @@ func generateSchema(t testing.TB) []byte {
 	for _, d := range spec.LogRetentionDays {
 		retention.Enum = append(retention.Enum, d)
 	}
-	// Subscribers: what validation checks exactly, loosely (the loader takes no file the schema
-	// rejects).
-	prop("Notifications", "emails").Items.Pattern = `^[^@\s]+@[^@\s]+\.[^@\s]+$`
 	prop("Notifications", "webhooks").Items.Pattern = `^https://`
-	prop("Notifications", "slackChannels").Items.Pattern = spec.SlackChannelARNPattern
-	prop("Notifications", "slackChannels").MaxItems = ptr(uint64(spec.MaxSlackChannels))
-	// Environment values may be written as numbers (PORT: 8080); the loader reads them as text.
-	prop("Lambda", "environment").AdditionalProperties = &jsonschema.Schema{
-		OneOf: []*jsonschema.Schema{{Type: "string"}, {Type: "number"}},
-	}
+	textRules(prop)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -116,6 +109,41 @@ func TestSchemaIsCurrent(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
+// textRules adds the lengths, sizes and patterns of spec.TextRules, which validation applies, to
+// the schema (loosely where JSON Schema cannot say it exactly: it counts code points where
+// validation counts UTF-16 units or bytes, so the loader never takes a file the schema rejects).
+func textRules(prop func(def, name string) *jsonschema.Schema) {
+	for key, r := range spec.TextRules {
+		typeName, field, _ := strings.Cut(key, ".")
+		field, isName := strings.CutSuffix(field, ":key")
+		p := prop(typeName, field)
+		text := p // the schema of the text itself: the field, a list's items or a map's values
+		switch {
+		case isName:
+			text = &jsonschema.Schema{}
+			p.PropertyNames = text
+		case p.Type == "array":
+			text = p.Items
+			p.MaxItems = ptr(uint64(r.MaxItems))
+		case p.Type == "object" && p.AdditionalProperties.Type == "string":
+			// A variable's or a dimension's value may be written as a number (PORT: 8080);
+			// the loader reads it as text.
+			text = p.AdditionalProperties
+			p.AdditionalProperties = &jsonschema.Schema{OneOf: []*jsonschema.Schema{text, {Type: "number"}}}
+			p.MaxProperties = ptr(uint64(r.MaxItems))
+		case p.Type == "object":
+			text = &jsonschema.Schema{} // a map of secrets: its size only
+			p.MaxProperties = ptr(uint64(r.MaxItems))
+		}
+		if r.Max > 0 {
+			text.MaxLength = ptr(uint64(r.Max))
+		}
+		if r.Pattern != nil {
+			text.Pattern = r.Pattern.String()
+		}
+	}
+}
+
 func compileSchema(t testing.TB) *validator.Schema {
 	t.Helper()
 	doc, err := validator.UnmarshalJSON(bytes.NewReader(generateSchema(t)))
@@ -133,22 +161,52 @@ func compileSchema(t testing.TB) *validator.Schema {
 	return s
 }
 
+// yamlValue reads a YAML file as editors do, by YAML 1.2's core schema (01024 is 1024, 1_000 and
+// 2024-01-02 are text), into the JSON values the validator expects.
 func yamlValue(t testing.TB, data []byte) interface{} {
 	t.Helper()
-	var v interface{}
-	if err := yaml.Unmarshal(data, &v); err != nil {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
 		t.Fatal(err)
 	}
-	// Round-trip through JSON so numbers and maps have the types the validator expects.
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
+	var value func(n *yaml.Node) interface{}
+	value = func(n *yaml.Node) interface{} {
+		switch n.Kind {
+		case yaml.DocumentNode:
+			return value(n.Content[0])
+		case yaml.AliasNode:
+			return value(n.Alias)
+		case yaml.MappingNode:
+			m := map[string]interface{}{}
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				m[n.Content[i].Value] = value(n.Content[i+1])
+			}
+			return m
+		case yaml.SequenceNode:
+			l := []interface{}{}
+			for _, c := range n.Content {
+				l = append(l, value(c))
+			}
+			return l
+		}
+		resolve12(n)
+		switch n.Tag {
+		case tagNull:
+			return nil
+		case tagBool:
+			return strings.ToLower(n.Value) == "true"
+		case tagInt:
+			if i, ok := int12(n.Value); ok {
+				return json.Number(i.String())
+			}
+		case tagFloat:
+			if f, ok, tooLarge := float12(n.Value); ok && !tooLarge && !math.IsInf(f, 0) && !math.IsNaN(f) {
+				return json.Number(strconv.FormatFloat(f, 'g', -1, 64))
+			}
+		}
+		return n.Value
 	}
-	out, err := validator.UnmarshalJSON(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return value(&doc)
 }
 
 // Editors see what the loader sees: the examples and a definition with every field pass the

@@ -44,7 +44,12 @@ type Environment struct {
 
 // AddServices fills in the defaults of every definition, validates them all, and only then
 // creates the stacks: a bad definition creates nothing, and the error lists every problem in
-// every definition. env is the account and region of every stack (nil: environment-agnostic).
+// every definition (spec.Problems). env is the account and region of every stack (nil:
+// environment-agnostic).
+//
+// An error the CDK raises while creating the constructs (a jsii panic) is caught: the error is
+// then CDKErrors, one for each service (or the shared stack) whose constructs raised one, and
+// the app must not be synthesized.
 func AddServices(app awscdk.App, services []spec.Service, env *awscdk.Environment) ([]*Service, error) {
 	defaulted := make([]spec.Service, len(services))
 	for i, s := range services {
@@ -56,15 +61,23 @@ func AddServices(app awscdk.App, services []spec.Service, env *awscdk.Environmen
 	if len(defaulted) == 0 {
 		return nil, nil
 	}
-	shared := awscdk.NewStack(app, jsii.String(SharedStackName), &awscdk.StackProps{
-		Env:         env,
-		Description: jsii.String("Golden pipelines: what every service needs once per account (the CDK deploy role may resolve release parameters; delivery events, metrics and the overview dashboard)"),
-	})
-	pipeline.NewReleaseParameterAccess(shared, "ReleaseParameterAccess")
-	feedback.NewSharedFeedback(shared, "Feedback", &feedback.SharedProps{Services: defaulted})
+	var shared awscdk.Stack
+	var errs CDKErrors
+	if err := catch("", SharedStackName, func(func(string)) {
+		shared = newShared(app, defaulted, env)
+	}); err != nil {
+		return nil, CDKErrors{*err}
+	}
 	out := make([]*Service, len(defaulted))
 	for i, s := range defaulted {
-		out[i] = newService(app, s, env, shared)
+		if err := catch(s.Name, s.PipelineStackName(), func(building func(string)) {
+			out[i] = newService(app, s, env, shared, building)
+		}); err != nil {
+			errs = append(errs, *err)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
 	}
 	// The golden rules check every stack of the app when it is synthesized, and fail the
 	// synthesis on any violation; the wildcards they allow are acknowledged for cdk-nag.
@@ -91,7 +104,19 @@ func AppContext() map[string]interface{} {
 // SharedStackName is the one stack all services share.
 const SharedStackName = "golden-pipelines-shared"
 
-func newService(app awscdk.App, svc spec.Service, env *awscdk.Environment, shared awscdk.Stack) *Service {
+func newShared(app awscdk.App, services []spec.Service, env *awscdk.Environment) awscdk.Stack {
+	shared := awscdk.NewStack(app, jsii.String(SharedStackName), &awscdk.StackProps{
+		Env:         env,
+		Description: jsii.String("Golden pipelines: what every service needs once per account (the CDK deploy role may resolve release parameters; delivery events, metrics and the overview dashboard)"),
+	})
+	pipeline.NewReleaseParameterAccess(shared, "ReleaseParameterAccess")
+	feedback.NewSharedFeedback(shared, "Feedback", &feedback.SharedProps{Services: services})
+	return shared
+}
+
+// newService creates the stacks of one service; building says (to catch) which stack it is
+// building, so that a CDK error names it.
+func newService(app awscdk.App, svc spec.Service, env *awscdk.Environment, shared awscdk.Stack, building func(stack string)) *Service {
 	out := &Service{Spec: svc}
 	out.PipelineStack = awscdk.NewStack(app, jsii.String(svc.PipelineStackName()), &awscdk.StackProps{
 		Env:         env,
@@ -106,6 +131,7 @@ func newService(app awscdk.App, svc spec.Service, env *awscdk.Environment, share
 	// shared metric filters' metric.
 	out.PipelineStack.AddStackDependency(shared, jsii.String("the delivery events and their metric"))
 	for _, name := range spec.EnvironmentNames {
+		building(svc.StackName(name))
 		stack := awscdk.NewStack(app, jsii.String(svc.StackName(name)), &awscdk.StackProps{
 			Env: env,
 			Description: jsii.String(fmt.Sprintf("%s in %s: %s", svc.Name, name, map[bool]string{

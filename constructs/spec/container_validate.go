@@ -12,11 +12,11 @@ var (
 	// ecrRepositoryRE is ECR's repository name rule.
 	ecrRepositoryRE = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
 	// ecrTagRE is a docker image tag.
-	ecrTagRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
+	ecrTagRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]*$`)
 	// ecsHookRE: CodeDeploy's managed role for ECS may invoke only CodeDeployHook_* functions.
-	ecsHookRE = regexp.MustCompile(`^CodeDeployHook_[A-Za-z0-9_-]{1,49}$`)
+	ecsHookRE = regexp.MustCompile(`^CodeDeployHook_[A-Za-z0-9_-]+$`)
 	// healthPathRE is an absolute URL path without spaces or a query.
-	healthPathRE = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,999}$`)
+	healthPathRE = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`)
 )
 
 func init() {
@@ -31,12 +31,16 @@ func init() {
 		"Alarms.loadBalancer5xxThreshold":  {1, 0},
 		"Alarms.unhealthyHostsThreshold":   {1, 0},
 		"Alarms.p99LatencyMillis":          {1, 60000},
+		// Validation checks these against FargateMemory; the range is what editors show.
+		"Container.cpu":       {256, 4096},
+		"Container.memoryMiB": {512, 30720},
 	} {
 		Ranges[k] = r
 	}
 }
 
-func (v *validator) container(c Container) {
+func (v *validator) container(s Service) {
+	c := *s.Container
 	v.inRange("container.port", "Container.port", c.Port, "")
 	v.inRange("container.desiredCount", "Container.desiredCount", c.DesiredCount, " tasks")
 	listenerOK := v.inRange("container.listenerPort", "Container.listenerPort", c.ListenerPort, "")
@@ -58,20 +62,20 @@ func (v *validator) container(c Container) {
 		v.add("container.memoryMiB", fmt.Sprintf("%d MiB is not a Fargate memory size for %d CPU units", c.MemoryMiB, c.CPU),
 			fmt.Sprintf("use %d to %d MiB in steps of 1024 (or 512 with 256 CPU units)", mem[0], mem[1]))
 	}
-	if !healthPathRE.MatchString(c.HealthCheckPath) {
-		v.add("container.healthCheckPath", fmt.Sprintf("%q is not a URL path", c.HealthCheckPath), `use an absolute path without spaces or a query, e.g. "/health"`)
+	if c.HealthCheckPath == "" {
+		v.add("container.healthCheckPath", "is empty", `use an absolute path without spaces or a query, e.g. "/health"`)
 	}
 	v.relFile("container.dockerfile", c.Dockerfile)
 	if c.Context != "." {
 		v.relDir("container.context", c.Context)
 	}
 	for _, k := range slices.Sorted(maps.Keys(c.Environment)) {
-		up := strings.ToUpper(k)
-		switch {
-		case !envVarRE.MatchString(k):
-			v.add("container.environment."+k, "is not a usable environment variable name", "use letters, digits and '_', starting with a letter or '_'")
+		switch up := strings.ToUpper(k); {
 		case strings.HasPrefix(up, "AWS_") || strings.HasPrefix(up, "ECS_"):
 			v.add("container.environment."+k, "uses a prefix ECS and the AWS SDKs reserve", "use a name without the AWS_ or ECS_ prefix")
+		case up == "PORT":
+			v.add("container.environment."+k, fmt.Sprintf("would override PORT, which the pipeline sets to container.port (%d), the port the load balancer sends traffic to and probes", c.Port),
+				"remove it and set container.port instead")
 		}
 	}
 	v.secrets("container", c.Environment, c.Secrets, func(k string) (string, string) {
@@ -81,12 +85,14 @@ func (v *validator) container(c Container) {
 		return "", ""
 	})
 	if b := c.BaseImage; b != nil {
-		if len(b.Repository) < 2 || len(b.Repository) > 256 || !ecrRepositoryRE.MatchString(b.Repository) {
-			v.add("container.baseImage.repository", fmt.Sprintf("%q is not an ECR repository name", b.Repository),
-				"use 2-256 lowercase letters, digits and . _ - / separators, e.g. base-images/node")
+		if b.Repository == "" {
+			v.add("container.baseImage.repository", "is missing", "name the ECR repository of the base image, e.g. base-images/node")
+		} else if b.Repository == s.RepositoryName() {
+			v.add("container.baseImage.repository", fmt.Sprintf("%q is this service's own release repository, not a base image", b.Repository),
+				"name the repository of the image the Dockerfile builds on, e.g. base-images/node")
 		}
-		if !ecrTagRE.MatchString(b.Tag) {
-			v.add("container.baseImage.tag", fmt.Sprintf("%q is not an image tag", b.Tag), `use letters, digits, '.', '_' and '-', e.g. "release"`)
+		if b.Tag == "" {
+			v.add("container.baseImage.tag", "is empty", `use letters, digits, '.', '_' and '-', e.g. "release"`)
 		}
 	}
 }
@@ -100,12 +106,6 @@ func (v *validator) containerBuild(b Build) {
 	}
 	v.commands("build.install", b.Install)
 	v.commands("build.test", b.Test)
-	if len(b.Package) > 0 {
-		v.add("build.package", "is set on a container service, whose image is built from its Dockerfile", "remove it")
-	}
-	if b.PackageDir != "" {
-		v.add("build.packageDir", "is set on a container service, whose image is built from its Dockerfile", "remove it")
-	}
 	v.relDir("build.reportDir", b.ReportDir)
 	if !slices.Contains(computeTypes, b.ComputeType) {
 		v.add("build.computeType", fmt.Sprintf("%q is not a CodeBuild compute type", b.ComputeType),
@@ -118,8 +118,6 @@ func (v *validator) containerEnvironment(name string, e Environment) {
 	// CodeDeployToECS waits for the deployment itself: no CodeBuild timeout bounds the shift.
 	v.deployment(name, e.Deployment, PredefinedEcsConfigs, "ECS", EcsConfigPrefix, 0)
 	a := e.Alarms
-	v.onlyFor(name+".alarms", "a Lambda service", map[string]int{"errorsThreshold": a.ErrorsThreshold,
-		"throttlesThreshold": a.ThrottlesThreshold, "p99DurationMillis": a.P99DurationMillis})
 	v.inRange(name+".alarms.target5xxThreshold", "Alarms.target5xxThreshold", a.Target5xxThreshold, " responses a minute")
 	v.inRange(name+".alarms.loadBalancer5xxThreshold", "Alarms.loadBalancer5xxThreshold", a.LoadBalancer5xxThreshold, " responses a minute")
 	v.inRange(name+".alarms.unhealthyHostsThreshold", "Alarms.unhealthyHostsThreshold", a.UnhealthyHostsThreshold, " targets")
@@ -135,13 +133,6 @@ func (v *validator) containerEnvironment(name string, e Environment) {
 				`name the metric's namespace, e.g. "AWS/ApplicationELB" or your own`)
 		}
 		v.customAlarm(f, c, names, false)
-	}
-	v.onlyForHooks(name+".hooks", "a Lambda service", map[string]string{"preTraffic": e.Hooks.PreTraffic, "postTraffic": e.Hooks.PostTraffic})
-	for _, h := range EcsHooks(e.Hooks) {
-		if !ecsHookRE.MatchString(h.Function) {
-			v.add(name+".hooks."+lowerFirst(h.Event), fmt.Sprintf("%q is not a function CodeDeploy may invoke", h.Function),
-				"name an existing Lambda function whose name starts with CodeDeployHook_ (the only ones CodeDeploy's role for ECS may invoke)")
-		}
 	}
 }
 

@@ -1,5 +1,7 @@
 package spec
 
+import "fmt"
+
 // Names derived from the service name. They are deterministic so that the pipeline stack and
 // the service stacks can refer to each other without cross-stack references in both directions.
 
@@ -51,6 +53,12 @@ func (s *Service) RepositoryName() string { return s.Name }
 // The service stacks name every deployment alarm so, and the pipeline stack's dashboard finds
 // them by these names (no cross-stack reference from the pipeline to the service stacks).
 func (s *Service) AlarmName(env, alarm string) string { return s.Name + "-" + env + "-" + alarm }
+
+// AlarmDescription is the description of a deployment alarm: its name, what it measures, and
+// when it fires. Validation checks its length against CloudWatch's limit.
+func AlarmDescription(name, what, comparison string, threshold float64) string {
+	return fmt.Sprintf("%s: stops and rolls back a deployment when %s %s %g", name, what, comparison, threshold)
+}
 
 // lambdaDefaultAlarms are the names (after the service and environment) of a Lambda service's
 // default alarms, in the order the service stack creates them; custom alarms may not reuse them.

@@ -49,11 +49,8 @@ func (n Notifications) withDefaults() Notifications {
 
 // notifications checks the subscribers: each a valid address of its kind, none twice.
 func (v *validator) notifications(n Notifications) {
-	v.unique("notifications.emails", n.Emails, strings.ToLower, func(field, e string) {
-		if len(e) > 254 || !emailRE.MatchString(e) {
-			v.add(field, fmt.Sprintf("%q is not an email address", e), "write one address, e.g. orders-team@example.com")
-		}
-	})
+	// The form of each address and channel is their TextRule's.
+	v.unique("notifications.emails", n.Emails, strings.ToLower, nil)
 	v.unique("notifications.webhooks", n.Webhooks, func(s string) string { return s }, func(field, w string) {
 		u, err := url.Parse(w)
 		switch {
@@ -67,20 +64,11 @@ func (v *validator) notifications(n Notifications) {
 				"remove user:password@ from the URL; use an endpoint that authenticates by a key in its path or confirms the SNS subscription")
 		}
 	})
-	v.unique("notifications.slackChannels", n.SlackChannels, func(s string) string { return s }, func(field, arn string) {
-		if !slackChannelRE.MatchString(arn) {
-			v.add(field, fmt.Sprintf("%q is not the ARN of an AWS Chatbot Slack channel configuration", arn),
-				"copy the channel configuration's ARN from AWS Chatbot, e.g. arn:aws:chatbot::123456789012:chat-configuration/slack-channel/orders-team")
-		}
-	})
-	if len(n.SlackChannels) > MaxSlackChannels {
-		v.add("notifications.slackChannels", fmt.Sprintf("lists %d channels; a notification rule has at most 10 targets and one is the service's topic", len(n.SlackChannels)),
-			fmt.Sprintf("keep at most %d; other channels can subscribe to the topic %s-notifications in their AWS Chatbot configuration", MaxSlackChannels, v.service))
-	}
+	v.unique("notifications.slackChannels", n.SlackChannels, func(s string) string { return s }, nil)
 }
 
-// unique runs check on every item of a list and reports an item that repeats an earlier one
-// (compared after key).
+// unique runs check (if any) on every item of a list that passed its TextRule, and reports an
+// item that repeats an earlier one (compared after key).
 func (v *validator) unique(field string, items []string, key func(string) string, check func(field, item string)) {
 	seen := map[string]int{}
 	for i, it := range items {
@@ -90,7 +78,9 @@ func (v *validator) unique(field string, items []string, key func(string) string
 			continue
 		}
 		seen[key(it)] = i
-		check(f, it)
+		if check != nil && !v.covered(f) {
+			check(f, it)
+		}
 	}
 }
 

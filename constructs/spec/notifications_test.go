@@ -97,7 +97,7 @@ func TestDeploymentAlarmNames(t *testing.T) {
 	}
 	// The production-failed alarm's prefix holds a dot, which no service or deployment alarm
 	// name can: the shared rule that matches the prefix catches only these alarms.
-	if !strings.Contains(ProductionFailedAlarmPrefix, ".") || ValidName("a.b") || alarmNameRE.MatchString("a.b") {
+	if !strings.Contains(ProductionFailedAlarmPrefix, ".") || ValidName("a.b") || TextRules["CustomAlarm.name"].Pattern.MatchString("a.b") {
 		t.Error("the production-failed alarm prefix could be taken by a service or deployment alarm")
 	}
 	if s.ProductionFailedAlarmName() != "golden-pipelines.production-failed.orders" || s.NotificationTopicName() != "orders-notifications" ||

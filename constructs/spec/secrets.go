@@ -5,7 +5,6 @@ import (
 	"maps"
 	"regexp"
 	"slices"
-	"strings"
 )
 
 // Secret is a reference to a secret a function or container reads: a Secrets Manager secret or
@@ -29,9 +28,7 @@ var (
 	// key ID, a PEM private key, a GitHub or Slack token, a CloudFormation dynamic reference,
 	// which resolves to the plain secret in the function's configuration).
 	secretValueRE         = regexp.MustCompile(`(A(KIA|SIA)[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY|gh[pousr]_[A-Za-z0-9]{30,}|xox[abpr]-[A-Za-z0-9-]{10,}|\{\{resolve:(secretsmanager|ssm-secure):)`)
-	secretsManagerNameRE  = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
 	ambiguousSecretNameRE = regexp.MustCompile(`-[A-Za-z0-9]{6}$`)
-	secureParameterRE     = regexp.MustCompile(`^/[A-Za-z0-9/_.-]{1,1000}$`)
 )
 
 // SecretProblem says why a plain environment variable looks like a secret, or "" when it does
@@ -71,8 +68,7 @@ func (v *validator) secrets(prefix string, environment map[string]string, secret
 	}
 	for _, k := range slices.Sorted(maps.Keys(secrets)) {
 		s, field := secrets[k], prefix+".secrets."+k
-		if !envVarRE.MatchString(k) {
-			v.add(field, "is not a usable environment variable name", "use letters, digits and '_', starting with a letter or '_'")
+		if v.covered(field) {
 			continue
 		}
 		if what, fix := reserved(k); what != "" {
@@ -85,15 +81,9 @@ func (v *validator) secrets(prefix string, environment map[string]string, secret
 		switch {
 		case (s.SecretsManager == "") == (s.Parameter == ""):
 			v.add(field, "needs exactly one of secretsManager and parameter", `give {secretsManager: "orders/db"} or {parameter: "/orders/api-key"}`)
-		case s.SecretsManager != "" && (!secretsManagerNameRE.MatchString(s.SecretsManager) || strings.HasPrefix(s.SecretsManager, "arn:")):
-			v.add(field+".secretsManager", fmt.Sprintf("%q is not a secret name", s.SecretsManager),
-				"give the secret's name (letters, digits and /_+=.@-), not its ARN or value")
 		case s.SecretsManager != "" && ambiguousSecretNameRE.MatchString(s.SecretsManager):
 			v.add(field+".secretsManager", fmt.Sprintf("%q ends in a hyphen and six characters, like the random suffix of a secret's ARN", s.SecretsManager),
 				"rename the secret (e.g. drop the last hyphen): an ARN without its suffix would be ambiguous")
-		case s.Parameter != "" && !secureParameterRE.MatchString(s.Parameter):
-			v.add(field+".parameter", fmt.Sprintf("%q is not an SSM parameter name", s.Parameter),
-				`give the full name of a SecureString parameter, starting with '/', e.g. "/orders/api-key"`)
 		}
 	}
 }

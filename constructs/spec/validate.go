@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"path"
 	"reflect"
 	"regexp"
 	"slices"
@@ -19,7 +20,7 @@ type Problem struct {
 }
 
 func (p Problem) String() string {
-	return fmt.Sprintf("service %q: %s: %s; fix: %s", p.Service, p.Field, p.What, p.Fix)
+	return fmt.Sprintf("service %q: %s: %s; fix: %s", p.Service, Visible(p.Field), p.What, p.Fix)
 }
 
 // Problems is every problem found in one or more definitions. It is the error Validate returns.
@@ -34,12 +35,8 @@ func (ps Problems) Error() string {
 }
 
 var (
-	serviceNameRE = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
-	repoNameRE    = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
-	envVarRE      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	alarmNameRE   = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
-	handlerRE     = regexp.MustCompile(`^[^\s]{1,128}$`)
-	percentileRE  = regexp.MustCompile(`^p(\d{1,2}(\.\d{1,2})?|100)$`)
+	envVarRE     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	percentileRE = regexp.MustCompile(`^p(\d{1,2}(\.\d{1,2})?|100)$`)
 )
 
 // Range is the inclusive range of a whole-number field; Max 0 means no upper bound.
@@ -59,6 +56,8 @@ var Ranges = map[string]Range{
 	"Alarms.p99DurationMillis":         {1, 900000},
 	"CustomAlarm.periodSeconds":        {60, 86400},
 	"CustomAlarm.evaluationPeriods":    {1, 10},
+	// Validation checks these against their value lists; the range is what editors show.
+	"Service.logRetentionDays": {1, 3653},
 }
 
 // inRange checks a whole-number field against Ranges.
@@ -92,31 +91,21 @@ var (
 )
 
 // Validate checks one service definition after WithDefaults and returns every problem found,
-// or nil. It never stops at the first problem.
+// or nil. It never stops at the first problem, and reports a problem once: a field that is set
+// where it does not apply, or whose text breaks the text policy or its TextRule, is not checked
+// again by the checks that follow.
 func (s Service) Validate() error {
-	v := &validator{service: s.Name}
-	switch {
-	case s.Name == "":
-		v.add("name", "is missing", `name the service, e.g. name: "orders"`)
-	case !ValidName(s.Name):
-		v.add("name", fmt.Sprintf("%q is not a valid service name", s.Name),
-			"use 2-28 lowercase letters, digits and single hyphens, starting with a letter (it prefixes stack, function and parameter names)")
+	v := &validator{service: s.Name, bad: map[string]bool{}}
+	if s.Name == "" {
+		v.report("name", "is missing", `name the service, e.g. name: "orders"`)
 	}
-	// The repository defaults to the name: when the name is the problem, it is reported once.
-	nameOK := ValidName(s.Name)
-	if (nameOK || s.Repository != s.Name) && (!repoNameRE.MatchString(s.Repository) || strings.HasSuffix(s.Repository, ".git")) {
-		v.add("repository", fmt.Sprintf("%q is not a valid CodeCommit repository name", s.Repository),
-			"use 1-100 letters, digits, '.', '_' or '-', not ending in .git")
-	}
-	if !validBranch(s.Branch) {
-		v.add("branch", fmt.Sprintf("%q is not a valid git branch name", s.Branch),
-			"use a branch name such as main or release/1.x: no spaces, '..', '~^:?*[\\' or leading '-'")
+	v.applicability(s)
+	v.texts(s)
+	if s.Branch == "" {
+		v.add("branch", `"" is not a valid git branch name`, TextRules["Service.branch"].Fix)
 	}
 	if s.IsContainer() {
-		if !reflect.DeepEqual(s.Lambda, Lambda{}) {
-			v.add("lambda", "is set on a container service", "remove lambda: a service is a function or a container, not both")
-		}
-		v.container(*s.Container)
+		v.container(s)
 		v.containerBuild(s.Build)
 	} else {
 		v.lambda(s.Lambda)
@@ -139,21 +128,59 @@ func (s Service) Validate() error {
 	if s.IsContainer() {
 		v.testTrafficHooks(s.Environments())
 	}
+	v.limits(s)
 	if len(v.problems) == 0 {
 		return nil
 	}
 	return v.problems
 }
 
-// ValidName reports whether name is a valid service name.
-func ValidName(name string) bool {
-	return len(name) >= 2 && len(name) <= 28 && serviceNameRE.MatchString(name)
+// applicability reports the settings the service's runtime does not use: they would be
+// silently ignored.
+func (v *validator) applicability(s Service) {
+	if s.IsContainer() {
+		if !reflect.DeepEqual(s.Lambda, Lambda{}) {
+			v.report("lambda", "is set on a container service", "remove lambda: a service is a function or a container, not both")
+		}
+		if len(s.Build.Package) > 0 {
+			v.report("build.package", "is set on a container service, whose image is built from its Dockerfile", "remove it")
+		}
+		if s.Build.PackageDir != "" {
+			v.report("build.packageDir", "is set on a container service, whose image is built from its Dockerfile", "remove it")
+		}
+	}
+	for _, env := range s.Environments() {
+		a, h := env.Alarms, env.Hooks
+		lambdaAlarms := map[string]int{"errorsThreshold": a.ErrorsThreshold, "throttlesThreshold": a.ThrottlesThreshold,
+			"p99DurationMillis": a.P99DurationMillis}
+		ecsAlarms := map[string]int{"target5xxThreshold": a.Target5xxThreshold, "loadBalancer5xxThreshold": a.LoadBalancer5xxThreshold,
+			"unhealthyHostsThreshold": a.UnhealthyHostsThreshold, "p99LatencyMillis": a.P99LatencyMillis}
+		lambdaHooks := map[string]string{"preTraffic": h.PreTraffic, "postTraffic": h.PostTraffic}
+		ecsHooks := map[string]string{"beforeInstall": h.BeforeInstall, "afterInstall": h.AfterInstall,
+			"afterAllowTestTraffic": h.AfterAllowTestTraffic, "beforeAllowTraffic": h.BeforeAllowTraffic, "afterAllowTraffic": h.AfterAllowTraffic}
+		if s.IsContainer() {
+			v.onlyFor(env.Name+".alarms", "a Lambda service", lambdaAlarms)
+			v.onlyForHooks(env.Name+".hooks", "a Lambda service", lambdaHooks)
+		} else {
+			v.onlyFor(env.Name+".alarms", "a container service", ecsAlarms)
+			v.onlyForHooks(env.Name+".hooks", "a container service", ecsHooks)
+		}
+	}
 }
 
-// ValidateAll checks every service and that no two share a name, and returns all problems.
+// ValidName reports whether name is a valid service name.
+func ValidName(name string) bool {
+	r := TextRules["Service.name"]
+	what, _ := r.check(name, false)
+	return name != "" && what == ""
+}
+
+// ValidateAll checks every service, that no two share a name, and the rules between services
+// (CrossServiceProblems), and returns all problems.
 func ValidateAll(services []Service) error {
 	var all Problems
 	seen := map[string]int{}
+	var unique []Service
 	for i, s := range services {
 		if err := s.Validate(); err != nil {
 			all = append(all, err.(Problems)...)
@@ -164,8 +191,10 @@ func ValidateAll(services []Service) error {
 				Fix:  "give every service a unique name"})
 		} else {
 			seen[s.Name] = i
+			unique = append(unique, s)
 		}
 	}
+	all = append(all, CrossServiceProblems(unique)...)
 	if len(all) == 0 {
 		return nil
 	}
@@ -175,10 +204,38 @@ func ValidateAll(services []Service) error {
 type validator struct {
 	service  string
 	problems Problems
+	// bad are the fields already reported by applicability or the text policy: the checks
+	// that follow do not report them (or anything inside them) again.
+	bad map[string]bool
 }
 
+// add reports a problem, unless its field (or one it belongs to) is already reported as bad.
 func (v *validator) add(field, what, fix string) {
+	if v.covered(field) {
+		return
+	}
 	v.problems = append(v.problems, Problem{Service: v.service, Field: field, What: what, Fix: fix})
+}
+
+// report adds a problem and marks its field bad.
+func (v *validator) report(field, what, fix string) {
+	v.add(field, what, fix)
+	v.bad[field] = true
+}
+
+// covered reports whether a field, or a field it belongs to, is marked bad.
+func (v *validator) covered(field string) bool {
+	for f := field; f != ""; {
+		if v.bad[f] {
+			return true
+		}
+		i := strings.LastIndexAny(f, ".[")
+		if i < 0 {
+			return false
+		}
+		f = f[:i]
+	}
+	return false
 }
 
 func (v *validator) lambda(l Lambda) {
@@ -191,17 +248,11 @@ func (v *validator) lambda(l Lambda) {
 	}
 	if l.Handler == "" {
 		v.add("lambda.handler", "is missing", `name the handler inside the package, e.g. "index.handler"`)
-	} else if !handlerRE.MatchString(l.Handler) {
-		v.add("lambda.handler", fmt.Sprintf("%q is not a handler", l.Handler), `name the handler inside the package, e.g. "index.handler"`)
 	}
 	v.inRange("lambda.memoryMiB", "Lambda.memoryMiB", l.MemoryMiB, " MiB")
 	v.inRange("lambda.timeoutSeconds", "Lambda.timeoutSeconds", l.TimeoutSeconds, " s")
 	for _, k := range slices.Sorted(maps.Keys(l.Environment)) {
-		switch {
-		case !envVarRE.MatchString(k):
-			v.add("lambda.environment."+k, "is not a usable environment variable name",
-				"use letters, digits and '_', starting with a letter or '_'")
-		case slices.Contains(ReservedEnvironment, k):
+		if slices.Contains(ReservedEnvironment, k) {
 			v.add("lambda.environment."+k, "is reserved: Lambda sets it itself",
 				"use another name (reserved: "+strings.Join(ReservedEnvironment, ", ")+")")
 		}
@@ -237,9 +288,24 @@ func (v *validator) build(b Build, runtimeKnown bool) {
 			"use one of "+strings.Join(computeTypes, ", ")+DidYouMean(b.ComputeType, computeTypes))
 	}
 	v.inRange("build.timeoutMinutes", "Build.timeoutMinutes", b.TimeoutMinutes, "")
-	if strings.TrimSuffix(b.ReportDir, "/") == strings.TrimSuffix(b.PackageDir, "/") && b.ReportDir != "" {
+	v.reportsOutsidePackage(b)
+}
+
+// reportsOutsidePackage refuses a report directory that is the package directory or inside it,
+// however it is spelled (./dist, dist/, dist/reports): the test reports would ship in the
+// package.
+func (v *validator) reportsOutsidePackage(b Build) {
+	if b.ReportDir == "" || b.PackageDir == "" || v.covered("build.reportDir") || v.covered("build.packageDir") {
+		return
+	}
+	report, pkg := path.Clean(b.ReportDir), path.Clean(b.PackageDir)
+	switch {
+	case report == pkg:
 		v.add("build.reportDir", fmt.Sprintf("%q is also the package directory: the test reports would ship in the package", b.ReportDir),
 			"use another directory for the reports, e.g. \"reports\"")
+	case strings.HasPrefix(report, pkg+"/"):
+		v.add("build.reportDir", fmt.Sprintf("%q is inside the package directory %q: the test reports would ship in the package", b.ReportDir, b.PackageDir),
+			"use a directory outside the package for the reports, e.g. \"reports\"")
 	}
 }
 
@@ -261,24 +327,24 @@ func (v *validator) commands(field string, cmds []string) {
 	}
 }
 
+// relDir checks a directory inside the source: relative, not leaving the source, without the
+// characters the shell steps treat specially, and not starting with '-', which mkdir, cd or
+// docker build would read as an option.
 func (v *validator) relDir(field, dir string) {
-	clean := strings.TrimSuffix(dir, "/")
-	if clean == "" || clean == "." || strings.HasPrefix(clean, "/") || slices.Contains(strings.Split(clean, "/"), "..") ||
-		strings.ContainsAny(clean, " \t\n\"'$`\\*?") {
+	clean := path.Clean(dir)
+	if dir == "" || clean == "." || path.IsAbs(clean) || slices.Contains(strings.Split(dir, "/"), "..") ||
+		strings.ContainsAny(dir, " \t\n\"'$`\\*?[]{}~;&|<>()!#") {
 		v.add(field, fmt.Sprintf("%q is not a directory inside the source", dir),
-			`use a relative path without spaces, quotes, '..' or glob characters, e.g. "dist"`)
+			`use a relative path of letters, digits and . _ - / (no spaces, quotes, '..', glob or shell characters), e.g. "dist"`)
+	} else if strings.HasPrefix(clean, "-") {
+		v.add(field, fmt.Sprintf("%q starts with '-': the build steps would pass it to mkdir, cd or docker build as an option", dir),
+			`name it without a leading '-', or write it as "./`+clean+`"`)
 	}
 }
 
 func (v *validator) environment(name string, e Environment, timeoutSeconds int) {
 	v.deployment(name, e.Deployment, PredefinedConfigs, "Lambda", LambdaConfigPrefix, MaxLambdaShiftMinutes(e.LambdaHookCount()))
 	a := e.Alarms
-	v.onlyFor(name+".alarms", "a container service", map[string]int{"target5xxThreshold": a.Target5xxThreshold,
-		"loadBalancer5xxThreshold": a.LoadBalancer5xxThreshold, "unhealthyHostsThreshold": a.UnhealthyHostsThreshold,
-		"p99LatencyMillis": a.P99LatencyMillis})
-	v.onlyForHooks(name+".hooks", "a container service", map[string]string{"beforeInstall": e.Hooks.BeforeInstall,
-		"afterInstall": e.Hooks.AfterInstall, "afterAllowTestTraffic": e.Hooks.AfterAllowTestTraffic,
-		"beforeAllowTraffic": e.Hooks.BeforeAllowTraffic, "afterAllowTraffic": e.Hooks.AfterAllowTraffic})
 	v.inRange(name+".alarms.errorsThreshold", "Alarms.errorsThreshold", a.ErrorsThreshold, " errors a minute")
 	v.inRange(name+".alarms.throttlesThreshold", "Alarms.throttlesThreshold", a.ThrottlesThreshold, " throttles a minute")
 	// The p99 threshold is checked against the timeout only when the timeout itself is valid
@@ -294,12 +360,6 @@ func (v *validator) environment(name string, e Environment, timeoutSeconds int) 
 	}
 	for i, c := range a.Custom {
 		v.customAlarm(fmt.Sprintf("%s.alarms.custom[%d]", name, i), c, names, true)
-	}
-	if e.Hooks.PreTraffic != "" && !handlerRE.MatchString(e.Hooks.PreTraffic) {
-		v.add(name+".hooks.preTraffic", fmt.Sprintf("%q is not a handler", e.Hooks.PreTraffic), `name a handler in the package, e.g. "hooks.preTraffic"`)
-	}
-	if e.Hooks.PostTraffic != "" && !handlerRE.MatchString(e.Hooks.PostTraffic) {
-		v.add(name+".hooks.postTraffic", fmt.Sprintf("%q is not a handler", e.Hooks.PostTraffic), `name a handler in the package, e.g. "hooks.postTraffic"`)
 	}
 }
 
@@ -375,7 +435,7 @@ func (v *validator) predefinedConfig(field, config string, list []PredefinedConf
 func (v *validator) onlyFor(field, runtime string, values map[string]int) {
 	for _, k := range slices.Sorted(maps.Keys(values)) {
 		if values[k] != 0 {
-			v.add(field+"."+k, "applies only to "+runtime, "remove it")
+			v.report(field+"."+k, "applies only to "+runtime, "remove it")
 		}
 	}
 }
@@ -383,7 +443,7 @@ func (v *validator) onlyFor(field, runtime string, values map[string]int) {
 func (v *validator) onlyForHooks(field, runtime string, values map[string]string) {
 	for _, k := range slices.Sorted(maps.Keys(values)) {
 		if values[k] != "" {
-			v.add(field+"."+k, "is a hook of "+runtime+": this runtime cannot run it", "remove it, or use this runtime's hooks")
+			v.report(field+"."+k, "is a hook of "+runtime+": this runtime cannot run it", "remove it, or use this runtime's hooks")
 		}
 	}
 }
@@ -392,8 +452,9 @@ func (v *validator) onlyForHooks(field, runtime string, values map[string]string
 // Lambda service (whose AWS/Lambda metrics are measured on the live alias).
 func (v *validator) customAlarm(field string, c CustomAlarm, names map[string]bool, lambda bool) {
 	switch {
-	case !alarmNameRE.MatchString(c.Name):
-		v.add(field+".name", fmt.Sprintf("%q is not an alarm name", c.Name), "use 1-64 letters, digits and hyphens")
+	case c.Name == "":
+		v.add(field+".name", "is missing", "name the alarm: 1-64 letters, digits and hyphens")
+	case v.covered(field + ".name"):
 	case names[strings.ToLower(c.Name)]:
 		v.add(field+".name", fmt.Sprintf("%q is used twice (or by a default alarm)", c.Name), "give every alarm of the environment its own name")
 	default:
@@ -406,10 +467,15 @@ func (v *validator) customAlarm(field string, c CustomAlarm, names map[string]bo
 		v.add(field+".dimensions", "are set on an AWS/Lambda metric, which is always measured on the live alias",
 			"remove dimensions, or use the metric's own namespace")
 	}
-	if c.Threshold == nil {
+	v.namespace(field+".namespace", c.Namespace)
+	switch t := c.Threshold; {
+	case t == nil:
 		v.add(field+".threshold", "is missing", "set the value the statistic is compared with")
-	} else if math.IsNaN(*c.Threshold) || math.IsInf(*c.Threshold, 0) {
-		v.add(field+".threshold", fmt.Sprintf("%v is not a number an alarm can compare with", *c.Threshold), "use a finite number")
+	case math.IsNaN(*t) || math.IsInf(*t, 0):
+		v.add(field+".threshold", fmt.Sprintf("%v is not a number an alarm can compare with", *t), "use a finite number")
+	case math.Abs(*t) > MaxMetricValue:
+		v.add(field+".threshold", fmt.Sprintf("%g is beyond the values CloudWatch stores (-2^360 to 2^360, about ±2.3e108): the alarm could never fire", *t),
+			"use a threshold the metric can reach")
 	}
 	for _, k := range slices.Sorted(maps.Keys(c.Dimensions)) {
 		if k == "" || c.Dimensions[k] == "" {

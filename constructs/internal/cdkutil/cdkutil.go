@@ -54,7 +54,7 @@ func DeploymentAlarm(scope constructs.Construct, id, name, what string, metric a
 	notify awssns.ITopic) awscloudwatch.Alarm {
 	a := awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
 		AlarmName:          jsii.String(name),
-		AlarmDescription:   jsii.String(fmt.Sprintf("%s: stops and rolls back a deployment when %s %s %g", name, what, cmp, threshold)),
+		AlarmDescription:   jsii.String(spec.AlarmDescription(name, what, cmp, threshold)),
 		Metric:             metric,
 		Threshold:          jsii.Number(threshold),
 		ComparisonOperator: Comparisons[cmp],
