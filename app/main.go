@@ -57,15 +57,21 @@ const definitionsDir = "pipelines"
 // owner is the definition a stack comes from.
 type owner struct{ file, field string }
 
-// owners maps every stack name to the file it comes from and, for a service stack, the
-// environment (the field of the file it is built from).
+// owners maps every stack (by its ID) to the file it comes from and, for a service stack, the
+// stage (the field of the file it is built from).
 func owners(services []spec.Service) map[string]owner {
 	out := map[string]owner{stacks.SharedStackName: {file: definitionsDir + "/"}}
 	for _, s := range services {
 		file := definitionsDir + "/" + s.Name + ".yaml"
 		out[s.PipelineStackName()] = owner{file: file}
-		for _, env := range spec.EnvironmentNames {
-			out[s.StackName(env)] = owner{file: file, field: env}
+		for i := range s.Stages {
+			st := &s.Stages[i]
+			for _, t := range st.AllTargets() {
+				out[s.TargetStackID(st, t)] = owner{file: file, field: s.StageField(i)}
+				if t.Account != "" && t.Region != "" {
+					out[fmt.Sprintf("%s-support-%s-%s", s.Name, t.Account, t.Region)] = owner{file: file, field: s.StageField(i)}
+				}
+			}
 		}
 	}
 	return out

@@ -72,7 +72,7 @@ func TestTheAppReportsEveryFailureAndLeavesNothing(t *testing.T) {
 // A golden rule's violation, a template over a limit and a CDK error are each placed in the
 // file (and environment) of the stack they name.
 func TestReportPlacesErrorsInTheirFiles(t *testing.T) {
-	services := []spec.Service{{Name: "orders"}, {Name: "catalog"}}
+	services := []spec.Service{spec.Service{Name: "orders"}.WithDefaults(), spec.Service{Name: "catalog"}.WithDefaults()}
 	cases := []struct {
 		err  error
 		want string

@@ -119,9 +119,9 @@ func checkAccepted(t *testing.T, data []byte, svc spec.Service, schema interface
 			}
 		}
 	})
-	for _, env := range svc.Environments() {
-		if n := len(svc.DeploymentAlarmNames(env.Name)); n > spec.MaxAlarmsPerDeploymentGroup {
-			t.Fatalf("%s has %d alarms", env.Name, n)
+	for _, st := range svc.Stages {
+		if n := len(svc.DeploymentAlarmNames(st.Name)); n > spec.MaxAlarmsPerDeploymentGroup {
+			t.Fatalf("%s has %d alarms", st.Name, n)
 		}
 	}
 }

@@ -9,7 +9,8 @@ import (
 	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
 )
 
-// everyField sets every field of a service definition to a value other than its default.
+// everyField sets every field of a service definition that lists its stages to a value other
+// than its default.
 const everyField = `# yaml-language-server: $schema=./service.schema.json
 name: inventory
 repository: inventory-service
@@ -32,6 +33,65 @@ build:
   packageDir: out
   computeType: MEDIUM
   timeoutMinutes: 45
+home: {account: "111111111111", region: eu-west-1}
+stages:
+  - name: dev
+    role: pre-production
+    approval: true
+    targets: [{account: "222222222222", region: eu-central-1}]
+    deployment:
+      custom: {type: linear, percentage: 25, intervalMinutes: 1}
+    alarms:
+      errorsThreshold: 2
+      throttlesThreshold: 3
+      p99DurationMillis: 1500
+      custom:
+        - {name: orders, namespace: Shop, metricName: Orders, dimensions: {Env: staging}, statistic: p90, threshold: 0.5, comparison: "<", periodSeconds: 300, evaluationPeriods: 3}
+    hooks: {preTraffic: hooks.pre, postTraffic: hooks.post}
+    integrationTest:
+      install: [pip install -r it.txt]
+      commands: [pytest it]
+      timeoutMinutes: 15
+  - name: production
+    role: production
+    waves:
+      - name: eu
+        targets: [{account: "333333333333", region: eu-west-1}]
+      - name: us
+        targets: [{account: "333333333333", region: us-east-1}]
+    deployment:
+      config: AllAtOnce
+      acknowledgeAllAtOnce: true
+    alarms:
+      errorsThreshold: 5
+      throttlesThreshold: 6
+      p99DurationMillis: 2500
+      custom:
+        - {name: lag, namespace: Shop, metricName: Lag, dimensions: {Env: prod}, statistic: Average, threshold: 9, comparison: ">", periodSeconds: 120, evaluationPeriods: 2}
+    hooks: {preTraffic: hooks.pre2, postTraffic: hooks.post2}
+notifications:
+  emails: [inventory-team@example.com]
+  webhooks: [https://events.example.com/sns/inventory]
+  slackChannels: [arn:aws:chatbot::123456789012:chat-configuration/slack-channel/inventory]
+logRetentionDays: 365
+`
+
+// everyFieldAlt sets the alternatives everyField cannot set beside their counterpart (config
+// or custom shift).
+const everyFieldAlt = `name: inventory
+lambda: {runtime: python3.12, handler: app.main}
+stages:
+  - name: staging
+    deployment: {config: Linear10PercentEvery3Minutes}
+  - name: production
+    deployment:
+      custom: {type: canary, percentage: 5, intervalMinutes: 30}
+`
+
+// everyShorthandField sets every field of the two-stage shorthand (staging, production,
+// manualApproval, integrationTest), and shorthandAsStages says the same with stages.
+const everyShorthandField = `name: inventory
+lambda: {runtime: python3.12, handler: app.main}
 integrationTest:
   install: [pip install -r it.txt]
   commands: [pytest it]
@@ -58,23 +118,37 @@ production:
     custom:
       - {name: lag, namespace: Shop, metricName: Lag, dimensions: {Env: prod}, statistic: Average, threshold: 9, comparison: ">", periodSeconds: 120, evaluationPeriods: 2}
   hooks: {preTraffic: hooks.pre2, postTraffic: hooks.post2}
-notifications:
-  emails: [inventory-team@example.com]
-  webhooks: [https://events.example.com/sns/inventory]
-  slackChannels: [arn:aws:chatbot::123456789012:chat-configuration/slack-channel/inventory]
-logRetentionDays: 365
 `
 
-// everyFieldAlt sets the alternatives everyField cannot set beside their counterpart (config
-// or custom shift, approval on or off).
-const everyFieldAlt = `name: inventory
+const shorthandAsStages = `name: inventory
 lambda: {runtime: python3.12, handler: app.main}
-manualApproval: true
-staging:
-  deployment: {config: Linear10PercentEvery3Minutes}
-production:
-  deployment:
-    custom: {type: canary, percentage: 5, intervalMinutes: 30}
+stages:
+  - name: staging
+    deployment:
+      custom: {type: linear, percentage: 25, intervalMinutes: 1}
+    alarms:
+      errorsThreshold: 2
+      throttlesThreshold: 3
+      p99DurationMillis: 1500
+      custom:
+        - {name: orders, namespace: Shop, metricName: Orders, dimensions: {Env: staging}, statistic: p90, threshold: 0.5, comparison: "<", periodSeconds: 300, evaluationPeriods: 3}
+    hooks: {preTraffic: hooks.pre, postTraffic: hooks.post}
+    integrationTest:
+      install: [pip install -r it.txt]
+      commands: [pytest it]
+      timeoutMinutes: 15
+  - name: production
+    approval: false
+    deployment:
+      config: AllAtOnce
+      acknowledgeAllAtOnce: true
+    alarms:
+      errorsThreshold: 5
+      throttlesThreshold: 6
+      p99DurationMillis: 2500
+      custom:
+        - {name: lag, namespace: Shop, metricName: Lag, dimensions: {Env: prod}, statistic: Average, threshold: 9, comparison: ">", periodSeconds: 120, evaluationPeriods: 2}
+    hooks: {preTraffic: hooks.pre2, postTraffic: hooks.post2}
 `
 
 // everyContainerField sets the fields only a container service has.
@@ -107,67 +181,90 @@ production:
     beforeAllowTraffic: CodeDeployHook_d_production, afterAllowTraffic: CodeDeployHook_e}
 `
 
+// fieldsSet adds to set the path of every field of v (a slice's elements as [], a map as
+// itself) that holds a value other than its zero value.
+func fieldsSet(v reflect.Value, path string, set map[string]bool) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			fieldsSet(v.Elem(), path, set)
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				fieldsSet(v.Field(i), path+"."+v.Type().Field(i).Name, set)
+			}
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			fieldsSet(v.Index(i), path+"[]", set)
+		}
+	default:
+		if !v.IsZero() {
+			set[path] = true
+		}
+	}
+}
+
+// fieldPaths are the paths of every field of the type, as fieldsSet writes them.
+func fieldPaths(t reflect.Type, path string) []string {
+	switch t.Kind() {
+	case reflect.Pointer:
+		return fieldPaths(t.Elem(), path)
+	case reflect.Struct:
+		var out []string
+		for i := 0; i < t.NumField(); i++ {
+			if t.Field(i).IsExported() {
+				out = append(out, fieldPaths(t.Field(i).Type, path+"."+t.Field(i).Name)...)
+			}
+		}
+		return out
+	case reflect.Slice:
+		return fieldPaths(t.Elem(), path+"[]")
+	}
+	return []string{path}
+}
+
+func load(t *testing.T, doc string) spec.Service {
+	t.Helper()
+	services, err := Load([]File{{Name: "inventory.yaml", Data: []byte(doc)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return services[0]
+}
+
 // Every option of the construct can be written in a definition file: between them, the
-// files set every field of spec.Service to a value other than its zero value.
+// files set every field of spec.Service to a value other than its zero value. The two-stage
+// shorthand's fields become stages when the defaults are filled in; that they say what their
+// stages say is shown against the same definition written with stages.
 func TestEveryFieldIsExpressible(t *testing.T) {
-	services, err := Load([]File{{Name: "inventory.yaml", Data: []byte(everyField)}})
-	if err != nil {
-		t.Fatal(err)
+	set := map[string]bool{}
+	for _, doc := range []string{everyField, everyFieldAlt, everyContainerField} {
+		fieldsSet(reflect.ValueOf(load(t, doc)), "Service", set)
 	}
-	alt, err := Load([]File{{Name: "inventory.yaml", Data: []byte(everyFieldAlt)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	container, err := Load([]File{{Name: "inventory.yaml", Data: []byte(everyContainerField)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var zero []string
-	var walk func(v reflect.Value, path string)
-	walk = func(v reflect.Value, path string) {
-		if v.IsZero() || (v.Kind() == reflect.Slice && v.Len() == 0) {
-			zero = append(zero, path)
-			return
-		}
-		switch v.Kind() {
-		case reflect.Pointer:
-			walk(v.Elem(), path)
-		case reflect.Struct:
-			for i := 0; i < v.NumField(); i++ {
-				walk(v.Field(i), path+"."+v.Type().Field(i).Name)
-			}
-		case reflect.Slice:
-			walk(v.Index(0), path+"[0]")
-		}
-	}
-	walk(reflect.ValueOf(services[0]), "Service")
-	zeroInFirst := zero
-	zero = nil
-	walk(reflect.ValueOf(container[0]), "Service")
-	zeroInContainer := map[string]bool{}
-	for _, z := range zero {
-		zeroInContainer[z] = true
-	}
-	zero = nil
-	walk(reflect.ValueOf(alt[0]), "Service")
+	shorthand := map[string]bool{"Staging": true, "Production": true, "ManualApproval": true, "IntegrationTest": true}
 	var never []string
-	// Only production may acknowledge an all-at-once shift; staging never sets it.
-	productionOnly := map[string]bool{"Service.Staging.Deployment.AcknowledgeAllAtOnce": true}
-	for _, z := range zeroInFirst {
-		if productionOnly[z] {
-			continue
-		}
-		for _, z2 := range zero {
-			if z == z2 && zeroInContainer[z] {
-				never = append(never, z)
-			}
+	for _, p := range fieldPaths(reflect.TypeOf(spec.Service{}), "Service") {
+		top := strings.SplitN(strings.TrimPrefix(p, "Service."), ".", 2)[0]
+		if !set[p] && !shorthand[top] {
+			never = append(never, p)
 		}
 	}
 	if len(never) > 0 {
 		t.Errorf("fields no definition file sets: %v", never)
 	}
-	if got := services[0].Staging.Deployment.Custom; got == nil || got.Percentage != 25 || got.Type != "linear" {
+	if got := load(t, everyField).Stages[0].Deployment.Custom; got == nil || got.Percentage != 25 || got.Type != "linear" {
 		t.Errorf("custom deployment %+v", got)
+	}
+	short, long := load(t, everyShorthandField), load(t, shorthandAsStages)
+	if !reflect.DeepEqual(short.Stages, long.Stages) {
+		t.Errorf("the shorthand loads as\n%+v\nwant\n%+v", short.Stages, long.Stages)
+	}
+	set = map[string]bool{}
+	fieldsSet(reflect.ValueOf(long.Stages[0]), "Stage", set)
+	if !set["Stage.IntegrationTest.Install[]"] || !set["Stage.Hooks.PreTraffic"] || !set["Stage.Alarms.Custom[].Dimensions"] {
+		t.Errorf("the shorthand's staging stage lacks fields: %v", set)
 	}
 }
 
@@ -223,8 +320,8 @@ production:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if services[0].Production.Alarms.ErrorsThreshold != 4 {
-		t.Errorf("alias not followed: %+v", services[0].Production.Alarms)
+	if services[0].Stage("production").Alarms.ErrorsThreshold != 4 {
+		t.Errorf("alias not followed: %+v", services[0].Stage("production").Alarms)
 	}
 }
 

@@ -85,7 +85,7 @@ func TestForbiddenTextIsRefusedInEveryField(t *testing.T) {
 		{"\t", true}, {"\u0085", false}, {"\u2028", false}, {"\u2029", false}, {"\u202e", false}, {"\u200b", false},
 	}
 	exercised := map[string]bool{}
-	for name, doc := range map[string]string{"everyField": everyField, "everyContainerField": everyContainerField} {
+	for name, doc := range map[string]string{"everyField": everyField, "everyContainerField": everyContainerField, "everyShorthandField": everyShorthandField} {
 		var root yaml.Node
 		if err := yaml.Unmarshal([]byte(doc), &root); err != nil {
 			t.Fatal(err)
@@ -151,8 +151,8 @@ func TestNumbersFollowYAML12(t *testing.T) {
 	}
 	for text, want := range map[string]float64{"010": 10, "0x10": 16, ".5": 0.5, "1e3": 1000, "-0": 0} {
 		s, err := load("production:\n  alarms:\n    custom: [{name: x, namespace: Shop, metricName: M, threshold: " + text + "}]\n")
-		if err != nil || *s.Production.Alarms.Custom[0].Threshold != want {
-			t.Errorf("threshold: %s gives %v (%v), want %v", text, s.Production.Alarms.Custom, err, want)
+		if err != nil || *s.Stage("production").Alarms.Custom[0].Threshold != want {
+			t.Errorf("threshold: %s gives %v (%v), want %v", text, s.Stage("production").Alarms.Custom, err, want)
 		}
 	}
 	s, err := load("branch: 1_000\n  environment: {MODE: 0777, DAY: 2024-01-02}\n")

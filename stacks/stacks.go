@@ -1,9 +1,9 @@
-// Package stacks composes the constructs into CloudFormation stacks: one pipeline stack per
-// service and one service stack per environment.
+// Package stacks composes the constructs into CloudFormation stacks: a shared stack per account
+// and region, and per service a pipeline stack in its home, a support stack in each other
+// account and region it deploys to, and a service stack per target.
 package stacks
 
 import (
-	"fmt"
 	"os"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -21,20 +21,26 @@ import (
 type Service struct {
 	// Spec is the definition with its defaults filled in.
 	Spec spec.Service
-	// PipelineStack holds the pipeline, named <service>-pipeline.
+	// PipelineStack holds the pipeline, named <service>-pipeline, in the service's home.
 	PipelineStack awscdk.Stack
 	// Pipeline is the service's MicroservicePipeline.
 	Pipeline *pipeline.MicroservicePipeline
 	// Feedback is the service's notification topic, rules, production-failed alarm and
 	// dashboard, in the pipeline stack.
 	Feedback *feedback.ServiceFeedback
-	// Environments are the service stacks in pipeline order (staging, production).
-	Environments []*Environment
+	// SupportStacks are the pipeline's stacks in each account and region away from home
+	// (<service>-support-<account>-<region>, named <service>-support: pipeline.SupportScope):
+	// its targets' release parameters and deploy action roles there, or a region's artifact
+	// store.
+	SupportStacks []awscdk.Stack
+	// Targets are the service stacks, one per target, in release order.
+	Targets []*Target
 }
 
-// Environment is the service stack of one environment, named <service>-<environment>.
-type Environment struct {
-	Name  string
+// Target is the service stack of one target: <service>-<stage> in the target's account and
+// region (its ID in cdk ls ends in the target's suffix in a stage of several targets).
+type Target struct {
+	*pipeline.Target
 	Stack awscdk.Stack
 	// Service is the Lambda deployment target (nil for a container service).
 	Service *lambdaservice.LambdaService
@@ -44,12 +50,12 @@ type Environment struct {
 
 // AddServices fills in the defaults of every definition, validates them all, and only then
 // creates the stacks: a bad definition creates nothing, and the error lists every problem in
-// every definition (spec.Problems). env is the account and region of every stack (nil:
-// environment-agnostic).
+// every definition (spec.Problems). env is the app's account and region (nil:
+// environment-agnostic), the home of every service that names none.
 //
 // An error the CDK raises while creating the constructs (a jsii panic) is caught: the error is
-// then CDKErrors, one for each service (or the shared stack) whose constructs raised one, and
-// the app must not be synthesized.
+// then CDKErrors, one for each service (or shared stack) whose constructs raised one, and the
+// app must not be synthesized.
 func AddServices(app awscdk.App, services []spec.Service, env *awscdk.Environment) ([]*Service, error) {
 	defaulted := make([]spec.Service, len(services))
 	for i, s := range services {
@@ -61,17 +67,20 @@ func AddServices(app awscdk.App, services []spec.Service, env *awscdk.Environmen
 	if len(defaulted) == 0 {
 		return nil, nil
 	}
-	var shared awscdk.Stack
-	var errs CDKErrors
-	if err := catch("", SharedStackName, func(func(string)) {
-		shared = newShared(app, defaulted, env)
-	}); err != nil {
-		return nil, CDKErrors{*err}
+	plan, err := newPlan(defaulted, env)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range plan.envs {
+		if err := catch("", e.stackID(), func(func(string)) { e.shared = newShared(app, plan, e) }); err != nil {
+			return nil, CDKErrors{*err}
+		}
 	}
 	out := make([]*Service, len(defaulted))
+	var errs CDKErrors
 	for i, s := range defaulted {
 		if err := catch(s.Name, s.PipelineStackName(), func(building func(string)) {
-			out[i] = newService(app, s, env, shared, building)
+			out[i] = newService(app, plan, s, building)
 		}); err != nil {
 			errs = append(errs, *err)
 		}
@@ -82,12 +91,8 @@ func AddServices(app awscdk.App, services []spec.Service, env *awscdk.Environmen
 	// The golden rules check every stack of the app when it is synthesized, and fail the
 	// synthesis on any violation; the wildcards they allow are acknowledged for cdk-nag.
 	policy.Register(app)
-	policy.SuppressAllowedWildcards(shared)
-	for _, s := range out {
-		policy.SuppressAllowedWildcards(s.PipelineStack)
-		for _, e := range s.Environments {
-			policy.SuppressAllowedWildcards(e.Stack)
-		}
+	for _, stack := range plan.stacks {
+		policy.SuppressAllowedWildcards(stack)
 	}
 	return out, nil
 }
@@ -101,66 +106,30 @@ func AppContext() map[string]interface{} {
 	return map[string]interface{}{"aws:cdk:disable-creation-stack-traces": true}
 }
 
-// SharedStackName is the one stack all services share.
+// SharedStackName is the stack every account and region the pipelines use holds once (its ID
+// in cdk ls ends in -<account>-<region> but for the app's own account and region).
 const SharedStackName = "golden-pipelines-shared"
 
-func newShared(app awscdk.App, services []spec.Service, env *awscdk.Environment) awscdk.Stack {
-	shared := awscdk.NewStack(app, jsii.String(SharedStackName), &awscdk.StackProps{
-		Env:         env,
-		Description: jsii.String("Golden pipelines: what every service needs once per account (the CDK deploy role may resolve release parameters; delivery events, metrics and the overview dashboard)"),
-	})
+// newShared creates the shared stack of one account and region: the CDK deploy role may
+// resolve release parameters there; as a home, the delivery events, metrics and overview of
+// its services, and (for pipelines that deploy to other accounts) the bus policy that lets
+// those accounts forward their deployment events; as a target of pipelines from elsewhere,
+// what their steps need (the deploy role's access, a package bucket) and the forwarding home.
+func newShared(app awscdk.App, plan *plan, e *envUse) awscdk.Stack {
+	shared := plan.stack(app, e.stackID(), SharedStackName, e.Target,
+		"Golden pipelines: what every service needs once per account and region (the CDK deploy role may resolve release parameters; delivery events, metrics and dashboards; access for pipelines from elsewhere)", nil)
 	pipeline.NewReleaseParameterAccess(shared, "ReleaseParameterAccess")
-	feedback.NewSharedFeedback(shared, "Feedback", &feedback.SharedProps{Services: services})
-	return shared
-}
-
-// newService creates the stacks of one service; building says (to catch) which stack it is
-// building, so that a CDK error names it.
-func newService(app awscdk.App, svc spec.Service, env *awscdk.Environment, shared awscdk.Stack, building func(stack string)) *Service {
-	out := &Service{Spec: svc}
-	out.PipelineStack = awscdk.NewStack(app, jsii.String(svc.PipelineStackName()), &awscdk.StackProps{
-		Env:         env,
-		Description: jsii.String(fmt.Sprintf("Release pipeline of %s: CodeCommit %s@%s to staging and production", svc.Name, svc.Repository, svc.Branch)),
-		Tags:        &map[string]*string{"service": jsii.String(svc.Name)},
-	})
-	out.Pipeline = pipeline.NewMicroservicePipeline(out.PipelineStack, "Pipeline", &pipeline.Props{Service: svc})
-	out.Feedback = feedback.NewServiceFeedback(out.PipelineStack, "Feedback", &feedback.ServiceProps{
-		Service: svc, Pipeline: out.Pipeline.Pipeline, Key: out.Pipeline.Key,
-	})
-	// The dashboard reads the shared events log group, and the production-failed alarm the
-	// shared metric filters' metric.
-	out.PipelineStack.AddStackDependency(shared, jsii.String("the delivery events and their metric"))
-	for _, name := range spec.EnvironmentNames {
-		building(svc.StackName(name))
-		stack := awscdk.NewStack(app, jsii.String(svc.StackName(name)), &awscdk.StackProps{
-			Env: env,
-			Description: jsii.String(fmt.Sprintf("%s in %s: %s", svc.Name, name, map[bool]string{
-				false: "function, live alias and CodeDeploy deployment group",
-				true:  "Fargate service, load balancer and CodeDeploy blue/green deployment group",
-			}[svc.IsContainer()])),
-			Tags: &map[string]*string{"service": jsii.String(svc.Name), "environment": jsii.String(name)},
-		})
-		// The service stack resolves the release parameter the pipeline stack creates, and
-		// reads packages from its bucket: the pipeline stack is deployed first.
-		stack.AddStackDependency(out.PipelineStack, jsii.String("the release parameter and package bucket"))
-		stack.AddStackDependency(shared, jsii.String("cdk deploy may resolve the release parameter"))
-		e := &Environment{Name: name, Stack: stack}
-		if svc.IsContainer() {
-			e.Container = ecsservice.NewEcsService(stack, "Service", &ecsservice.Props{
-				Service:     svc,
-				Environment: name,
-				Repository:  out.Pipeline.Repository,
-			})
-		} else {
-			e.Service = lambdaservice.NewLambdaService(stack, "Service", &lambdaservice.Props{
-				Service:       svc,
-				Environment:   name,
-				PackageBucket: out.Pipeline.PackageBucket,
-			})
-		}
-		out.Environments = append(out.Environments, e)
+	if len(e.homeOf) > 0 {
+		feedback.NewSharedFeedback(shared, "Feedback", &feedback.SharedProps{Services: e.homeOf})
+		feedback.NewEventBusAccess(shared, "TargetAccount", e.forwardingAccounts())
 	}
-	return out
+	if len(e.homes) > 0 {
+		e.access = pipeline.NewTargetAccess(shared, "TargetAccess", &pipeline.TargetAccessProps{
+			Packages: e.lambda, Containers: e.containers, StackNames: e.stackNames,
+		})
+		e.feedback = feedback.NewTargetFeedback(shared, "TargetFeedback", &feedback.TargetFeedbackProps{Homes: e.homes})
+	}
+	return shared
 }
 
 // EnvFromCLI is the account and region the CDK CLI resolved from the caller's credentials

@@ -25,7 +25,7 @@ func TestControlTowerControls(t *testing.T) {
 		t.Fatal(err)
 	}
 	used := make([]int, len(controltower.Acknowledgements))
-	for _, app := range []*synthesized{example, regional} {
+	for _, app := range []*synthesized{fixture, regional, staged} {
 		stacks, findings, err := g.CheckAssembly(app.dir)
 		if err != nil {
 			t.Fatal(err)
@@ -103,7 +103,7 @@ func TestLogGroupsAreEncryptedWithTheStacksLogsKey(t *testing.T) {
 		app               *synthesized
 		principal, groups string
 	}{
-		{example, "logs.<AWS::Region>.<AWS::URLSuffix>", "arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*"},
+		{fixture, "logs.<AWS::Region>.<AWS::URLSuffix>", "arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*"},
 		{regional, "logs.eu-west-1.<AWS::URLSuffix>", "arn:aws:logs:eu-west-1:123456789012:log-group:*"},
 	} {
 		for stack := range c.app.templates {
@@ -169,7 +169,7 @@ func get(v interface{}, path ...string) interface{} {
 func TestOnlyAWSServicesCreateGrants(t *testing.T) {
 	want := `{"Action":"kms:CreateGrant","Condition":{"BoolIfExists":{"aws:PrincipalIsAWSService":"false","kms:GrantIsForAWSResource":"false"}},` +
 		`"Effect":"Deny","Principal":"*","Resource":"*","Sid":"OnlyAWSServicesCreateGrants"}`
-	for _, app := range []*synthesized{example, regional} {
+	for _, app := range []*synthesized{fixture, regional, staged} {
 		for stack := range app.templates {
 			for id, key := range app.resources(t, stack, "AWS::KMS::Key") {
 				found := 0
@@ -197,17 +197,17 @@ func TestOnlyAWSServicesCreateGrants(t *testing.T) {
 // (https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns): the topic policy names
 // exactly the alarms the stacks create.
 func TestAlarmsNotifyTheServicesTopic(t *testing.T) {
-	for _, svc := range example.services {
+	for _, svc := range fixture.services {
 		name := svc.Spec.Name
 		pipelineStack := svc.Spec.PipelineStackName()
-		topicID, _ := byName(t, example, pipelineStack, "AWS::SNS::Topic", "TopicName", svc.Spec.NotificationTopicName())
+		topicID, _ := byName(t, fixture, pipelineStack, "AWS::SNS::Topic", "TopicName", svc.Spec.NotificationTopicName())
 		var created []string
 		for _, stack := range []string{pipelineStack, svc.Spec.StackName("staging"), svc.Spec.StackName("production")} {
 			want := "arn:<AWS::Partition>:sns:<AWS::Region>:<AWS::AccountId>:" + name + "-notifications"
 			if stack == pipelineStack {
 				want = "<" + topicID + ">"
 			}
-			for id, a := range example.resources(t, stack, "AWS::CloudWatch::Alarm") {
+			for id, a := range fixture.resources(t, stack, "AWS::CloudWatch::Alarm") {
 				actions, _ := props(a)["AlarmActions"].([]interface{})
 				if len(actions) != 1 || flat(actions[0]) != want {
 					t.Errorf("%s: alarm %s notifies %s, want %s", stack, id, jsonString(t, actions), want)
@@ -215,7 +215,7 @@ func TestAlarmsNotifyTheServicesTopic(t *testing.T) {
 				created = append(created, props(a)["AlarmName"].(string))
 			}
 		}
-		_, policy := example.only(t, pipelineStack, "AWS::SNS::TopicPolicy")
+		_, policy := fixture.only(t, pipelineStack, "AWS::SNS::TopicPolicy")
 		var allowed []string
 		for _, s := range get(props(policy), "PolicyDocument", "Statement").([]interface{}) {
 			if flat(get(s, "Principal", "Service")) == "cloudwatch.amazonaws.com" {
@@ -229,7 +229,7 @@ func TestAlarmsNotifyTheServicesTopic(t *testing.T) {
 		if !slices.Equal(created, allowed) || !slices.Equal(allowed, slices.Sorted(slices.Values(feedback.AlarmsNotifying(&svc.Spec)))) {
 			t.Errorf("%s: the stacks create alarms %v, the topic policy lets %v publish", name, created, allowed)
 		}
-		_, key := example.pipelineKey(t, name)
+		_, key := fixture.pipelineKey(t, name)
 		var decrypt bool
 		for _, s := range statements(key) {
 			services := fmt.Sprint(get(s, "Principal", "Service"))
@@ -252,8 +252,8 @@ func TestContainersRunAsNonRootOnAReadOnlyRoot(t *testing.T) {
 		memory, port  float64
 		systemControl string
 	}{
-		{example, "catalog-production", 1024, 3000, "null"},
-		{example, "search-staging", 512, 8080, "null"},
+		{fixture, "catalog-production", 1024, 3000, "null"},
+		{fixture, "search-staging", 512, 8080, "null"},
 		{variants, "ecs-a-staging", 512, 80, `[{"Namespace":"net.ipv4.ip_unprivileged_port_start","Value":"80"}]`},
 	} {
 		_, td := c.app.only(t, c.stack, "AWS::ECS::TaskDefinition")
@@ -280,7 +280,7 @@ func TestContainersRunAsNonRootOnAReadOnlyRoot(t *testing.T) {
 // ones not; the public subnets assign no public addresses at launch (CT.EC2.PR.11).
 func TestLoadBalancerProtectionAndPublicSubnets(t *testing.T) {
 	for stack, want := range map[string]string{"catalog-production": "true", "catalog-staging": "false", "search-production": "true"} {
-		_, lb := example.only(t, stack, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+		_, lb := fixture.only(t, stack, "AWS::ElasticLoadBalancingV2::LoadBalancer")
 		var got string
 		for _, a := range props(lb)["LoadBalancerAttributes"].([]interface{}) {
 			if get(a, "Key") == "deletion_protection.enabled" {
@@ -290,7 +290,7 @@ func TestLoadBalancerProtectionAndPublicSubnets(t *testing.T) {
 		if got != want {
 			t.Errorf("%s: deletion protection %q, want %s", stack, got, want)
 		}
-		subnets := example.resources(t, stack, "AWS::EC2::Subnet")
+		subnets := fixture.resources(t, stack, "AWS::EC2::Subnet")
 		if len(subnets) != 4 {
 			t.Errorf("%s: %d subnets", stack, len(subnets))
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
 	"github.com/golden-pipelines/microservice-pipelines/internal/diagram"
 )
 
@@ -30,7 +31,7 @@ func drawn(t *testing.T, app *synthesized) string {
 // The README shows the example app's pipelines as the diagram command draws them from the
 // synthesized templates. After an intended change, UPDATE_SNAPSHOTS=1 rewrites the block.
 func TestReadmeShowsTheExampleDiagram(t *testing.T) {
-	readmeBlock(t, "pipeline-diagrams", drawn(t, example))
+	readmeBlock(t, "pipeline-diagrams", drawn(t, fixture))
 }
 
 // Golden output for the variants: custom canary and linear shifts, every predefined config,
@@ -58,7 +59,7 @@ func TestDiagramGolden(t *testing.T) {
 // approval where there is one, each environment's deployment group with its traffic shifting
 // and the alarms guarding it.
 func TestDiagramShowsWhatIsDeployed(t *testing.T) {
-	for _, app := range []*synthesized{example, variants} {
+	for _, app := range []*synthesized{fixture, variants} {
 		templates, err := diagram.Load(app.dir)
 		if err != nil {
 			t.Fatal(err)
@@ -80,26 +81,33 @@ func TestDiagramShowsWhatIsDeployed(t *testing.T) {
 			if svc.IsContainer() {
 				want = append(want, "Scan")
 			}
-			want = append(want, "Staging")
-			if svc.ApprovalRequired() {
-				want = append(want, "Approval")
+			deploying := map[string]*spec.Stage{} // pipeline stage -> the definition's stage
+			for i := range svc.Stages {
+				st := &svc.Stages[i]
+				if st.ApprovalRequired() {
+					want = append(want, st.ApprovalStageName())
+				}
+				for _, n := range st.PipelineStageNames() {
+					want = append(want, n)
+					deploying[n] = st
+				}
 			}
-			want = append(want, "Production")
 			if !slices.Equal(stages, want) {
 				t.Errorf("%s: stages %v, want %v", p.Name, stages, want)
 			}
 			for _, s := range p.Stages {
-				env := map[string]string{"Staging": "staging", "Production": "production"}[s.Name]
-				if env == "" {
+				e := deploying[s.Name]
+				if e == nil {
 					if len(s.Deployments) > 0 {
 						t.Errorf("%s: stage %s deploys %v", p.Name, s.Name, s.Deployments)
 					}
 					continue
 				}
+				env := e.Name
 				if len(s.Deployments) != 1 {
 					t.Fatalf("%s/%s: deployments %v", p.Name, s.Name, s.Deployments)
 				}
-				d, e := s.Deployments[0], svc.Environment(env)
+				d := s.Deployments[0]
 				if d.Group != svc.DeploymentGroupName(env) {
 					t.Errorf("%s/%s deploys to %s", p.Name, s.Name, d.Group)
 				}
@@ -127,7 +135,7 @@ func TestDiagramShowsWhatIsDeployed(t *testing.T) {
 // The command: go run ./cmd/diagram [dir].
 func TestDiagramCommand(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if code := diagram.Run([]string{example.dir}, &out, &errOut); code != 0 || out.String() != drawn(t, example) {
+	if code := diagram.Run([]string{fixture.dir}, &out, &errOut); code != 0 || out.String() != drawn(t, fixture) {
 		t.Errorf("exit %d, stderr %q; output differs from the diagram", code, errOut.String())
 	}
 	out.Reset()

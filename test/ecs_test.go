@@ -17,12 +17,12 @@ import (
 // deployment config of its own.
 func TestEveryPredefinedEcsConfigLandsInItsDeploymentGroup(t *testing.T) {
 	seen := map[string]bool{}
-	for _, app := range []*synthesized{example, variants} {
+	for _, app := range []*synthesized{fixture, variants} {
 		for _, svc := range app.services {
 			if !svc.Spec.IsContainer() {
 				continue
 			}
-			for _, env := range svc.Spec.Environments() {
+			for _, env := range svc.Spec.Stages {
 				stack := svc.Spec.StackName(env.Name)
 				if env.Deployment.Custom != nil {
 					id, _ := app.only(t, stack, "AWS::CodeDeploy::DeploymentConfig")
@@ -53,9 +53,9 @@ func TestEveryPredefinedEcsConfigLandsInItsDeploymentGroup(t *testing.T) {
 // and test listeners, waits the configured time before terminating blue tasks, and rolls back.
 func TestEcsDeploymentGroupWiring(t *testing.T) {
 	const stack = "search-production"
-	tpl := example.template(t, stack)
-	tgs := example.resources(t, stack, "AWS::ElasticLoadBalancingV2::TargetGroup")
-	listeners := example.resources(t, stack, "AWS::ElasticLoadBalancingV2::Listener")
+	tpl := fixture.template(t, stack)
+	tgs := fixture.resources(t, stack, "AWS::ElasticLoadBalancingV2::TargetGroup")
+	listeners := fixture.resources(t, stack, "AWS::ElasticLoadBalancingV2::Listener")
 	if len(tgs) != 2 || len(listeners) != 2 {
 		t.Fatalf("want 2 target groups and 2 listeners, have %d and %d", len(tgs), len(listeners))
 	}
@@ -98,9 +98,9 @@ func TestEcsDeploymentGroupWiring(t *testing.T) {
 	}
 	// The default alarms watch both target groups and the load balancer; the service's own
 	// alarm is attached too.
-	_, dg := example.only(t, stack, "AWS::CodeDeploy::DeploymentGroup")
+	_, dg := fixture.only(t, stack, "AWS::CodeDeploy::DeploymentGroup")
 	attached := jsonString(t, props(dg)["AlarmConfiguration"])
-	alarms := example.resources(t, stack, "AWS::CloudWatch::Alarm")
+	alarms := fixture.resources(t, stack, "AWS::CloudWatch::Alarm")
 	names := map[string]bool{}
 	for id, al := range alarms {
 		names[props(al)["AlarmName"].(string)] = true
@@ -129,7 +129,7 @@ func TestEcsDeploymentGroupWiring(t *testing.T) {
 // balancer reaches it; the test listener is open to the VPC only.
 func TestEcsServiceAndNetwork(t *testing.T) {
 	const stack = "catalog-staging"
-	tpl := example.template(t, stack)
+	tpl := fixture.template(t, stack)
 	assert(t, "service", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::ECS::Service"), &m{
 			"DeploymentController": m{"Type": "CODE_DEPLOY"},
@@ -163,7 +163,7 @@ func TestEcsServiceAndNetwork(t *testing.T) {
 	})
 	// Production traffic from anywhere; test traffic only from this VPC, whose traffic to the
 	// internet-facing load balancer leaves through its NAT gateway.
-	eipID, _ := example.only(t, stack, "AWS::EC2::EIP")
+	eipID, _ := fixture.only(t, stack, "AWS::EC2::EIP")
 	assert(t, "load balancer security group", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroup"), &m{
 			"SecurityGroupIngress": a{
@@ -184,7 +184,7 @@ func TestEcsServiceAndNetwork(t *testing.T) {
 			"RuntimePlatform": m{"CpuArchitecture": "X86_64", "OperatingSystemFamily": "LINUX"},
 		})
 	})
-	ingress := example.resources(t, stack, "AWS::EC2::SecurityGroupIngress")
+	ingress := fixture.resources(t, stack, "AWS::EC2::SecurityGroupIngress")
 	if len(ingress) != 1 {
 		t.Fatalf("want one ingress rule into the tasks, have %d", len(ingress))
 	}
@@ -205,9 +205,9 @@ func TestEcsServiceAndNetwork(t *testing.T) {
 // The ECR repository keeps tags immutable, scans on push, encrypts with the pipeline's key,
 // and its lifecycle keeps the released images before it counts build images.
 func TestEcrRepository(t *testing.T) {
-	tpl := example.template(t, "search-pipeline")
-	keyID, _ := example.pipelineKey(t, "search")
-	_, repo := example.only(t, "search-pipeline", "AWS::ECR::Repository")
+	tpl := fixture.template(t, "search-pipeline")
+	keyID, _ := fixture.pipelineKey(t, "search")
+	_, repo := fixture.only(t, "search-pipeline", "AWS::ECR::Repository")
 	p := props(repo)
 	if p["ImageTagMutability"] != "IMMUTABLE" || jsonString(t, p["ImageScanningConfiguration"]) != `{"ScanOnPush":true}` ||
 		jsonString(t, p["EncryptionConfiguration"]) != `{"EncryptionType":"KMS","KmsKey":{"Fn::GetAtt":["`+keyID+`","Arn"]}}` ||
@@ -264,9 +264,9 @@ func keysF(m map[float64]string) []float64 {
 // layer caching, and per environment a prepare step and the CodeDeployToECS action fed with
 // the rendered task definition, appspec and image, with IMAGE1_NAME as the placeholder.
 func TestContainerPipeline(t *testing.T) {
-	tpl := example.template(t, "catalog-pipeline")
-	stages := pipelineStages(t, example, "catalog-pipeline")
-	if got := strings.Join(stageNames(stages), " "); got != "Source Build Scan Staging Approval Production" {
+	tpl := fixture.template(t, "catalog-pipeline")
+	stages := pipelineStages(t, fixture, "catalog-pipeline")
+	if got := strings.Join(stageNames(stages), " "); got != "Source Build Scan Staging ApproveProduction Production" {
 		t.Errorf("stages %s", got)
 	}
 	assert(t, "base image source", func() {
@@ -350,8 +350,9 @@ func TestContainerPipeline(t *testing.T) {
 		})
 	})
 	for sid, statement := range map[string]m{
-		"ReadTheTaskDefinitionParameter": {"Action": "ssm:GetParameter",
-			"Resource": joinEndingWith(":parameter/golden-pipelines/catalog/production/task-definition")},
+		"ReadTheServiceStacksParameters": {"Action": "ssm:GetParameter", "Resource": a{
+			joinEndingWith(":parameter/golden-pipelines/catalog/production/task-definition"),
+			joinEndingWith(":parameter/golden-pipelines/catalog/production/url")}},
 		"StopBeforeTheServiceStackExists": {"Action": "codepipeline:StopPipelineExecution", "Resource": joinEndingWith(":catalog")},
 	} {
 		statement["Sid"] = sid
@@ -371,7 +372,7 @@ func TestContainerPipeline(t *testing.T) {
 // which CloudFormation would send with its task definition — exactly as it was.
 func TestNoRevertContainer(t *testing.T) {
 	const stack = "catalog-production"
-	_, before := example.only(t, stack, "AWS::ECS::Service")
+	_, before := fixture.only(t, stack, "AWS::ECS::Service")
 	_, after := memoryChanged.only(t, stack, "AWS::ECS::Service")
 	if props(before)["TaskDefinition"] != "catalog-production" {
 		t.Errorf("the service names its task definition as %v, not by family", props(before)["TaskDefinition"])
@@ -379,7 +380,7 @@ func TestNoRevertContainer(t *testing.T) {
 	if !reflect.DeepEqual(before, after) {
 		t.Errorf("a configuration change updates the service itself:\n%s\n%s", jsonString(t, before), jsonString(t, after))
 	}
-	_, tdBefore := example.only(t, stack, "AWS::ECS::TaskDefinition")
+	_, tdBefore := fixture.only(t, stack, "AWS::ECS::TaskDefinition")
 	_, tdAfter := memoryChanged.only(t, stack, "AWS::ECS::TaskDefinition")
 	if props(tdBefore)["Memory"] == props(tdAfter)["Memory"] {
 		t.Error("the memory change did not reach the task definition the next release is rendered from")
@@ -398,7 +399,7 @@ func TestNoRevertContainer(t *testing.T) {
 
 // MicroservicePipeline and EcsService expose what a caller builds on.
 func TestContainerConstructsExposeTheirParts(t *testing.T) {
-	for _, svc := range example.services {
+	for _, svc := range fixture.services {
 		if !svc.Spec.IsContainer() {
 			continue
 		}
@@ -406,14 +407,14 @@ func TestContainerConstructsExposeTheirParts(t *testing.T) {
 		if p.Repository == nil || p.BuildProject == nil || p.PackageBucket != nil {
 			t.Errorf("%s: pipeline parts", svc.Spec.Name)
 		}
-		for i, e := range p.Environments {
+		for i, e := range p.Targets {
 			if e.PrepareProject == nil || e.EcsDeploymentGroup == nil || e.DeployProject != nil {
-				t.Errorf("%s/%s: environment parts", svc.Spec.Name, e.Name)
+				t.Errorf("%s/%s: environment parts", svc.Spec.Name, e.Stage)
 			}
-			c := svc.Environments[i].Container
+			c := svc.Targets[i].Container
 			if c == nil || c.Service == nil || c.DeploymentGroup == nil || c.Listener == nil || c.TestListener == nil ||
 				c.BlueTarget == nil || c.GreenTarget == nil || len(c.Alarms) < len(spec.EcsDefaultAlarms()) {
-				t.Errorf("%s/%s: service parts", svc.Spec.Name, e.Name)
+				t.Errorf("%s/%s: service parts", svc.Spec.Name, e.Stage)
 			}
 		}
 	}
@@ -425,7 +426,7 @@ func TestContainerConstructsExposeTheirParts(t *testing.T) {
 // it (the synthesis would fail otherwise).
 func TestLoadBalancerAccessLogsWithARegion(t *testing.T) {
 	tpl := regional.template(t, "catalog-staging")
-	bucket := regional.logicalID(t, regional.service(t, "catalog").Environments[0].Container.AccessLogs)
+	bucket := regional.logicalID(t, regional.service(t, "catalog").Targets[0].Container.AccessLogs)
 	assert(t, "access logs on", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::LoadBalancer"), &m{
 			"LoadBalancerAttributes": assertions.Match_ArrayWith(&a{
@@ -453,7 +454,7 @@ func TestLoadBalancerAccessLogsWithARegion(t *testing.T) {
 		})
 	})
 	// Environment-agnostic (no region), the finding is acknowledged instead, with its reason.
-	_, lb := example.only(t, "catalog-staging", "AWS::ElasticLoadBalancingV2::LoadBalancer")
+	_, lb := fixture.only(t, "catalog-staging", "AWS::ElasticLoadBalancingV2::LoadBalancer")
 	if !strings.Contains(jsonString(t, lb["Metadata"]), "AwsSolutions-ELB2") {
 		t.Errorf("environment-agnostic load balancer without the ELB2 acknowledgement: %s", jsonString(t, lb["Metadata"]))
 	}
@@ -462,7 +463,7 @@ func TestLoadBalancerAccessLogsWithARegion(t *testing.T) {
 // Container secrets come from Secrets Manager or SSM when a task starts: the template holds the
 // parameter's ARN, never a value, and the execution role may read exactly that parameter.
 func TestContainerSecretsByReference(t *testing.T) {
-	tpl := example.template(t, "catalog-staging")
+	tpl := fixture.template(t, "catalog-staging")
 	paramArn := m{"Fn::Join": a{"", a{"arn:", m{"Ref": "AWS::Partition"}, ":ssm:", m{"Ref": "AWS::Region"}, ":", m{"Ref": "AWS::AccountId"}, ":parameter/catalog/search-api-token"}}}
 	assert(t, "secret by reference", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::ECS::TaskDefinition"), &m{
@@ -486,7 +487,7 @@ func TestImageScanStopsBeforeStaging(t *testing.T) {
 		"catalog-pipeline": {"CriticalThreshold": 0},
 		"search-pipeline":  {"CriticalThreshold": 0, "HighThreshold": 0},
 	} {
-		stages := pipelineStages(t, example, stack)
+		stages := pipelineStages(t, fixture, stack)
 		if got := strings.Join(stageNames(stages), " "); !strings.HasPrefix(got, "Source Build Scan Staging") {
 			t.Errorf("%s: stages %s, want the Scan stage between Build and Staging", stack, got)
 			continue
@@ -517,18 +518,18 @@ func TestImageScanStopsBeforeStaging(t *testing.T) {
 // task execution role or task role override to the CodeDeploy IAM role" (Amazon ECS Developer
 // Guide, "Amazon ECS CodeDeploy IAM Role"). Exactly those two roles, only to ECS tasks.
 func TestCodeDeployMayPassTheTaskRoles(t *testing.T) {
-	for _, env := range example.service(t, "catalog").Environments {
+	for _, env := range fixture.service(t, "catalog").Targets {
 		svc := env.Container
-		taskRole := example.logicalID(t, svc.TaskDefinition.TaskRole())
-		execRole := example.logicalID(t, svc.TaskDefinition.ExecutionRole())
+		taskRole := fixture.logicalID(t, svc.TaskDefinition.TaskRole())
+		execRole := fixture.logicalID(t, svc.TaskDefinition.ExecutionRole())
 		deployRole := ""
-		for id, r := range example.resources(t, *env.Stack.StackName(), "AWS::IAM::Role") {
+		for id, r := range fixture.resources(t, *env.Stack.StackName(), "AWS::IAM::Role") {
 			if strings.Contains(jsonString(t, props(r)["AssumeRolePolicyDocument"]), "codedeploy.amazonaws.com") {
 				deployRole = id
 			}
 		}
 		var found bool
-		for _, r := range example.resources(t, *env.Stack.StackName(), "AWS::IAM::Policy") {
+		for _, r := range fixture.resources(t, *env.Stack.StackName(), "AWS::IAM::Policy") {
 			p := props(r)
 			if jsonString(t, p["Roles"]) != `[{"Ref":"`+deployRole+`"}]` {
 				continue
@@ -558,7 +559,7 @@ func TestCodeDeployMayPassTheTaskRoles(t *testing.T) {
 // release healthy, and its 4xx would never trip the 5xx alarms.
 func TestHealthChecksAcceptOnly200(t *testing.T) {
 	for _, stack := range []string{"catalog-staging", "catalog-production", "search-production"} {
-		groups := example.resources(t, stack, "AWS::ElasticLoadBalancingV2::TargetGroup")
+		groups := fixture.resources(t, stack, "AWS::ElasticLoadBalancingV2::TargetGroup")
 		if len(groups) != 2 {
 			t.Fatalf("%s: %d target groups, want blue and green", stack, len(groups))
 		}

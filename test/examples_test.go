@@ -56,7 +56,7 @@ func TestExampleServicesBuild(t *testing.T) {
 	python := exampleTools(t)
 	for _, c := range exampleCases {
 		t.Run(c.service, func(t *testing.T) {
-			svc := example.service(t, c.service)
+			svc := fixture.service(t, c.service)
 			r := runExampleBuild(t, c, python, nil)
 			if !r.ok {
 				t.Fatalf("%s build failed:\n%s", c.service, r.output)
@@ -158,17 +158,17 @@ func runExampleBuild(t *testing.T, c exampleCase, python string, edit func(work 
 	t.Helper()
 	project := c.service + "-build"
 	stack := c.service + "-pipeline"
-	env := projectEnv(t, example, stack, project, buildEnv)
+	env := projectEnv(t, fixture, stack, project, buildEnv)
 	env["REPOSITORY_URI"], env["AWS_REGION"] = "111111111111.dkr.ecr.eu-west-1.amazonaws.com/"+c.service, "eu-west-1"
 	// CodeBuild's python writes byte code; a developer's environment may turn that off.
 	env["PYTHONDONTWRITEBYTECODE"] = ""
-	svc := example.service(t, c.service)
+	svc := fixture.service(t, c.service)
 	if svc.Spec.IsContainer() && svc.Spec.Container.BaseImage != nil {
 		dir := t.TempDir()
 		os.WriteFile(filepath.Join(dir, "imageDetail.json"), []byte(`{"ImageURI":"`+baseImage+`"}`), 0o644)
 		env["CODEBUILD_SRC_DIR_BaseImage"] = dir
 	}
-	return runSpec(t, buildSpec(t, example, stack, project), env, func(work, state string) {
+	return runSpec(t, buildSpec(t, fixture, stack, project), env, func(work, state string) {
 		if err := copyExample(filepath.Join("..", "examples", c.dir), work); err != nil {
 			t.Fatal(err)
 		}
@@ -339,7 +339,7 @@ func checkHandlersRunFromTheZip(t *testing.T, c exampleCase, svc *stacks.Service
 	dir := t.TempDir()
 	unzip(t, zipPath, dir)
 	handlers := []string{svc.Spec.Lambda.Handler}
-	for _, e := range svc.Spec.Environments() {
+	for _, e := range svc.Spec.Stages {
 		for _, h := range []string{e.Hooks.PreTraffic, e.Hooks.PostTraffic} {
 			if h != "" && !slices.Contains(handlers, h) {
 				handlers = append(handlers, h)
@@ -530,7 +530,7 @@ func TestOrdersIntegrationTestInvokesTheRelease(t *testing.T) {
 		handler string
 		ok      bool
 	}{
-		"the release":                {example.service(t, "orders").Spec.Lambda.Handler, true},
+		"the release":                {fixture.service(t, "orders").Spec.Lambda.Handler, true},
 		"a release answering errors": {"broken.handler", false},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -540,9 +540,9 @@ func TestOrdersIntegrationTestInvokesTheRelease(t *testing.T) {
 [ "$1" = %s ] || { echo "invoked $1" >&2; exit 1; }
 cd %s && exec node -e %s "$2"
 `, buildspec.ShellQuote(arn), buildspec.ShellQuote(code), buildspec.ShellQuote(invokeHandler(c.handler)))), 0o755)
-			env := projectEnv(t, example, "orders-pipeline", "orders-integration-test",
+			env := projectEnv(t, fixture, "orders-pipeline", "orders-integration-test-staging",
 				map[string]string{"RELEASE": exampleTag, "FUNCTION_ARN": arn, "LAMBDA_INVOKE": invoke})
-			r := runSpec(t, buildSpec(t, example, "orders-pipeline", "orders-integration-test"), env, func(work, state string) {
+			r := runSpec(t, buildSpec(t, fixture, "orders-pipeline", "orders-integration-test-staging"), env, func(work, state string) {
 				if err := copyExample(filepath.Join("..", "examples", "node-lambda"), work); err != nil {
 					t.Fatal(err)
 				}

@@ -71,11 +71,11 @@ func sameJSON(t *testing.T, what string, got interface{}, want string) {
 // EventBridge, CodeStar Notifications and the service's alarms (CloudWatch, for exactly those
 // alarm ARNs) may publish; the key lets exactly those three services use it.
 func TestNotificationTopicIsEncryptedAndSSLOnly(t *testing.T) {
-	for _, svc := range examples() {
+	for _, svc := range fixtures() {
 		stack := svc.PipelineStackName()
-		topicID, topic := byName(t, example, stack, "AWS::SNS::Topic", "TopicName", svc.Name+"-notifications")
+		topicID, topic := byName(t, fixture, stack, "AWS::SNS::Topic", "TopicName", svc.Name+"-notifications")
 		keyRef := props(topic)["KmsMasterKeyId"].(map[string]interface{})["Fn::GetAtt"].([]interface{})
-		keyID, key := example.pipelineKey(t, svc.Name)
+		keyID, key := fixture.pipelineKey(t, svc.Name)
 		if keyRef[0] != keyID || keyRef[1] != "Arn" {
 			t.Errorf("%s: topic encrypted with %v, want the pipeline key %s", stack, keyRef, keyID)
 		}
@@ -97,7 +97,7 @@ func TestNotificationTopicIsEncryptedAndSSLOnly(t *testing.T) {
 		for _, name := range feedback.AlarmsNotifying(&svc) {
 			alarms = append(alarms, fmt.Sprintf(`{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":cloudwatch:", {"Ref": "AWS::Region"}, ":", {"Ref": "AWS::AccountId"}, ":alarm:%s"]]}`, name))
 		}
-		_, policy := example.only(t, stack, "AWS::SNS::TopicPolicy")
+		_, policy := fixture.only(t, stack, "AWS::SNS::TopicPolicy")
 		sameJSON(t, stack+" topic policy", props(policy)["PolicyDocument"], fmt.Sprintf(`{"Version": "2012-10-17", "Statement": [
 			{"Sid": "AllowPublishThroughSSLOnly", "Effect": "Deny", "Principal": "*", "Action": "sns:Publish", "Resource": {"Ref": %[1]q},
 			 "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
@@ -111,7 +111,7 @@ func TestNotificationTopicIsEncryptedAndSSLOnly(t *testing.T) {
 // Subscribers come from the definition: emails and https webhooks on the topic, Slack channels
 // as targets of the notification rule.
 func TestSubscribersComeFromTheDefinition(t *testing.T) {
-	for _, app := range []*synthesized{example, variants} {
+	for _, app := range []*synthesized{fixture, variants} {
 		for _, s := range app.services {
 			svc, stack := s.Spec, s.Spec.PipelineStackName()
 			topicID, _ := byName(t, app, stack, "AWS::SNS::Topic", "TopicName", svc.NotificationTopicName())
@@ -145,7 +145,7 @@ func TestSubscribersComeFromTheDefinition(t *testing.T) {
 		}
 	}
 	// The example app subscribes someone, and the variants exercise every kind.
-	if len(specOf(t, example, "orders").Notifications.Emails) == 0 {
+	if len(specOf(t, fixture, "orders").Notifications.Emails) == 0 {
 		t.Error("no example service has subscribers")
 	}
 	c := specOf(t, variants, "custom").Notifications
@@ -158,10 +158,10 @@ func TestSubscribersComeFromTheDefinition(t *testing.T) {
 // successful executions (whose last stage is Production), with CodeStar's event type IDs, once
 // the topic policy lets it publish.
 func TestNotificationRule(t *testing.T) {
-	for _, svc := range examples() {
+	for _, svc := range fixtures() {
 		stack := svc.PipelineStackName()
-		id, rule := example.only(t, stack, "AWS::CodeStarNotifications::NotificationRule")
-		pipelineID, pipe := example.only(t, stack, "AWS::CodePipeline::Pipeline")
+		id, rule := fixture.only(t, stack, "AWS::CodeStarNotifications::NotificationRule")
+		pipelineID, pipe := fixture.only(t, stack, "AWS::CodePipeline::Pipeline")
 		p := props(rule)
 		sameJSON(t, stack+" notification events", p["EventTypeIds"], `["codepipeline-pipeline-pipeline-execution-failed",
 			"codepipeline-pipeline-manual-approval-needed", "codepipeline-pipeline-pipeline-execution-succeeded"]`)
@@ -172,11 +172,11 @@ func TestNotificationRule(t *testing.T) {
 			t.Errorf("%s: the rule watches %v, not the pipeline", stack, p["Resource"])
 		}
 		stages := props(pipe)["Stages"].([]interface{})
-		if last := stages[len(stages)-1].(map[string]interface{})["Name"]; last != feedback.ProductionStage {
+		if last := stages[len(stages)-1].(map[string]interface{})["Name"]; last != spec.DeliveryStagesOf([]spec.Service{svc}).Released[0] {
 			t.Errorf("%s: the last stage is %v, so a successful execution is not a production success", stack, last)
 		}
-		policyID, _ := example.only(t, stack, "AWS::SNS::TopicPolicy")
-		deps, _ := example.templates[stack]["Resources"].(map[string]interface{})[id].(map[string]interface{})["DependsOn"].([]interface{})
+		policyID, _ := fixture.only(t, stack, "AWS::SNS::TopicPolicy")
+		deps, _ := fixture.templates[stack]["Resources"].(map[string]interface{})[id].(map[string]interface{})["DependsOn"].([]interface{})
 		if !slices.Contains(deps, interface{}(policyID)) {
 			t.Errorf("%s: the notification rule does not wait for the topic policy (DependsOn %v)", stack, deps)
 		}
@@ -186,18 +186,18 @@ func TestNotificationRule(t *testing.T) {
 // Rollbacks: CodeDeploy deployments of the service's two applications that fail or stop (and so
 // roll back) go to the topic, with the documented fields in the message.
 func TestRollbackRule(t *testing.T) {
-	for _, svc := range examples() {
+	for _, svc := range fixtures() {
 		stack := svc.PipelineStackName()
-		_, rule := byName(t, example, stack, "AWS::Events::Rule", "Name", svc.Name+"-deployment-rollbacks")
+		_, rule := byName(t, fixture, stack, "AWS::Events::Rule", "Name", svc.Name+"-deployment-rollbacks")
 		p := props(rule)
 		sameJSON(t, stack+" rollback pattern", p["EventPattern"], fmt.Sprintf(`{"source": ["aws.codedeploy"],
 			"detail-type": ["CodeDeploy Deployment State-change Notification"],
 			"detail": {"application": ["%[1]s-staging", "%[1]s-production"], "state": ["FAILURE", "STOP"]}}`, svc.Name))
 		// The applications the rule names are the ones the service stacks create.
-		for _, env := range spec.EnvironmentNames {
-			byName(t, example, svc.StackName(env), "AWS::CodeDeploy::Application", "ApplicationName", svc.DeploymentGroupName(env))
+		for _, env := range svc.StageNames() {
+			byName(t, fixture, svc.StackName(env), "AWS::CodeDeploy::Application", "ApplicationName", svc.DeploymentGroupName(env))
 		}
-		topicID, _ := byName(t, example, stack, "AWS::SNS::Topic", "TopicName", svc.NotificationTopicName())
+		topicID, _ := byName(t, fixture, stack, "AWS::SNS::Topic", "TopicName", svc.NotificationTopicName())
 		target := p["Targets"].([]interface{})[0].(map[string]interface{})
 		if jsonString(t, target["Arn"]) != fmt.Sprintf(`{"Ref":%q}`, topicID) || len(p["Targets"].([]interface{})) != 1 {
 			t.Errorf("%s: rollbacks go to %v", stack, p["Targets"])
@@ -217,7 +217,7 @@ func TestRollbackRule(t *testing.T) {
 		// The link opens the console of the partition the stack is deployed to.
 		for partition, host := range map[string]string{"aws": "console.aws.amazon.com", "aws-cn": "console.amazonaws.cn",
 			"aws-us-gov": "console.amazonaws-us-gov.com"} {
-			msg, _ := eval(t, example.templates[stack], map[string]string{"AWS::Partition": partition}, transformer["InputTemplate"]).(string)
+			msg, _ := eval(t, fixture.templates[stack], map[string]string{"AWS::Partition": partition}, transformer["InputTemplate"]).(string)
 			if want := "https://" + host + "/codesuite/codedeploy/deployments/<detail-deploymentId>?region=<region>"; !strings.Contains(msg, want) {
 				t.Errorf("%s in %s: the rollback message %q does not link %s", stack, partition, msg, want)
 			}
@@ -235,7 +235,7 @@ func TestRollbackRule(t *testing.T) {
 // many services there are, and the log group has the one resource policy they all use: no
 // stack adds another (CloudWatch Logs allows 10 per account and region).
 func TestDeliveryEventsScale(t *testing.T) {
-	for _, app := range []*synthesized{example, variants} {
+	for _, app := range []*synthesized{fixture, variants} {
 		var policies, rules []string
 		for stack := range app.templates {
 			for id := range app.resources(t, stack, "AWS::Logs::ResourcePolicy") {
@@ -279,11 +279,11 @@ func TestDeliveryEventsScale(t *testing.T) {
 		}
 	}
 	stack := "golden-pipelines-shared"
-	logID, logGroup := example.only(t, stack, "AWS::Logs::LogGroup")
+	logID, logGroup := fixture.only(t, stack, "AWS::Logs::LogGroup")
 	if props(logGroup)["LogGroupName"] != feedback.EventsLogGroupName || props(logGroup)["RetentionInDays"] != float64(feedback.EventsRetentionDays) {
 		t.Errorf("events log group %v", props(logGroup))
 	}
-	policyID, policy := example.only(t, stack, "AWS::Logs::ResourcePolicy")
+	policyID, policy := fixture.only(t, stack, "AWS::Logs::ResourcePolicy")
 	doc := props(policy)["PolicyDocument"].(map[string]interface{})["Fn::Join"].([]interface{})[1].([]interface{})
 	if len(doc) != 3 || jsonString(t, doc[1]) != fmt.Sprintf(`{"Fn::GetAtt":[%q,"Arn"]}`, logID) {
 		t.Fatalf("the policy does not cover the events log group alone: %v", doc)
@@ -295,12 +295,12 @@ func TestDeliveryEventsScale(t *testing.T) {
 	sameJSON(t, "events log group policy", rendered, `{"Version": "2012-10-17", "Statement": [{"Sid": "EventBridgeWritesDeliveryEvents",
 		"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
 		"Resource": "LOG-GROUP-ARN"}]}`)
-	for id, r := range example.resources(t, stack, "AWS::Events::Rule") {
+	for id, r := range fixture.resources(t, stack, "AWS::Events::Rule") {
 		target := props(r)["Targets"].([]interface{})[0].(map[string]interface{})
 		if !strings.HasSuffix(jsonString(t, target["Arn"]), `":log-group:/golden-pipelines/delivery-events"]]}`) {
 			t.Errorf("%s targets %v", id, target["Arn"])
 		}
-		deps, _ := example.templates[stack]["Resources"].(map[string]interface{})[id].(map[string]interface{})["DependsOn"].([]interface{})
+		deps, _ := fixture.templates[stack]["Resources"].(map[string]interface{})[id].(map[string]interface{})["DependsOn"].([]interface{})
 		if !slices.Contains(deps, interface{}(policyID)) {
 			t.Errorf("%s may write before the log group allows it (DependsOn %v)", id, deps)
 		}
@@ -310,7 +310,7 @@ func TestDeliveryEventsScale(t *testing.T) {
 // The shared rules' exact patterns, and what they catch of the documented events.
 func TestDeliveryEventPatterns(t *testing.T) {
 	patterns := map[string]map[string]interface{}{}
-	for _, r := range example.resources(t, "golden-pipelines-shared", "AWS::Events::Rule") {
+	for _, r := range fixture.resources(t, "golden-pipelines-shared", "AWS::Events::Rule") {
 		var p map[string]interface{}
 		json.Unmarshal([]byte(jsonString(t, props(r)["EventPattern"])), &p)
 		patterns[props(r)["Name"].(string)] = p
@@ -346,7 +346,7 @@ func TestDeliveryEventPatterns(t *testing.T) {
 // each service's production-failed alarm reads exactly that metric and keeps its state between
 // outcomes, and its state changes reach the log group.
 func TestProductionFailedMetricAndAlarm(t *testing.T) {
-	filters := example.resources(t, "golden-pipelines-shared", "AWS::Logs::MetricFilter")
+	filters := fixture.resources(t, "golden-pipelines-shared", "AWS::Logs::MetricFilter")
 	if len(filters) != 2 {
 		t.Fatalf("metric filters %v", keys(filters))
 	}
@@ -375,10 +375,10 @@ func TestProductionFailedMetricAndAlarm(t *testing.T) {
 	if !cmp.Equal(values, map[string]string{"production failed": "1", "production succeeded": "0", "production deploy action failed": "1"}) {
 		t.Errorf("metric values per event %v", values)
 	}
-	for _, svc := range examples() {
+	for _, svc := range fixtures() {
 		stack := svc.PipelineStackName()
-		_, alarm := byName(t, example, stack, "AWS::CloudWatch::Alarm", "AlarmName", svc.ProductionFailedAlarmName())
-		topicID, _ := byName(t, example, stack, "AWS::SNS::Topic", "TopicName", svc.NotificationTopicName())
+		_, alarm := byName(t, fixture, stack, "AWS::CloudWatch::Alarm", "AlarmName", svc.ProductionFailedAlarmName())
+		topicID, _ := byName(t, fixture, stack, "AWS::SNS::Topic", "TopicName", svc.NotificationTopicName())
 		sameJSON(t, stack+" production-failed alarm", props(alarm), fmt.Sprintf(`{"AlarmName": "golden-pipelines.production-failed.%[1]s",
 			"AlarmActions": [{"Ref": %[2]q}],
 			"AlarmDescription": "%[1]s: in ALARM while the last production deployment failed, OK again after the next successful one; its state changes measure the time to restore",
@@ -395,7 +395,7 @@ func TestProductionFailedMetricAndAlarm(t *testing.T) {
 
 func feedbackPattern(t *testing.T, name string) map[string]interface{} {
 	t.Helper()
-	_, r := byName(t, example, "golden-pipelines-shared", "AWS::Events::Rule", "Name", name)
+	_, r := byName(t, fixture, "golden-pipelines-shared", "AWS::Events::Rule", "Name", name)
 	var p map[string]interface{}
 	json.Unmarshal([]byte(jsonString(t, props(r)["EventPattern"])), &p)
 	return p
@@ -404,11 +404,11 @@ func feedbackPattern(t *testing.T, name string) map[string]interface{} {
 // Every field a query reads exists in the documented events of the types it filters on, and
 // the time to restore parses the alarm event's timestamps with the format it names.
 func TestQueriesReadDocumentedFields(t *testing.T) {
-	services := []string{"orders"}
+	services, st := []string{"orders"}, spec.DeliveryStagesOf(only(fixtures(), "orders"))
 	queries := map[string]string{
-		"deployment frequency": feedback.DeploymentFrequencyQuery(services), "deployments per day": feedback.DeploymentsPerDayQuery(services),
-		"lead time": feedback.LeadTimeQuery(services), "change failure rate": feedback.ChangeFailureRateQuery(services),
-		"time to restore": feedback.TimeToRestoreQuery(services), "production outcomes": feedback.ProductionOutcomesQuery(services),
+		"deployment frequency": feedback.DeploymentFrequencyQuery(services, st), "deployments per day": feedback.DeploymentsPerDayQuery(services, st),
+		"lead time": feedback.LeadTimeQuery(services, st), "change failure rate": feedback.ChangeFailureRateQuery(services, st),
+		"time to restore": feedback.TimeToRestoreQuery(services, st), "production outcomes": feedback.ProductionOutcomesQuery(services, st),
 		"last deployment": feedback.LastDeploymentQuery([]string{"orders-production"}),
 	}
 	for name, q := range queries {
@@ -516,7 +516,7 @@ func alarmNames(t *testing.T, app *synthesized, stack string) map[string]string 
 // ones its service stack creates, by name), the production-failed alarm and the last deployment
 // of each deployment group.
 func TestServiceDashboard(t *testing.T) {
-	for _, app := range []*synthesized{example, variants} {
+	for _, app := range []*synthesized{fixture, variants} {
 		for _, s := range app.services {
 			svc, stack := s.Spec, s.Spec.PipelineStackName()
 			_, dashboard := byName(t, app, stack, "AWS::CloudWatch::Dashboard", "DashboardName", svc.DashboardName())
@@ -524,20 +524,20 @@ func TestServiceDashboard(t *testing.T) {
 			if body["start"] != "-P30D" {
 				t.Errorf("%s: the dashboard opens on %v", stack, body["start"])
 			}
-			names := []string{svc.Name}
+			names, st := []string{svc.Name}, spec.DeliveryStagesOf([]spec.Service{svc})
 			var groups []string
-			for _, env := range spec.EnvironmentNames {
+			for _, env := range svc.StageNames() {
 				groups = append(groups, svc.DeploymentGroupName(env))
 				byName(t, app, svc.StackName(env), "AWS::CodeDeploy::DeploymentGroup", "DeploymentGroupName", svc.DeploymentGroupName(env))
 			}
 			wantQueries := map[string]string{
-				"Deployment frequency":                         feedback.DeploymentFrequencyQuery(names),
-				"Lead time for changes (minutes)":              feedback.LeadTimeQuery(names),
-				"Change failure rate":                          feedback.ChangeFailureRateQuery(names),
-				"Time to restore (minutes)":                    feedback.TimeToRestoreQuery(names),
-				"Production deployments per day":               feedback.DeploymentsPerDayQuery(names),
-				"Latest production deployments":                feedback.ProductionOutcomesQuery(names),
-				"Last deployment per environment (CodeDeploy)": feedback.LastDeploymentQuery(groups),
+				"Deployment frequency":                   feedback.DeploymentFrequencyQuery(names, st),
+				"Lead time for changes (minutes)":        feedback.LeadTimeQuery(names, st),
+				"Change failure rate":                    feedback.ChangeFailureRateQuery(names, st),
+				"Time to restore (minutes)":              feedback.TimeToRestoreQuery(names, st),
+				"Production deployments per day":         feedback.DeploymentsPerDayQuery(names, st),
+				"Latest production deployments":          feedback.ProductionOutcomesQuery(names, st),
+				"Last deployment per stage (CodeDeploy)": feedback.LastDeploymentQuery(groups),
 			}
 			gotQueries := map[string]string{}
 			var alarmWidgets [][]string
@@ -555,7 +555,7 @@ func TestServiceDashboard(t *testing.T) {
 			if len(alarmWidgets) != 3 {
 				t.Fatalf("%s: %d alarm widgets, want staging, production and production-failed", stack, len(alarmWidgets))
 			}
-			for i, env := range spec.EnvironmentNames {
+			for i, env := range svc.StageNames() {
 				existing := alarmNames(t, app, svc.StackName(env))
 				var got []string
 				for _, arn := range alarmWidgets[i] {
@@ -584,24 +584,31 @@ func TestServiceDashboard(t *testing.T) {
 // The overview: every service's figures, per-day deployments, last production deployment and
 // production-failed alarm, with the same queries as the service dashboards.
 func TestOverviewDashboard(t *testing.T) {
-	for _, app := range []*synthesized{example, variants} {
+	for _, app := range []*synthesized{fixture, variants} {
 		_, dashboard := byName(t, app, "golden-pipelines-shared", "AWS::CloudWatch::Dashboard", "DashboardName", feedback.OverviewDashboardName)
 		var names, production, alarms []string
+		var all []spec.Service
 		for _, s := range app.services {
 			names = append(names, s.Spec.Name)
-			production = append(production, s.Spec.DeploymentGroupName("production"))
+			all = append(all, s.Spec)
+			for _, stage := range s.Spec.Stages {
+				if stage.IsProduction() {
+					production = append(production, s.Spec.DeploymentGroupName(stage.Name))
+				}
+			}
 		}
+		st := spec.DeliveryStagesOf(all)
 		sort.Strings(names)
 		sort.Strings(production)
 		for _, n := range names {
 			alarms = append(alarms, "arn:${Partition}:cloudwatch:${Region}:${AccountId}:alarm:golden-pipelines.production-failed."+n)
 		}
 		want := map[string]string{
-			"Deployment frequency":                    feedback.DeploymentFrequencyQuery(names),
-			"Lead time for changes (minutes)":         feedback.LeadTimeQuery(names),
-			"Change failure rate":                     feedback.ChangeFailureRateQuery(names),
-			"Time to restore (minutes)":               feedback.TimeToRestoreQuery(names),
-			"Production deployments per day":          feedback.DeploymentsPerDayQuery(names),
+			"Deployment frequency":                    feedback.DeploymentFrequencyQuery(names, st),
+			"Lead time for changes (minutes)":         feedback.LeadTimeQuery(names, st),
+			"Change failure rate":                     feedback.ChangeFailureRateQuery(names, st),
+			"Time to restore (minutes)":               feedback.TimeToRestoreQuery(names, st),
+			"Production deployments per day":          feedback.DeploymentsPerDayQuery(names, st),
 			"Last production deployment (CodeDeploy)": feedback.LastDeploymentQuery(production),
 		}
 		got := map[string]string{}
@@ -626,15 +633,15 @@ func TestOverviewDashboard(t *testing.T) {
 // The README documents each figure with the exact query the dashboards run (for the orders
 // service). After an intended change, UPDATE_SNAPSHOTS=1 rewrites the block.
 func TestReadmeShowsTheQueries(t *testing.T) {
-	names := []string{"orders"}
+	names, st := []string{"orders"}, spec.DeliveryStagesOf(only(fixtures(), "orders"))
 	var b strings.Builder
 	for _, q := range []struct{ title, query string }{
-		{"Deployment frequency", feedback.DeploymentFrequencyQuery(names)},
-		{"Production deployments per day", feedback.DeploymentsPerDayQuery(names)},
-		{"Lead time for changes", feedback.LeadTimeQuery(names)},
-		{"Change failure rate", feedback.ChangeFailureRateQuery(names)},
-		{"Time to restore", feedback.TimeToRestoreQuery(names)},
-		{"Latest production deployments", feedback.ProductionOutcomesQuery(names)},
+		{"Deployment frequency", feedback.DeploymentFrequencyQuery(names, st)},
+		{"Production deployments per day", feedback.DeploymentsPerDayQuery(names, st)},
+		{"Lead time for changes", feedback.LeadTimeQuery(names, st)},
+		{"Change failure rate", feedback.ChangeFailureRateQuery(names, st)},
+		{"Time to restore", feedback.TimeToRestoreQuery(names, st)},
+		{"Latest production deployments", feedback.ProductionOutcomesQuery(names, st)},
 		{"Last deployment per environment", feedback.LastDeploymentQuery([]string{"orders-staging", "orders-production"})},
 	} {
 		fmt.Fprintf(&b, "%s:\n\n```\n%s\n```\n\n", q.title, q.query)

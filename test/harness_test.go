@@ -36,18 +36,22 @@ type synthesized struct {
 }
 
 var (
-	// example is the example app exactly as app/main.go builds it.
-	example *synthesized
-	// variants is an app of test services that exercise the options the example does not.
+	// fixture is the app of the fixture services (test/fixtures) built as app/main.go builds
+	// the example app's, environment-agnostic.
+	fixture *synthesized
+	// variants is an app of test services that exercise the options the fixtures do not.
 	variants *synthesized
-	// memoryChanged is the example app with configuration changes (orders' memory, catalog's
+	// memoryChanged is the fixture app with configuration changes (orders' memory, catalog's
 	// memory and task count), for the no-revert tests.
 	memoryChanged *synthesized
-	// exampleAgain is a second synth of the example app, under cdk-nag's AwsSolutions pack: the
-	// determinism test compares its templates with example's byte for byte (cdk-nag writes
+	// fixtureAgain is a second synth of the fixture app, under cdk-nag's AwsSolutions pack: the
+	// determinism test compares its templates with fixture's byte for byte (cdk-nag writes
 	// annotations into the assembly's metadata, never into templates), and the nag test reads
 	// its findings. One synth serves both.
-	exampleAgain *synthesized
+	fixtureAgain *synthesized
+	// staged is the app of the staged fixture services (test/fixtures/staged: stages listed,
+	// targets in other accounts and regions, waves), under cdk-nag.
+	staged *synthesized
 	// regional is a container and a Lambda service synthesized for an account and region, as
 	// cdk deploy does (the load balancer's access logs need the region), with cdk-nag.
 	regional *synthesized
@@ -61,10 +65,11 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	example = synth(filepath.Join(tmp, "example"), examples())
-	exampleAgain = synthNagged(filepath.Join(tmp, "again"), examples())
+	fixture = synth(filepath.Join(tmp, "fixture"), fixtures())
+	fixtureAgain = synthNagged(filepath.Join(tmp, "again"), fixtures())
 	variants = synth(filepath.Join(tmp, "variants"), variantServices())
-	changed := examples()
+	staged = synthNagged(filepath.Join(tmp, "staged"), load("fixtures/staged"))
+	changed := fixtures()
 	for i := range changed {
 		switch changed[i].Name {
 		case "orders":
@@ -75,11 +80,16 @@ func TestMain(m *testing.M) {
 		}
 	}
 	memoryChanged = synth(filepath.Join(tmp, "memory"), changed)
-	regional = synthNaggedIn(filepath.Join(tmp, "regional"), only(examples(), "catalog", "orders"),
+	regional = synthNaggedIn(filepath.Join(tmp, "regional"), only(fixtures(), "catalog", "orders"),
 		&awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1")})
 	code := m.Run()
 	jsii.Close()
-	os.RemoveAll(tmp)
+	if os.Getenv("KEEP_SYNTH") != "" {
+		// KEEP_SYNTH=1 go test ./test/ keeps the synthesized apps to look at.
+		fmt.Fprintln(os.Stderr, "synthesized apps kept in", tmp)
+	} else {
+		os.RemoveAll(tmp)
+	}
 	os.Exit(code)
 }
 
@@ -219,9 +229,12 @@ func jsonString(t *testing.T, v interface{}) string {
 	return string(b)
 }
 
-// examples loads the example app's definitions as app/main.go does.
-func examples() []spec.Service {
-	services, err := pipelines.All()
+// fixtures loads the fixture services (test/fixtures) as app/main.go loads the example app's.
+func fixtures() []spec.Service { return load("fixtures") }
+
+// load loads the definitions of a folder of test/ as app/main.go loads the example app's.
+func load(dir string) []spec.Service {
+	services, err := pipelines.LoadFS(os.DirFS(dir), ".", "test/"+dir, "README.md", "staged")
 	if err != nil {
 		panic(err)
 	}

@@ -21,7 +21,7 @@ func TestEveryPredefinedConfigLandsInItsDeploymentGroup(t *testing.T) {
 		if svc.Spec.IsContainer() {
 			continue // see TestEveryPredefinedEcsConfigLandsInItsDeploymentGroup
 		}
-		for _, env := range svc.Spec.Environments() {
+		for _, env := range svc.Spec.Stages {
 			if env.Deployment.Custom != nil {
 				continue
 			}
@@ -45,12 +45,12 @@ func TestEveryPredefinedConfigLandsInItsDeploymentGroup(t *testing.T) {
 
 func TestDefaultsAreAllAtOnceInStagingAndCanaryInProduction(t *testing.T) {
 	assert(t, "orders-staging", func() {
-		example.template(t, "orders-staging").HasResourceProperties(jsii.String("AWS::CodeDeploy::DeploymentGroup"), &m{
+		fixture.template(t, "orders-staging").HasResourceProperties(jsii.String("AWS::CodeDeploy::DeploymentGroup"), &m{
 			"DeploymentConfigName": "CodeDeployDefault.LambdaAllAtOnce",
 		})
 	})
 	assert(t, "orders-production", func() {
-		example.template(t, "orders-production").HasResourceProperties(jsii.String("AWS::CodeDeploy::DeploymentGroup"), &m{
+		fixture.template(t, "orders-production").HasResourceProperties(jsii.String("AWS::CodeDeploy::DeploymentGroup"), &m{
 			"DeploymentConfigName": "CodeDeployDefault.LambdaCanary10Percent5Minutes",
 		})
 	})
@@ -90,10 +90,10 @@ func TestCustomCanaryAndLinearShifts(t *testing.T) {
 // Every deployment group rolls back on failure, on stop and on alarm, and has the default
 // alarms plus the service's own attached.
 func TestDeploymentGroupsRollBackAndCarryAlarms(t *testing.T) {
-	for _, app := range []*synthesized{example, variants} {
+	for _, app := range []*synthesized{fixture, variants} {
 		for _, svc := range app.services {
-			for _, env := range svc.Environments {
-				stack := svc.Spec.StackName(env.Name)
+			for _, env := range svc.Targets {
+				stack := svc.Spec.StackName(env.Stage)
 				_, dg := app.only(t, stack, "AWS::CodeDeploy::DeploymentGroup")
 				p := props(dg)
 				rollback := jsonString(t, p["AutoRollbackConfiguration"])
@@ -111,7 +111,7 @@ func TestDeploymentGroupsRollBackAndCarryAlarms(t *testing.T) {
 				if svc.Spec.IsContainer() {
 					defaults = len(spec.EcsDefaultAlarms())
 				}
-				want := defaults + len(svc.Spec.Environment(env.Name).Alarms.Custom)
+				want := defaults + len(svc.Spec.Stage(env.Stage).Alarms.Custom)
 				if len(alarms) != want {
 					t.Errorf("%s: %d alarms, want %d (3 defaults + custom)", stack, len(alarms), want)
 				}
@@ -127,8 +127,8 @@ func TestDeploymentGroupsRollBackAndCarryAlarms(t *testing.T) {
 
 // The default alarms watch the live alias with the documented thresholds.
 func TestDefaultAlarmsWatchTheLiveAlias(t *testing.T) {
-	tpl := example.template(t, "orders-staging")
-	aliasDims := aliasDimension(t, example, "orders-staging")
+	tpl := fixture.template(t, "orders-staging")
+	aliasDims := aliasDimension(t, fixture, "orders-staging")
 	for _, c := range []struct {
 		metric, stat string
 		threshold    float64
@@ -158,18 +158,18 @@ func TestDefaultAlarmsWatchTheLiveAlias(t *testing.T) {
 		})
 	}
 	// payments raises its errors threshold in production and adds an alarm on the alias.
-	prod := example.template(t, "payments-production")
+	prod := fixture.template(t, "payments-production")
 	assert(t, "payments errors threshold", func() {
 		prod.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), &m{"MetricName": "Errors", "Threshold": 3})
 	})
 	assert(t, "payments custom alarm on the alias", func() {
 		prod.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), &m{
 			"AlarmName": "payments-production-concurrency", "MetricName": "ConcurrentExecutions",
-			"Statistic": "Maximum", "Threshold": 200, "Dimensions": aliasDimension(t, example, "payments-production"),
+			"Statistic": "Maximum", "Threshold": 200, "Dimensions": aliasDimension(t, fixture, "payments-production"),
 		})
 	})
 	assert(t, "orders custom alarm in its own namespace", func() {
-		example.template(t, "orders-production").HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), &m{
+		fixture.template(t, "orders-production").HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), &m{
 			"AlarmName": "orders-production-failed-orders", "Namespace": "Orders", "MetricName": "FailedOrders",
 			"Dimensions": a{m{"Name": "Environment", "Value": "production"}}, "Threshold": 5,
 		})
@@ -179,8 +179,8 @@ func TestDefaultAlarmsWatchTheLiveAlias(t *testing.T) {
 // Hooks are wired into the alias update policy, may report their status and invoke the
 // function, and CodeDeploy may invoke them.
 func TestHooksAreWiredWithTheirPermissions(t *testing.T) {
-	tpl := example.template(t, "orders-production")
-	pre, post := hookID(t, example, "orders-production", "pretraffic"), hookID(t, example, "orders-production", "posttraffic")
+	tpl := fixture.template(t, "orders-production")
+	pre, post := hookID(t, fixture, "orders-production", "pretraffic"), hookID(t, fixture, "orders-production", "posttraffic")
 	assert(t, "alias update policy names both hooks", func() {
 		tpl.HasResource(jsii.String("AWS::Lambda::Alias"), &m{
 			"UpdatePolicy": m{"CodeDeployLambdaAliasUpdate": m{
@@ -195,12 +195,12 @@ func TestHooksAreWiredWithTheirPermissions(t *testing.T) {
 			"DependsOn": assertions.Match_ArrayWith(&a{post}),
 		})
 	})
-	policies := jsonString(t, example.resources(t, "orders-production", "AWS::IAM::Policy"))
+	policies := jsonString(t, fixture.resources(t, "orders-production", "AWS::IAM::Policy"))
 	if n := strings.Count(policies, "codedeploy:PutLifecycleEventHookExecutionStatus"); n != 2 {
 		t.Errorf("want both hooks allowed to report their status, found the permission %d times", n)
 	}
 	for _, hook := range []string{pre, post} {
-		role := props(example.templates["orders-production"]["Resources"].(map[string]interface{})[hook].(map[string]interface{}))["Role"]
+		role := props(fixture.templates["orders-production"]["Resources"].(map[string]interface{})[hook].(map[string]interface{}))["Role"]
 		roleID := role.(map[string]interface{})["Fn::GetAtt"].([]interface{})[0].(string)
 		assert(t, hook+" may report and invoke the function", func() {
 			tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), &m{
@@ -223,12 +223,12 @@ func TestHooksAreWiredWithTheirPermissions(t *testing.T) {
 	})
 	// staging of orders has only the pre-traffic hook; payments has none.
 	assert(t, "orders-staging has no post-traffic hook", func() {
-		example.template(t, "orders-staging").HasResource(jsii.String("AWS::Lambda::Alias"), &m{
+		fixture.template(t, "orders-staging").HasResource(jsii.String("AWS::Lambda::Alias"), &m{
 			"UpdatePolicy": m{"CodeDeployLambdaAliasUpdate": m{"AfterAllowTrafficHook": assertions.Match_Absent()}},
 		})
 	})
 	for _, stack := range []string{"payments-staging", "payments-production"} {
-		if n := len(example.resources(t, stack, "AWS::Lambda::Function")); n != 1 {
+		if n := len(fixture.resources(t, stack, "AWS::Lambda::Function")); n != 1 {
 			t.Errorf("%s: %d functions, want only the service function (no hooks)", stack, n)
 		}
 	}
@@ -263,33 +263,33 @@ func functionID(t *testing.T, app *synthesized, stack, name string) string {
 // group with the service's retention.
 func TestFunctionConfiguration(t *testing.T) {
 	assert(t, "orders function", func() {
-		example.template(t, "orders-production").HasResourceProperties(jsii.String("AWS::Lambda::Function"), &m{
+		fixture.template(t, "orders-production").HasResourceProperties(jsii.String("AWS::Lambda::Function"), &m{
 			"FunctionName": "orders-production", "Runtime": "nodejs22.x", "MemorySize": 512, "Timeout": 6,
 			"Environment":   m{"Variables": m{"LOG_LEVEL": "info", "TABLE_PREFIX": "orders"}},
 			"TracingConfig": m{"Mode": "Active"},
 		})
 	})
 	assert(t, "payments defaults", func() {
-		example.template(t, "payments-staging").HasResourceProperties(jsii.String("AWS::Lambda::Function"), &m{
+		fixture.template(t, "payments-staging").HasResourceProperties(jsii.String("AWS::Lambda::Function"), &m{
 			"FunctionName": "payments-staging", "Runtime": "python3.13", "MemorySize": spec.DefaultMemoryMiB,
 			"Timeout": spec.DefaultTimeoutSeconds,
 			"Handler": m{"Fn::If": a{"Released", "app.handler", "index.handler"}},
 		})
 	})
 	assert(t, "payments logs 90 days", func() {
-		example.template(t, "payments-staging").HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), &m{
+		fixture.template(t, "payments-staging").HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), &m{
 			"LogGroupName": "/aws/lambda/payments-staging", "RetentionInDays": 90,
 		})
 	})
 	assert(t, "alias is live", func() {
-		example.template(t, "payments-staging").HasResourceProperties(jsii.String("AWS::Lambda::Alias"), &m{"Name": "live"})
+		fixture.template(t, "payments-staging").HasResourceProperties(jsii.String("AWS::Lambda::Alias"), &m{"Name": "live"})
 	})
 }
 
 // A function's secret stays in Secrets Manager: the function gets its ARN (without the random
 // suffix) and may read that secret only; its role writes its own log group, nothing more.
 func TestLambdaSecretsByReferenceAndOwnLogs(t *testing.T) {
-	tpl := example.template(t, "orders-staging")
+	tpl := fixture.template(t, "orders-staging")
 	secretArn := m{"Fn::Join": a{"", a{"arn:", m{"Ref": "AWS::Partition"}, ":secretsmanager:", m{"Ref": "AWS::Region"}, ":", m{"Ref": "AWS::AccountId"}, ":secret:orders/db"}}}
 	assert(t, "secret ARN, not value", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), &m{
@@ -298,13 +298,13 @@ func TestLambdaSecretsByReferenceAndOwnLogs(t *testing.T) {
 		})
 	})
 	fnID := ""
-	for id, r := range example.resources(t, "orders-staging", "AWS::Lambda::Function") {
+	for id, r := range fixture.resources(t, "orders-staging", "AWS::Lambda::Function") {
 		if props(r)["FunctionName"] == "orders-staging" {
 			fnID = id
 		}
 	}
-	role := jsonString(t, props(example.templates["orders-staging"]["Resources"].(map[string]interface{})[fnID].(map[string]interface{}))["Role"])
-	for id, r := range example.resources(t, "orders-staging", "AWS::IAM::Role") {
+	role := jsonString(t, props(fixture.templates["orders-staging"]["Resources"].(map[string]interface{})[fnID].(map[string]interface{}))["Role"])
+	for id, r := range fixture.resources(t, "orders-staging", "AWS::IAM::Role") {
 		if !strings.Contains(role, id) {
 			continue
 		}

@@ -82,26 +82,26 @@ func deployedCode(t *testing.T, app *synthesized, stack, release string) (code i
 
 // The function's code is named only through the release parameter: no template names a build.
 func TestNoRevertCodeComesOnlyFromTheReleaseParameter(t *testing.T) {
-	for _, svc := range example.services {
+	for _, svc := range fixture.services {
 		if svc.Spec.IsContainer() {
 			continue // see TestNoRevertContainer
 		}
-		for _, env := range svc.Environments {
-			stack := svc.Spec.StackName(env.Name)
-			if strings.Contains(string(example.raw[stack]), "build-") {
+		for _, env := range svc.Targets {
+			stack := svc.Spec.StackName(env.Stage)
+			if strings.Contains(string(fixture.raw[stack]), "build-") {
 				t.Errorf("%s: the template names a build; a deploy of it could put that build back", stack)
 			}
 			// The parameter is resolved from SSM on every create and update, from the
 			// parameter the pipeline's deploy step writes.
-			param := example.templates[stack]["Parameters"].(map[string]interface{})[lambdaservice.ReleaseParameterID].(map[string]interface{})
+			param := fixture.templates[stack]["Parameters"].(map[string]interface{})[lambdaservice.ReleaseParameterID].(map[string]interface{})
 			if param["Type"] != "AWS::SSM::Parameter::Value<String>" {
 				t.Errorf("%s: release parameter type %v: CloudFormation would not re-read the release", stack, param["Type"])
 			}
-			written := projectEnv(t, example, svc.Spec.PipelineStackName(), svc.Spec.Name+"-deploy-"+env.Name, nil)["RELEASE_PARAMETER"]
-			if param["Default"] != written || written != svc.Spec.ReleaseParameterName(env.Name) {
+			written := projectEnv(t, fixture, svc.Spec.PipelineStackName(), svc.Spec.Name+"-deploy-"+env.Stage, nil)["RELEASE_PARAMETER"]
+			if param["Default"] != written || written != svc.Spec.ReleaseParameterName(env.Stage) {
 				t.Errorf("%s: resolves %v but the pipeline writes %q", stack, param["Default"], written)
 			}
-			code, handler := deployedCode(t, example, stack, "build-7")
+			code, handler := deployedCode(t, fixture, stack, "build-7")
 			want := fmt.Sprintf("%s/build-7.zip", svc.Spec.Name)
 			if m, ok := code.(map[string]interface{}); !ok || m["S3Key"] != want {
 				t.Errorf("%s: with release build-7 the code is %v, want S3Key %s", stack, code, want)
@@ -110,7 +110,7 @@ func TestNoRevertCodeComesOnlyFromTheReleaseParameter(t *testing.T) {
 				t.Errorf("%s: released handler %v, want %s", stack, handler, svc.Spec.Lambda.Handler)
 			}
 			// Before the first release the stack deploys a placeholder, not some build.
-			code, handler = deployedCode(t, example, stack, spec.BootstrapRelease)
+			code, handler = deployedCode(t, fixture, stack, spec.BootstrapRelease)
 			if m, ok := code.(map[string]interface{}); !ok || m["ZipFile"] == nil || m["S3Key"] != nil || handler != "index.handler" {
 				t.Errorf("%s: bootstrap code %v (handler %v), want the inline placeholder", stack, code, handler)
 			}
@@ -123,7 +123,7 @@ func TestNoRevertCodeComesOnlyFromTheReleaseParameter(t *testing.T) {
 // parameter to the same package, and publishes a new version of it that CodeDeploy shifts to.
 func TestNoRevertConfigChangeKeepsTheReleasedBuild(t *testing.T) {
 	const stack = "orders-production"
-	before, after := example.templates[stack], memoryChanged.templates[stack]
+	before, after := fixture.templates[stack], memoryChanged.templates[stack]
 	if reflect.DeepEqual(before, after) {
 		t.Fatal("the memory change did not change the template: the test proves nothing")
 	}
@@ -135,7 +135,7 @@ func TestNoRevertConfigChangeKeepsTheReleasedBuild(t *testing.T) {
 		t.Error("the release parameter changed with the configuration")
 	}
 	const released = "build-9f1c"
-	codeBefore, _ := deployedCode(t, example, stack, released)
+	codeBefore, _ := deployedCode(t, fixture, stack, released)
 	codeAfter, _ := deployedCode(t, memoryChanged, stack, released)
 	if !reflect.DeepEqual(codeBefore, codeAfter) {
 		t.Errorf("code after the change %v, before %v", codeAfter, codeBefore)
@@ -145,7 +145,7 @@ func TestNoRevertConfigChangeKeepsTheReleasedBuild(t *testing.T) {
 	}
 	// A configuration change publishes a new version (new logical ID) and moves the alias to
 	// it, so the change reaches traffic through CodeDeploy with its alarms.
-	vBefore, _ := example.only(t, stack, "AWS::Lambda::Version")
+	vBefore, _ := fixture.only(t, stack, "AWS::Lambda::Version")
 	vAfter, version := memoryChanged.only(t, stack, "AWS::Lambda::Version")
 	if vBefore == vAfter {
 		t.Error("the configuration change keeps the old version: the live alias would not get the new memory")

@@ -36,20 +36,20 @@ func stageNames(stages []map[string]interface{}) []string {
 
 func TestPipelineShapeWithAndWithoutApproval(t *testing.T) {
 	cases := map[string]string{
-		"orders-pipeline":   "Source Build Staging Approval Production",
+		"orders-pipeline":   "Source Build Staging ApproveProduction Production",
 		"payments-pipeline": "Source Build Staging Production",
 	}
 	for stack, want := range cases {
-		got := strings.Join(stageNames(pipelineStages(t, example, stack)), " ")
+		got := strings.Join(stageNames(pipelineStages(t, fixture, stack)), " ")
 		if got != want {
 			t.Errorf("%s stages: got %q, want %q", stack, got, want)
 		}
 	}
 	assert(t, "pipeline V2, queued", func() {
-		example.template(t, "orders-pipeline").HasResourceProperties(jsii.String("AWS::CodePipeline::Pipeline"), &m{
+		fixture.template(t, "orders-pipeline").HasResourceProperties(jsii.String("AWS::CodePipeline::Pipeline"), &m{
 			"Name": "orders", "PipelineType": "V2", "ExecutionMode": "QUEUED",
 			"Stages": assertions.Match_ArrayWith(&a{m{
-				"Name": "Approval",
+				"Name": "ApproveProduction",
 				"Actions": a{assertions.Match_ObjectLike(&m{
 					"Name":          "PromoteToProduction",
 					"ActionTypeId":  m{"Category": "Approval", "Owner": "AWS", "Provider": "Manual", "Version": "1"},
@@ -64,7 +64,7 @@ func TestPipelineShapeWithAndWithoutApproval(t *testing.T) {
 // action gets the build tag the build exported, and its pipeline execution (which a deploy step
 // stops when the service stack is not deployed yet).
 func TestStagesCarryTheBuildTag(t *testing.T) {
-	stages := pipelineStages(t, example, "orders-pipeline")
+	stages := pipelineStages(t, fixture, "orders-pipeline")
 	actions := map[string][]string{}
 	for _, s := range stages {
 		for _, act := range s["Actions"].([]interface{}) {
@@ -110,11 +110,11 @@ func TestStagesCarryTheBuildTag(t *testing.T) {
 		}
 	}
 	// A service without integration test commands has no such action or project.
-	if got := strings.Join(stageNames(pipelineStages(t, variants, "cfg0-pipeline")), " "); got != "Source Build Staging Approval Production" {
+	if got := strings.Join(stageNames(pipelineStages(t, variants, "cfg0-pipeline")), " "); got != "Source Build Staging ApproveProduction Production" {
 		t.Errorf("cfg0 stages %s", got)
 	}
 	for _, p := range variants.resources(t, "cfg0-pipeline", "AWS::CodeBuild::Project") {
-		if props(p)["Name"] == "cfg0-integration-test" {
+		if props(p)["Name"] == "cfg0-integration-test-staging" {
 			t.Error("cfg0 has no integration test commands but got an integration test project")
 		}
 	}
@@ -122,7 +122,7 @@ func TestStagesCarryTheBuildTag(t *testing.T) {
 
 // CodeCommit starts the pipeline through an EventBridge rule, never by polling.
 func TestSourceIsEventDriven(t *testing.T) {
-	tpl := example.template(t, "payments-pipeline")
+	tpl := fixture.template(t, "payments-pipeline")
 	assert(t, "source action does not poll", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::CodePipeline::Pipeline"), &m{
 			"Stages": assertions.Match_ArrayWith(&a{m{"Name": "Source", "Actions": a{assertions.Match_ObjectLike(&m{
@@ -148,13 +148,13 @@ func TestSourceIsEventDriven(t *testing.T) {
 // The artifact and package buckets are KMS-encrypted with a rotating key, SSL-only, private,
 // versioned, and old artifacts expire.
 func TestBucketsAreEncryptedPrivateAndSSLOnly(t *testing.T) {
-	tpl := example.template(t, "orders-pipeline")
+	tpl := fixture.template(t, "orders-pipeline")
 	assert(t, "key rotates", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::KMS::Key"), &m{"EnableKeyRotation": true})
 	})
-	keyID, _ := example.pipelineKey(t, "orders")
-	buckets := example.resources(t, "orders-pipeline", "AWS::S3::Bucket")
-	accessLogs := example.logicalID(t, example.service(t, "orders").Pipeline.AccessLogs)
+	keyID, _ := fixture.pipelineKey(t, "orders")
+	buckets := fixture.resources(t, "orders-pipeline", "AWS::S3::Bucket")
+	accessLogs := fixture.logicalID(t, fixture.service(t, "orders").Pipeline.AccessLogs)
 	if len(buckets) != 3 || buckets[accessLogs] == nil {
 		t.Fatalf("want the artifact, package and access-log buckets, have %d buckets", len(buckets))
 	}
@@ -209,7 +209,7 @@ func TestBucketsAreEncryptedPrivateAndSSLOnly(t *testing.T) {
 			"LifecycleConfiguration": m{"Rules": a{assertions.Match_ObjectLike(&m{"ExpirationInDays": 30, "Status": "Enabled"})}},
 		})
 	})
-	_, pipeline := example.only(t, "orders-pipeline", "AWS::CodePipeline::Pipeline")
+	_, pipeline := fixture.only(t, "orders-pipeline", "AWS::CodePipeline::Pipeline")
 	store := jsonString(t, props(pipeline)["ArtifactStore"])
 	if !strings.Contains(store, `"Type":"KMS"`) {
 		t.Errorf("artifact store is not KMS-encrypted: %s", store)
@@ -219,7 +219,7 @@ func TestBucketsAreEncryptedPrivateAndSSLOnly(t *testing.T) {
 // The build project is unprivileged, publishes the unit-test report group, may write only the
 // service's prefix of the package bucket, and exports the build tag.
 func TestBuildProject(t *testing.T) {
-	tpl := example.template(t, "orders-pipeline")
+	tpl := fixture.template(t, "orders-pipeline")
 	assert(t, "unprivileged standard image", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::CodeBuild::Project"), &m{
 			"Name": "orders-build",
@@ -229,7 +229,7 @@ func TestBuildProject(t *testing.T) {
 			"TimeoutInMinutes": 30,
 		})
 	})
-	bs := buildSpec(t, example, "orders-pipeline", "orders-build")
+	bs := buildSpec(t, fixture, "orders-pipeline", "orders-build")
 	env := bs["env"].(map[string]interface{})
 	if got := jsonString(t, env["exported-variables"]); got != `["BUILD_TAG"]` {
 		t.Errorf("exported variables %s", got)
@@ -248,7 +248,7 @@ func TestBuildProject(t *testing.T) {
 			})})},
 		})
 	})
-	packages := packageBucketID(t, example, "orders-pipeline")
+	packages := packageBucketID(t, fixture, "orders-pipeline")
 	assert(t, "writes only its own prefix", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), &m{
 			"PolicyDocument": m{"Statement": assertions.Match_ArrayWith(&a{assertions.Match_ObjectLike(&m{
@@ -274,16 +274,16 @@ func packageBucketID(t *testing.T, app *synthesized, stack string) string {
 // service stack, pass only the CDK execution role to CloudFormation, and waits long enough for
 // the slowest traffic shift.
 func TestDeployProjectsAreScopedToTheirEnvironment(t *testing.T) {
-	tpl := example.template(t, "orders-pipeline")
+	tpl := fixture.template(t, "orders-pipeline")
 	// The step waits for the shift, 30 minutes for the update, an hour for each hook (CodeDeploy
 	// waits that long for a hook's status: "AppSpec 'hooks' section", CodeDeploy User Guide);
 	// the project adds 15 minutes for a busy stack, 15 to settle and 5 of slack.
 	for _, c := range []struct {
-		env     string
-		timeout float64
+		env, role string
+		timeout   float64
 	}{
-		{"staging", 0 + 30 + 60},      // AllAtOnce, one hook
-		{"production", 5 + 30 + 2*60}, // Canary10Percent5Minutes, two hooks
+		{"staging", spec.RolePreProduction, 0 + 30 + 60},   // AllAtOnce, one hook
+		{"production", spec.RoleProduction, 5 + 30 + 2*60}, // Canary10Percent5Minutes, two hooks
 	} {
 		assert(t, c.env+" deploy project", func() {
 			tpl.HasResourceProperties(jsii.String("AWS::CodeBuild::Project"), &m{
@@ -293,11 +293,12 @@ func TestDeployProjectsAreScopedToTheirEnvironment(t *testing.T) {
 					"PrivilegedMode": false,
 					"EnvironmentVariables": assertions.Match_ArrayWith(&a{
 						m{"Name": "BUSY_MINUTES", "Type": "PLAINTEXT", "Value": "15"},
-						m{"Name": "ENVIRONMENT", "Type": "PLAINTEXT", "Value": c.env},
 						m{"Name": "PIPELINE_NAME", "Type": "PLAINTEXT", "Value": "orders"},
 						m{"Name": "RELEASE_PARAMETER", "Type": "PLAINTEXT", "Value": "/golden-pipelines/orders/" + c.env + "/release"},
 						m{"Name": "SETTLE_MINUTES", "Type": "PLAINTEXT", "Value": "15"},
 						m{"Name": "STACK_NAME", "Type": "PLAINTEXT", "Value": "orders-" + c.env},
+						m{"Name": "STAGE", "Type": "PLAINTEXT", "Value": c.env},
+						m{"Name": "TARGET_ROLE", "Type": "PLAINTEXT", "Value": c.role},
 						m{"Name": "TIMEOUT_MINUTES", "Type": "PLAINTEXT", "Value": fmt.Sprint(c.timeout)},
 					}),
 				}),
@@ -330,7 +331,7 @@ func TestDeployProjectsAreScopedToTheirEnvironment(t *testing.T) {
 	}
 	// payments production shifts 10% every 2 minutes: 18 minutes of shifting.
 	assert(t, "linear timeout", func() {
-		example.template(t, "payments-pipeline").HasResourceProperties(jsii.String("AWS::CodeBuild::Project"), &m{
+		fixture.template(t, "payments-pipeline").HasResourceProperties(jsii.String("AWS::CodeBuild::Project"), &m{
 			"Name": "payments-deploy-production", "TimeoutInMinutes": 15 + 18 + 30 + 15 + 5,
 		})
 	})
@@ -338,11 +339,11 @@ func TestDeployProjectsAreScopedToTheirEnvironment(t *testing.T) {
 
 // The integration test may invoke only the staging live alias.
 func TestIntegrationTestProject(t *testing.T) {
-	tpl := example.template(t, "orders-pipeline")
+	tpl := fixture.template(t, "orders-pipeline")
 	assert(t, "integration test invokes staging", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), &m{
 			"PolicyDocument": m{"Statement": assertions.Match_ArrayWith(&a{assertions.Match_ObjectLike(&m{
-				"Sid": "InvokeStaging", "Action": "lambda:InvokeFunction",
+				"Sid": "InvokeTheTarget", "Action": "lambda:InvokeFunction",
 				"Resource": joinEndingWith(":function:orders-staging:live"),
 			})})},
 		})
@@ -352,7 +353,7 @@ func TestIntegrationTestProject(t *testing.T) {
 // The release parameters exist before the service stacks need them, and CloudFormation only
 // ever creates them: there is no update call that could reset a release.
 func TestReleaseParametersAreCreatedOnce(t *testing.T) {
-	crs := example.resources(t, "orders-pipeline", "Custom::AWS")
+	crs := fixture.resources(t, "orders-pipeline", "Custom::AWS")
 	if len(crs) != 2 {
 		t.Fatalf("want one release parameter per environment, have %d", len(crs))
 	}
@@ -372,8 +373,8 @@ func TestReleaseParametersAreCreatedOnce(t *testing.T) {
 		}
 	}
 	// The service stacks are deployed after the pipeline stack and the shared stack.
-	for _, svc := range example.services {
-		for _, env := range svc.Environments {
+	for _, svc := range fixture.services {
+		for _, env := range svc.Targets {
 			var names []string
 			for _, d := range *env.Stack.Dependencies() {
 				names = append(names, *d.StackName())
@@ -392,12 +393,12 @@ func TestReleaseParametersAreCreatedOnce(t *testing.T) {
 // the SSM-typed release parameter with that role's credentials: one shared policy lets it read
 // every release parameter, and nothing else.
 func TestCDKDeployRoleMayResolveReleaseParameters(t *testing.T) {
-	policies := example.resources(t, stacks.SharedStackName, "AWS::IAM::Policy")
+	policies := fixture.resources(t, stacks.SharedStackName, "AWS::IAM::Policy")
 	if len(policies) != 1 {
 		t.Fatalf("want one policy in the shared stack, have %d", len(policies))
 	}
 	assert(t, "deploy role reads release parameters", func() {
-		example.template(t, stacks.SharedStackName).HasResourceProperties(jsii.String("AWS::IAM::Policy"), &m{
+		fixture.template(t, stacks.SharedStackName).HasResourceProperties(jsii.String("AWS::IAM::Policy"), &m{
 			"Roles": a{m{"Fn::Sub": "cdk-hnb659fds-deploy-role-${AWS::AccountId}-${AWS::Region}"}},
 			"PolicyDocument": m{"Statement": a{m{
 				"Sid": "ResolveReleaseParameters", "Effect": "Allow", "Action": "ssm:GetParameters",
@@ -405,8 +406,8 @@ func TestCDKDeployRoleMayResolveReleaseParameters(t *testing.T) {
 			}}},
 		})
 	})
-	for _, svc := range example.services {
-		for _, env := range svc.Spec.Environments() {
+	for _, svc := range fixture.services {
+		for _, env := range svc.Spec.Stages {
 			if !strings.HasPrefix(svc.Spec.ReleaseParameterName(env.Name), "/golden-pipelines/") {
 				t.Errorf("%s is outside the granted prefix", svc.Spec.ReleaseParameterName(env.Name))
 			}
@@ -416,7 +417,7 @@ func TestCDKDeployRoleMayResolveReleaseParameters(t *testing.T) {
 
 // MicroservicePipeline exposes the pieces a caller builds on.
 func TestConstructExposesItsParts(t *testing.T) {
-	for _, svc := range example.services {
+	for _, svc := range fixture.services {
 		if svc.Spec.IsContainer() {
 			continue // see TestContainerConstructsExposeTheirParts
 		}
@@ -424,22 +425,24 @@ func TestConstructExposesItsParts(t *testing.T) {
 		if p.Pipeline == nil || p.BuildProject == nil || p.ArtifactBucket == nil || p.PackageBucket == nil || p.Key == nil {
 			t.Errorf("%s: pipeline parts not exposed", svc.Spec.Name)
 		}
-		if (p.IntegrationTestProject != nil) != (len(svc.Spec.IntegrationTest.Commands) > 0) {
-			t.Errorf("%s: integration test project exposed %v", svc.Spec.Name, p.IntegrationTestProject != nil)
+		for _, target := range p.Targets {
+			if (target.IntegrationTestProject != nil) != (len(svc.Spec.Stage(target.Stage).IntegrationTest.Commands) > 0) {
+				t.Errorf("%s/%s: integration test project exposed %v", svc.Spec.Name, target.Stage, target.IntegrationTestProject != nil)
+			}
 		}
-		if len(p.Environments) != 2 {
-			t.Fatalf("%s: %d environments", svc.Spec.Name, len(p.Environments))
+		if len(p.Targets) != 2 {
+			t.Fatalf("%s: %d environments", svc.Spec.Name, len(p.Targets))
 		}
-		for i, e := range p.Environments {
+		for i, e := range p.Targets {
 			if e.DeploymentGroup == nil || e.DeployProject == nil {
-				t.Errorf("%s/%s: parts not exposed", svc.Spec.Name, e.Name)
+				t.Errorf("%s/%s: parts not exposed", svc.Spec.Name, e.Stage)
 			}
-			if got := *e.DeploymentGroup.DeploymentGroupName(); got != svc.Spec.DeploymentGroupName(e.Name) {
-				t.Errorf("%s: deployment group %s", e.Name, got)
+			if got := *e.DeploymentGroup.DeploymentGroupName(); got != svc.Spec.DeploymentGroupName(e.Stage) {
+				t.Errorf("%s: deployment group %s", e.Stage, got)
 			}
-			s := svc.Environments[i].Service
+			s := svc.Targets[i].Service
 			if s.Function == nil || s.Alias == nil || s.DeploymentGroup == nil || len(s.Alarms) < 3 {
-				t.Errorf("%s/%s: service parts not exposed", svc.Spec.Name, e.Name)
+				t.Errorf("%s/%s: service parts not exposed", svc.Spec.Name, e.Stage)
 			}
 		}
 	}
@@ -457,7 +460,7 @@ func stageName(env string) string {
 // The construct's own option: how long pipeline artifacts are kept.
 func TestArtifactRetentionDays(t *testing.T) {
 	var svc spec.Service
-	for _, s := range examples() {
+	for _, s := range fixtures() {
 		if s.Name == "orders" {
 			svc = s
 		}

@@ -53,7 +53,7 @@ def client(name):
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			app := example
+			app := fixture
 			if c.stack == "custom-staging" {
 				app = variants
 			}
@@ -92,7 +92,7 @@ def client(name):
 		})
 	}
 	// The service function's placeholder is not a hook: it answers callers with 503.
-	if code := placeholderCode(t, example, "orders-production", "orders-production"); !strings.Contains(code, "statusCode: 503") {
+	if code := placeholderCode(t, fixture, "orders-production", "orders-production"); !strings.Contains(code, "statusCode: 503") {
 		t.Errorf("function placeholder %q", code)
 	}
 }

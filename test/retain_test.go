@@ -32,7 +32,7 @@ var nameProperties = map[string]string{
 // included.
 func TestNamedResourcesDoNotOutliveAFailedCreate(t *testing.T) {
 	checked := 0
-	for _, app := range []*synthesized{example, variants, regional} {
+	for _, app := range []*synthesized{fixture, variants, regional} {
 		for stack, tpl := range app.templates {
 			for id, r := range tpl["Resources"].(map[string]interface{}) {
 				res := r.(map[string]interface{})
@@ -58,7 +58,7 @@ func TestNamedResourcesDoNotOutliveAFailedCreate(t *testing.T) {
 // What the project keeps under its own names stays kept when a stack is deleted: the logs
 // (function, container, CodeBuild, the delivery events) and the image repository.
 func TestLogsAndImagesOutliveTheirStacks(t *testing.T) {
-	for stack, tpl := range example.templates {
+	for stack, tpl := range fixture.templates {
 		for id, r := range tpl["Resources"].(map[string]interface{}) {
 			res := r.(map[string]interface{})
 			if typ := res["Type"]; (typ == "AWS::Logs::LogGroup" || typ == "AWS::ECR::Repository") && res["DeletionPolicy"] != "RetainExceptOnCreate" {

@@ -81,8 +81,8 @@ type run struct {
 //     write with --if-none-match '*', refuses to replace an existing object;
 //   - s3api head-object fails for a missing object;
 //   - ssm get-parameter answers the task-definition parameter ($AWS_STATE/task-definition-arn,
-//     ParameterNotFound without it) or the release parameter ($AWS_STATE/param), which
-//     put-parameter writes;
+//     ParameterNotFound without it), the URL parameter (http://<stage>.example.com), or the
+//     release parameter ($AWS_STATE/param), which put-parameter writes;
 //   - cloudformation plays one stack: describe-stacks fails as for a stack that does not exist
 //     when $AWS_STATE/stack-missing exists; otherwise it answers the parameter keys
 //     ($STACK_PARAMS), the release the stack resolved ($AWS_STATE/running), or the next status:
@@ -118,6 +118,7 @@ case "$1 $2" in
       */task-definition)
         [ -e "$AWS_STATE/task-definition-arn" ] || { echo "An error occurred (ParameterNotFound) when calling the GetParameter operation:" >&2; exit 254; }
         cat "$AWS_STATE/task-definition-arn" ;;
+      */url) echo "http://$(basename "$(dirname "$(arg --name "$@")")").example.com" ;;
       *) cat "$AWS_STATE/param" ;;
     esac ;;
   "ssm put-parameter") arg --value "$@" > "$AWS_STATE/param" ;;
@@ -611,8 +612,8 @@ func TestDeployStopsTheExecutionWhenTheStackIsNotDeployed(t *testing.T) {
 }
 
 func TestIntegrationTestFailureFailsTheAction(t *testing.T) {
-	bs := buildSpec(t, variants, "scripted-pipeline", "scripted-integration-test")
-	env := projectEnv(t, variants, "scripted-pipeline", "scripted-integration-test",
+	bs := buildSpec(t, variants, "scripted-pipeline", "scripted-integration-test-staging")
+	env := projectEnv(t, variants, "scripted-pipeline", "scripted-integration-test-staging",
 		map[string]string{"RELEASE": "build-48", "FUNCTION_ARN": "arn:fn:scripted-staging:live"})
 	ok := runSpec(t, bs, env, nil)
 	if !ok.ok {

@@ -13,7 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// snapshotDir holds one golden template per stack of the example app.
+// snapshotDir holds one golden template per stack of the fixture app (staged/: of the staged
+// fixtures' app).
 const snapshotDir = "__snapshots__"
 
 // assetHash matches the content hashes of assets (the custom resource handler bundled with
@@ -46,17 +47,25 @@ func normalize(t *testing.T, raw []byte) string {
 //
 // and read the diff of __snapshots__ before committing it.
 func TestSnapshots(t *testing.T) {
+	// The staged fixtures' stacks (other accounts and regions, waves) beside the others.
+	for dir, app := range map[string]*synthesized{snapshotDir: fixture, filepath.Join(snapshotDir, "staged"): staged} {
+		checkSnapshots(t, dir, app)
+	}
+}
+
+// checkSnapshots compares every stack of an app with its golden file in dir.
+func checkSnapshots(t *testing.T, dir string, app *synthesized) {
 	update := os.Getenv("UPDATE_SNAPSHOTS") != ""
 	if update {
-		if err := os.MkdirAll(snapshotDir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
-	names := keys(example.raw)
+	names := keys(app.raw)
 	sort.Strings(names)
 	for _, name := range names {
-		got := normalize(t, example.raw[name])
-		file := filepath.Join(snapshotDir, name+".template.json")
+		got := normalize(t, app.raw[name])
+		file := filepath.Join(dir, name+".template.json")
 		if update {
 			if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
 				t.Fatal(err)
@@ -74,10 +83,10 @@ func TestSnapshots(t *testing.T) {
 		}
 	}
 	// A snapshot whose stack is gone is stale.
-	files, _ := filepath.Glob(filepath.Join(snapshotDir, "*.template.json"))
+	files, _ := filepath.Glob(filepath.Join(dir, "*.template.json"))
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".template.json")
-		if _, ok := example.raw[name]; !ok {
+		if _, ok := app.raw[name]; !ok {
 			if update {
 				os.Remove(f)
 			} else {
@@ -89,11 +98,11 @@ func TestSnapshots(t *testing.T) {
 
 // The same definitions give byte-identical templates.
 func TestSynthIsDeterministic(t *testing.T) {
-	if len(exampleAgain.raw) != len(example.raw) {
-		t.Fatalf("second synth has %d stacks, first %d", len(exampleAgain.raw), len(example.raw))
+	if len(fixtureAgain.raw) != len(fixture.raw) {
+		t.Fatalf("second synth has %d stacks, first %d", len(fixtureAgain.raw), len(fixture.raw))
 	}
-	for name, raw := range example.raw {
-		if !bytes.Equal(raw, exampleAgain.raw[name]) {
+	for name, raw := range fixture.raw {
+		if !bytes.Equal(raw, fixtureAgain.raw[name]) {
 			t.Errorf("%s: two synths of the same app differ", name)
 		}
 	}
@@ -102,7 +111,7 @@ func TestSynthIsDeterministic(t *testing.T) {
 // CloudFormation's limits: every stack stays well within 500 resources and 1 MB of template
 // (the limit for a template uploaded to S3, as the CDK does).
 func TestStacksWithinCloudFormationLimits(t *testing.T) {
-	for _, app := range []*synthesized{example, variants} {
+	for _, app := range []*synthesized{fixture, variants} {
 		for name, raw := range app.raw {
 			n := len(app.templates[name]["Resources"].(map[string]interface{}))
 			if n > 500 {

@@ -14,10 +14,10 @@ import (
 // A bad definition is reported with every other problem, and nothing is created: not even the
 // stacks of the good definitions beside it.
 func TestBadDefinitionsCreateNothing(t *testing.T) {
-	bad := examples()
+	bad := fixtures()
 	for i := range bad {
 		if bad[i].Name == "payments" {
-			bad[i].Production.Deployment.Config = "Linear10PercentEvery1Minutes"
+			bad[i].Stage("production").Deployment.Config = "Linear10PercentEvery1Minutes"
 			bad[i].Lambda.MemoryMiB = 100000
 		}
 	}

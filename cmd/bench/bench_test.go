@@ -179,10 +179,12 @@ func TestGeneratedServices(t *testing.T) {
 		if s.IsContainer() {
 			kind = "container"
 		}
-		has[kind+" integration test"] = has[kind+" integration test"] || len(s.IntegrationTest.Commands) > 0
-		has[kind+" no integration test"] = has[kind+" no integration test"] || len(s.IntegrationTest.Commands) == 0
-		has[kind+" approval"] = has[kind+" approval"] || s.ApprovalRequired()
-		has[kind+" no approval"] = has[kind+" no approval"] || !s.ApprovalRequired()
+		d := s.WithDefaults()
+		tested, approved := len(d.Stages[0].IntegrationTest.Commands) > 0, d.Stages[1].ApprovalRequired()
+		has[kind+" integration test"] = has[kind+" integration test"] || tested
+		has[kind+" no integration test"] = has[kind+" no integration test"] || !tested
+		has[kind+" approval"] = has[kind+" approval"] || approved
+		has[kind+" no approval"] = has[kind+" no approval"] || !approved
 		n := s.Notifications
 		subscribers := len(n.Emails) > 0 && len(n.Webhooks) > 0 && len(n.SlackChannels) > 0
 		has[kind+" every kind of subscriber"] = has[kind+" every kind of subscriber"] || subscribers
@@ -197,7 +199,7 @@ func TestGeneratedServices(t *testing.T) {
 		}
 		has[kind+" both kinds of secret"] = has[kind+" both kinds of secret"] || len(kinds) == 2
 		has[kind+" no secrets"] = has[kind+" no secrets"] || len(secrets) == 0
-		for _, e := range s.Environments() {
+		for _, e := range d.Stages {
 			has[kind+" custom shift"] = has[kind+" custom shift"] || e.Deployment.Custom != nil
 			has[kind+" predefined shift"] = has[kind+" predefined shift"] || e.Deployment.Custom == nil
 			has[kind+" custom alarm"] = has[kind+" custom alarm"] || len(e.Alarms.Custom) > 0
@@ -208,7 +210,7 @@ func TestGeneratedServices(t *testing.T) {
 			has["container base image"] = has["container base image"] || s.Container.BaseImage != nil
 			has["container no base image"] = has["container no base image"] || s.Container.BaseImage == nil
 		} else {
-			for _, e := range s.Environments() {
+			for _, e := range d.Stages {
 				has["lambda both hooks"] = has["lambda both hooks"] || e.Hooks.PreTraffic != "" && e.Hooks.PostTraffic != ""
 			}
 		}

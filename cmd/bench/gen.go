@@ -152,7 +152,7 @@ func lambdaService(i, k int) generated {
 		s.Notifications, b.Notifications = richNotifications(name)
 		s.Lambda.Secrets, b.Lambda.Secrets = richSecrets(name)
 	}
-	for _, env := range s.Environments() {
+	for _, env := range shorthand(&s) {
 		e := baseline.Environment{
 			Name: env.Name, DeployTimeoutMinutes: env.Deployment.DeployTimeoutMinutes(),
 			PreTraffic: env.Hooks.PreTraffic, PostTraffic: env.Hooks.PostTraffic,
@@ -166,7 +166,7 @@ func lambdaService(i, k int) generated {
 		}
 		b.Environments = append(b.Environments, e)
 	}
-	return generated{spec: s, baseline: b}
+	return generated{spec: explicitStages(s), baseline: b}
 }
 
 func containerService(i, k int) generated {
@@ -230,7 +230,7 @@ func containerService(i, k int) generated {
 		s.Notifications, b.Notifications = richNotifications(name)
 		c.Secrets, b.Container.Secrets = richSecrets(name)
 	}
-	for _, env := range s.Environments() {
+	for _, env := range shorthand(&s) {
 		a := env.Alarms
 		e := baseline.Environment{
 			Name: env.Name,
@@ -249,7 +249,7 @@ func containerService(i, k int) generated {
 		}
 		b.Environments = append(b.Environments, e)
 	}
-	return generated{spec: s, baseline: b}
+	return generated{spec: explicitStages(s), baseline: b}
 }
 
 func cdkName(table []predefined, name string) predefined {
@@ -268,4 +268,33 @@ func customAlarms(cs []spec.CustomAlarm) []baseline.CustomAlarm {
 			Dimensions: c.Dimensions, Threshold: *c.Threshold, PeriodSeconds: c.PeriodSeconds, EvaluationPeriods: c.EvaluationPeriods})
 	}
 	return out
+}
+
+// namedEnv is one stage of the two-stage shorthand the generated services use.
+type namedEnv struct {
+	Name string
+	*spec.Environment
+}
+
+// shorthand lists the generated service's two stages as its definition sets them, before
+// WithDefaults turns them into stages.
+func shorthand(s *spec.Service) []namedEnv {
+	return []namedEnv{{spec.DefaultFirstStage, &s.Staging}, {spec.DefaultLastStage, &s.Production}}
+}
+
+// explicitStages writes the shorthand's two stages as the stages they stand for, every field
+// set, so that WithDefaults changes nothing.
+func explicitStages(s spec.Service) spec.Service {
+	approve, noApproval := *s.ManualApproval, false
+	test := s.IntegrationTest
+	test.Install, test.Commands = append([]string(nil), test.Install...), append([]string(nil), test.Commands...)
+	s.Stages = []spec.Stage{
+		{Name: spec.DefaultFirstStage, Role: spec.RolePreProduction, Approval: &noApproval, Targets: []spec.Target{{}},
+			Deployment: s.Staging.Deployment, Alarms: s.Staging.Alarms, Hooks: s.Staging.Hooks, IntegrationTest: test},
+		{Name: spec.DefaultLastStage, Role: spec.RoleProduction, Approval: &approve, Targets: []spec.Target{{}},
+			Deployment: s.Production.Deployment, Alarms: s.Production.Alarms, Hooks: s.Production.Hooks,
+			IntegrationTest: spec.IntegrationTest{TimeoutMinutes: spec.DefaultTestTimeoutMinutes}},
+	}
+	s.Staging, s.Production, s.ManualApproval, s.IntegrationTest = spec.Environment{}, spec.Environment{}, nil, spec.IntegrationTest{}
+	return s
 }

@@ -45,8 +45,8 @@ import (
 type Props struct {
 	// Service is the definition (a container service), with defaults applied and validated.
 	Service spec.Service
-	// Environment is "staging" or "production".
-	Environment string
+	// Stage is the name of the stage (of Service.Stages) the target belongs to. Required.
+	Stage string
 	// Repository holds the service's release images; the task execution role may pull them.
 	Repository awsecr.IRepository
 	// Topic receives the alarms' notifications. Default: the service's notification topic
@@ -78,11 +78,11 @@ type EcsService struct {
 
 // NewEcsService creates the service of one environment.
 func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsService {
-	svc, env := props.Service, props.Environment
+	svc, env := props.Service, props.Stage
 	c := svc.Container
-	e := svc.Environment(env)
+	e := svc.Stage(env)
 	if c == nil || e == nil {
-		panic(fmt.Sprintf("ecsservice: %q is not a container service with environment %q", svc.Name, env))
+		panic(fmt.Sprintf("ecsservice: %q is not a container service with stage %q", svc.Name, env))
 	}
 	name := svc.Name + "-" + env
 	s := &EcsService{Construct: constructs.NewConstruct(scope, jsii.String(id)), TaskDefinitionFamily: name, Name: name}
@@ -114,9 +114,9 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 	s.LoadBalancer = elb.NewApplicationLoadBalancer(node, jsii.String("LoadBalancer"), &elb.ApplicationLoadBalancerProps{
 		Vpc: s.Vpc, InternetFacing: jsii.Bool(true), SecurityGroup: albSG,
 		DropInvalidHeaderFields: jsii.Bool(true),
-		// Production's cannot be deleted by accident, by a stack update that replaces it or by
-		// cdk destroy (which then fails until the protection is turned off; see the README).
-		DeletionProtection: jsii.Bool(env == "production"),
+		// A production stage's cannot be deleted by accident, by a stack update that replaces it
+		// or by cdk destroy (which then fails until the protection is turned off; see the docs).
+		DeletionProtection: jsii.Bool(e.IsProduction()),
 	})
 	policy.Suppress(albSG, "AwsSolutions-EC23",
 		"the production listener of an internet-facing service is open to everyone by design; the test listener's port is open only to the VPC's NAT address")

@@ -49,43 +49,43 @@ func text(markdown string, height float64) awscloudwatch.IWidget {
 }
 
 const figuresHelp = "Over the time range on display, from the events in `" + EventsLogGroupName + "`. " +
-	"**Deployment frequency**: successful Production stages. **Lead time**: pipeline execution start (the push) to its Production success. " +
-	"**Change failure rate**: failed Production stages (failed or rolled back) over all finished ones. " +
-	"**Time to restore**: a failed production deployment to the next successful one. How each is computed: README, *Feedback and visibility*."
+	"**Deployment frequency**: releases that completed their last production stage. **Lead time**: pipeline execution start (the push) to that completion. " +
+	"**Change failure rate**: failed production stages (failed or rolled back) over all production outcomes. " +
+	"**Time to restore**: a failed production deployment to the next successful one. How each is computed: docs/feedback.md."
 
 // newServiceDashboard shows one service: its delivery figures, its production deployments, and
-// per environment the alarms that guard deployments and the last deployment's state.
+// per stage the alarms that guard deployments (of its targets in the pipeline's own account and
+// region: an alarm widget shows the dashboard's region) and the last deployment's state in
+// every target (from the events every target forwards).
 func newServiceDashboard(scope constructs.Construct, svc *spec.Service, productionFailed awscloudwatch.IAlarm) awscloudwatch.Dashboard {
-	names := []string{svc.Name}
+	names, stages := []string{svc.Name}, spec.DeliveryStagesOf([]spec.Service{*svc})
 	var groups []string
-	for _, env := range spec.EnvironmentNames {
-		groups = append(groups, svc.DeploymentGroupName(env))
-	}
 	health := []awscloudwatch.IWidget{}
-	for _, env := range spec.EnvironmentNames {
-		health = append(health, alarmWidget(scope, strings.ToUpper(env[:1])+env[1:]+"Alarm",
-			fmt.Sprintf("%s alarms (stop and roll back a deployment)", env), svc.DeploymentAlarmNames(env), 7, 6))
+	for _, st := range svc.Stages {
+		groups = append(groups, svc.DeploymentGroupName(st.Name))
+		health = append(health, alarmWidget(scope, strings.ToUpper(st.Name[:1])+st.Name[1:]+"Alarm",
+			fmt.Sprintf("%s alarms (stop and roll back a deployment)", st.Name), svc.DeploymentAlarmNames(st.Name), 7, 6))
 	}
 	health = append(health,
 		awscloudwatch.NewAlarmStatusWidget(&awscloudwatch.AlarmStatusWidgetProps{
 			Title:  jsii.String("Production failed (until the next success)"),
 			Alarms: &[]interfacesawscloudwatch.IAlarmRef{productionFailed}, Width: jsii.Number(4), Height: jsii.Number(6),
 		}),
-		logWidget("Last deployment per environment (CodeDeploy)", LastDeploymentQuery(groups), awscloudwatch.LogQueryVisualizationType_TABLE, 6, 6))
+		logWidget("Last deployment per stage (CodeDeploy)", LastDeploymentQuery(groups), awscloudwatch.LogQueryVisualizationType_TABLE, 6, 6))
 	return awscloudwatch.NewDashboard(scope, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
 		DashboardName:   jsii.String(svc.DashboardName()),
 		DefaultInterval: awscdk.Duration_Days(jsii.Number(DashboardInterval)),
 		Widgets: &[]*[]awscloudwatch.IWidget{
 			{text(fmt.Sprintf("# %s: delivery\n%s", svc.Name, figuresHelp), 3)},
 			{
-				logWidget("Deployment frequency", DeploymentFrequencyQuery(names), awscloudwatch.LogQueryVisualizationType_TABLE, 6, 5),
-				logWidget("Lead time for changes (minutes)", LeadTimeQuery(names), awscloudwatch.LogQueryVisualizationType_TABLE, 6, 5),
-				logWidget("Change failure rate", ChangeFailureRateQuery(names), awscloudwatch.LogQueryVisualizationType_TABLE, 6, 5),
-				logWidget("Time to restore (minutes)", TimeToRestoreQuery(names), awscloudwatch.LogQueryVisualizationType_TABLE, 6, 5),
+				logWidget("Deployment frequency", DeploymentFrequencyQuery(names, stages), awscloudwatch.LogQueryVisualizationType_TABLE, 6, 5),
+				logWidget("Lead time for changes (minutes)", LeadTimeQuery(names, stages), awscloudwatch.LogQueryVisualizationType_TABLE, 6, 5),
+				logWidget("Change failure rate", ChangeFailureRateQuery(names, stages), awscloudwatch.LogQueryVisualizationType_TABLE, 6, 5),
+				logWidget("Time to restore (minutes)", TimeToRestoreQuery(names, stages), awscloudwatch.LogQueryVisualizationType_TABLE, 6, 5),
 			},
 			{
-				logWidget("Production deployments per day", DeploymentsPerDayQuery(names), awscloudwatch.LogQueryVisualizationType_BAR, 12, 6),
-				logWidget("Latest production deployments", ProductionOutcomesQuery(names), awscloudwatch.LogQueryVisualizationType_TABLE, 12, 6),
+				logWidget("Production deployments per day", DeploymentsPerDayQuery(names, stages), awscloudwatch.LogQueryVisualizationType_BAR, 12, 6),
+				logWidget("Latest production deployments", ProductionOutcomesQuery(names, stages), awscloudwatch.LogQueryVisualizationType_TABLE, 12, 6),
 			},
 			&health,
 		},
@@ -96,7 +96,7 @@ func newServiceDashboard(scope constructs.Construct, svc *spec.Service, producti
 // deployments per day, each production's last deployment and production-failed alarm. Long
 // service lists are split so that no query exceeds what Logs Insights runs.
 func newOverviewDashboard(scope constructs.Construct, services []spec.Service) awscloudwatch.Dashboard {
-	names := serviceNames(services)
+	names, stages := serviceNames(services), spec.DeliveryStagesOf(services)
 	rows := []*[]awscloudwatch.IWidget{{text("# Golden pipelines: delivery of every service\n"+figuresHelp, 3)}}
 	part := func(title string, i, n int) string {
 		if n == 1 {
@@ -106,7 +106,7 @@ func newOverviewDashboard(scope constructs.Construct, services []spec.Service) a
 	}
 	figures := []struct {
 		title string
-		query func([]string) string
+		query func([]string, Stages) string
 	}{
 		{"Deployment frequency", DeploymentFrequencyQuery},
 		{"Lead time for changes (minutes)", LeadTimeQuery},
@@ -115,21 +115,27 @@ func newOverviewDashboard(scope constructs.Construct, services []spec.Service) a
 	}
 	var row []awscloudwatch.IWidget
 	for _, fig := range figures {
-		chunks := Split(names, fig.query)
+		query := func(c []string) string { return fig.query(c, stages) }
+		chunks := Split(names, query)
 		for i, c := range chunks {
-			row = append(row, logWidget(part(fig.title, i, len(chunks)), fig.query(c), awscloudwatch.LogQueryVisualizationType_TABLE, 6, 8))
+			row = append(row, logWidget(part(fig.title, i, len(chunks)), query(c), awscloudwatch.LogQueryVisualizationType_TABLE, 6, 8))
 		}
 	}
 	rows = append(rows, &row)
 	perDay := []awscloudwatch.IWidget{}
-	dayChunks := Split(names, DeploymentsPerDayQuery)
+	perDayQuery := func(c []string) string { return DeploymentsPerDayQuery(c, stages) }
+	dayChunks := Split(names, perDayQuery)
 	for i, c := range dayChunks {
 		perDay = append(perDay, logWidget(part("Production deployments per day", i, len(dayChunks)),
-			DeploymentsPerDayQuery(c), awscloudwatch.LogQueryVisualizationType_BAR, 12, 6))
+			perDayQuery(c), awscloudwatch.LogQueryVisualizationType_BAR, 12, 6))
 	}
 	var production []string
 	for i := range services {
-		production = append(production, services[i].DeploymentGroupName("production"))
+		for _, st := range services[i].Stages {
+			if st.IsProduction() {
+				production = append(production, services[i].DeploymentGroupName(st.Name))
+			}
+		}
 	}
 	sort.Strings(production)
 	lastChunks := Split(production, LastDeploymentQuery)

@@ -14,8 +14,8 @@ import (
 // is the log event's @timestamp). Each query takes the services it covers and groups by service,
 // so one query serves one service's dashboard and the overview alike.
 
-// ProductionStage is the pipeline stage whose outcomes are the production deployments.
-const ProductionStage = "Production"
+// Stages are the pipeline stages the delivery figures read (spec.DeliveryStages).
+type Stages = spec.DeliveryStages
 
 // MaxQueryLength is the longest query Logs Insights runs (StartQuery's queryString); the
 // overview splits its service lists so that no query is longer.
@@ -47,51 +47,58 @@ func list(names []string) string {
 	return "[" + strings.Join(q, ", ") + "]"
 }
 
-func productionOutcome(states string) string {
-	return fmt.Sprintf(`filter type = %q and stage = %q and state in %s`, StageExecutionEvent, ProductionStage, states)
+// released filters the releases that completed: a service's last stage succeeded.
+func released(st Stages) string {
+	return fmt.Sprintf(`filter type = %q and stage in %s and state = "SUCCEEDED"`, StageExecutionEvent, list(st.Released))
 }
 
-// DeploymentFrequencyQuery counts each service's production deployments: the Production stage
-// executions that succeeded.
-func DeploymentFrequencyQuery(services []string) string {
+// outcomes filters the production outcomes: a release completed, or a production stage failed.
+func outcomes(st Stages) string {
+	return fmt.Sprintf(`filter type = %q and ((stage in %s and state = "SUCCEEDED") or (stage in %s and state = "FAILED"))`,
+		StageExecutionEvent, list(st.Released), list(st.Production))
+}
+
+// DeploymentFrequencyQuery counts each service's production deployments: the releases that
+// reached the end of their last production stage.
+func DeploymentFrequencyQuery(services []string, st Stages) string {
 	return strings.Join([]string{
 		stageFields,
-		productionOutcome(`["SUCCEEDED"]`) + " and service in " + list(services),
+		released(st) + " and service in " + list(services),
 		"stats count(*) as productionDeployments by service",
 	}, "\n| ")
 }
 
 // DeploymentsPerDayQuery counts the production deployments of the services per day.
-func DeploymentsPerDayQuery(services []string) string {
+func DeploymentsPerDayQuery(services []string, st Stages) string {
 	return strings.Join([]string{
 		stageFields,
-		productionOutcome(`["SUCCEEDED"]`) + " and service in " + list(services),
+		released(st) + " and service in " + list(services),
 		"stats count(*) as productionDeployments by bin(1d)",
 	}, "\n| ")
 }
 
 // LeadTimeQuery measures, for each pipeline execution that reached production, the time from
-// its start (the STARTED event of the execution, which the commit's push starts) to its
-// Production stage's success, and summarizes it per service. An execution whose start lies
-// before the queried time range is left out.
-func LeadTimeQuery(services []string) string {
+// its start (the STARTED event of the execution, which the commit's push starts) to the success
+// of its last stage, and summarizes it per service. An execution whose start lies before the
+// queried time range is left out.
+func LeadTimeQuery(services []string, st Stages) string {
 	return strings.Join([]string{
 		stageFields + ", `detail.execution-id` as execution, toMillis(@timestamp) as t",
-		fmt.Sprintf(`filter service in %s and ((type = %q and state = "STARTED") or (type = %q and stage = %q and state = "SUCCEEDED"))`,
-			list(services), PipelineExecutionEvent, StageExecutionEvent, ProductionStage),
+		fmt.Sprintf(`filter service in %s and ((type = %q and state = "STARTED") or (type = %q and stage in %s and state = "SUCCEEDED"))`,
+			list(services), PipelineExecutionEvent, StageExecutionEvent, list(st.Released)),
 		"stats count(*) as events, (max(t) - min(t)) / 60000 as leadTimeMinutes by service, execution",
 		"filter events = 2",
 		"stats count(*) as releasedChanges, avg(leadTimeMinutes) as meanMinutes, pct(leadTimeMinutes, 50) as medianMinutes, max(leadTimeMinutes) as longestMinutes by service",
 	}, "\n| ")
 }
 
-// ChangeFailureRateQuery divides each service's failed production deployments (the Production
-// stage failed: the deployment failed, or CodeDeploy rolled it back and so failed the deploy
-// action) by all of its finished production deployments.
-func ChangeFailureRateQuery(services []string) string {
+// ChangeFailureRateQuery divides each service's failed production deployments (a production
+// stage failed: a deployment failed, or CodeDeploy rolled it back and so failed the deploy
+// action) by all of its finished production deployments (those and the completed releases).
+func ChangeFailureRateQuery(services []string, st Stages) string {
 	return strings.Join([]string{
 		stageFields,
-		productionOutcome(`["SUCCEEDED", "FAILED"]`) + " and service in " + list(services),
+		outcomes(st) + " and service in " + list(services),
 		`stats count(*) as productionDeployments, sum(strcontains(state, "FAILED")) as failed, 100 * sum(strcontains(state, "FAILED")) / count(*) as changeFailureRatePercent by service`,
 	}, "\n| ")
 }
@@ -100,7 +107,7 @@ func ChangeFailureRateQuery(services []string) string {
 // production-failed alarm goes to ALARM when a production deployment fails and back to OK with
 // the next successful one, so every OK state change after ALARM is one restore, and its
 // duration is the time between the two state changes (both in the event).
-func TimeToRestoreQuery(services []string) string {
+func TimeToRestoreQuery(services []string, _ Stages) string {
 	alarms := make([]string, len(services))
 	for i, s := range services {
 		alarms[i] = (&spec.Service{Name: s}).ProductionFailedAlarmName()
@@ -116,13 +123,13 @@ func TimeToRestoreQuery(services []string) string {
 }
 
 // ProductionOutcomesQuery lists the latest production deployments of the services, newest first.
-func ProductionOutcomesQuery(services []string) string {
+func ProductionOutcomesQuery(services []string, st Stages) string {
 	return strings.Join([]string{
-		stageFields + ", `detail.execution-id` as execution",
-		productionOutcome(`["SUCCEEDED", "FAILED"]`) + " and service in " + list(services),
+		stageFields + ", `detail.execution-id` as execution, stage",
+		outcomes(st) + " and service in " + list(services),
 		"sort @timestamp desc",
 		"limit 20",
-		"display @timestamp, service, state, execution",
+		"display @timestamp, service, stage, state, execution",
 	}, "\n| ")
 }
 

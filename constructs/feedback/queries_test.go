@@ -14,10 +14,15 @@ func TestSplitKeepsEveryQueryWithinTheLimit(t *testing.T) {
 	for i := range 200 {
 		names = append(names, fmt.Sprintf("service-with-a-long-name-%03d", i)) // 28 characters, the longest name
 	}
+	// Every service with production in two waves and two regions: the longest stage lists.
+	stages := Stages{Production: []string{"Production-wave1", "Production-wave2"}, Released: []string{"Production-wave2"}}
+	with := func(q func([]string, Stages) string) func([]string) string {
+		return func(names []string) string { return q(names, stages) }
+	}
 	for name, query := range map[string]func([]string) string{
-		"deployment frequency": DeploymentFrequencyQuery, "deployments per day": DeploymentsPerDayQuery,
-		"lead time": LeadTimeQuery, "change failure rate": ChangeFailureRateQuery, "time to restore": TimeToRestoreQuery,
-		"outcomes": ProductionOutcomesQuery, "last deployment": LastDeploymentQuery,
+		"deployment frequency": with(DeploymentFrequencyQuery), "deployments per day": with(DeploymentsPerDayQuery),
+		"lead time": with(LeadTimeQuery), "change failure rate": with(ChangeFailureRateQuery), "time to restore": with(TimeToRestoreQuery),
+		"outcomes": with(ProductionOutcomesQuery), "last deployment": LastDeploymentQuery,
 	} {
 		chunks := Split(names, query)
 		var all []string
@@ -34,18 +39,18 @@ func TestSplitKeepsEveryQueryWithinTheLimit(t *testing.T) {
 			t.Errorf("%s: %d chunks for 200 services, the groups are too small", name, len(chunks))
 		}
 	}
-	if got := Split([]string{"a", "b"}, LeadTimeQuery); len(got) != 1 {
+	if got := Split([]string{"a", "b"}, with(LeadTimeQuery)); len(got) != 1 {
 		t.Errorf("two services split into %v", got)
 	}
 }
 
 // Every query names the services it covers exactly, as a Logs Insights list.
 func TestQueriesNameTheirServices(t *testing.T) {
-	q := ChangeFailureRateQuery([]string{"orders", "payments"})
+	q := ChangeFailureRateQuery([]string{"orders", "payments"}, Stages{Production: []string{"Production"}, Released: []string{"Production"}})
 	if !strings.Contains(q, `service in ["orders", "payments"]`) {
 		t.Errorf("query does not list the services:\n%s", q)
 	}
-	if q := TimeToRestoreQuery([]string{"orders"}); !strings.Contains(q, `alarm in ["golden-pipelines.production-failed.orders"]`) {
+	if q := TimeToRestoreQuery([]string{"orders"}, Stages{}); !strings.Contains(q, `alarm in ["golden-pipelines.production-failed.orders"]`) {
 		t.Errorf("time to restore does not name the service's alarm:\n%s", q)
 	}
 	if q := LastDeploymentQuery([]string{"orders-staging"}); !strings.Contains(q, `deploymentGroup in ["orders-staging"]`) {

@@ -98,8 +98,8 @@ func NewServiceFeedback(scope constructs.Construct, id string, props *ServicePro
 	}
 
 	var applications []*string
-	for _, env := range spec.EnvironmentNames {
-		applications = append(applications, jsii.String(svc.DeploymentGroupName(env)))
+	for _, st := range svc.Stages {
+		applications = append(applications, jsii.String(svc.DeploymentGroupName(st.Name)))
 	}
 	f.RollbackRule = awsevents.NewRule(f.Construct, jsii.String("Rollbacks"), &awsevents.RuleProps{
 		RuleName:    jsii.String(svc.Name + "-deployment-rollbacks"),
@@ -188,11 +188,11 @@ func newTopic(scope constructs.Construct, svc *spec.Service, key awskms.IKey) aw
 }
 
 // AlarmsNotifying are the names of the alarms that publish to a service's notification topic:
-// every deployment alarm of each environment, then the production-failed alarm.
+// every deployment alarm of each stage, then the production-failed alarm.
 func AlarmsNotifying(svc *spec.Service) []string {
 	var out []string
-	for _, env := range spec.EnvironmentNames {
-		out = append(out, svc.DeploymentAlarmNames(env)...)
+	for _, st := range svc.Stages {
+		out = append(out, svc.DeploymentAlarmNames(st.Name)...)
 	}
 	return append(out, svc.ProductionFailedAlarmName())
 }

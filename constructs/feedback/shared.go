@@ -11,7 +11,6 @@
 package feedback
 
 import (
-	"fmt"
 	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -36,8 +35,8 @@ const (
 	EventsRetentionDays = 400
 	// MetricNamespace holds ProductionFailedMetric.
 	MetricNamespace = "GoldenPipelines"
-	// ProductionFailedMetric is 1 when a Production stage fails and 0 when one succeeds, with the
-	// dimension Service (the pipeline's name).
+	// ProductionFailedMetric is 1 when a production stage fails and 0 when a release completes
+	// (its last stage succeeds), with the dimension Service (the pipeline's name).
 	ProductionFailedMetric = "ProductionFailed"
 	// OverviewDashboardName is the dashboard across all services. (Service dashboards end in
 	// -delivery, so no service's can take this name.)
@@ -98,13 +97,6 @@ func RestoreEventsPattern() *awsevents.EventPattern {
 	}
 }
 
-// productionOutcomePattern is the metric filter pattern of a Production stage outcome. The log
-// group holds pipeline-level events (no detail.stage), stage events and no action events, so
-// source, stage and state identify a stage outcome.
-func productionOutcomePattern(state string) string {
-	return fmt.Sprintf(`{ ($.source = "aws.codepipeline") && ($.detail.stage = %q) && ($.detail.state = %q) }`, ProductionStage, state)
-}
-
 // NewSharedFeedback creates the events log group, its resource policy, the rules that fill it,
 // the metric filters and the overview dashboard.
 func NewSharedFeedback(scope constructs.Construct, id string, props *SharedProps) *SharedFeedback {
@@ -143,11 +135,13 @@ func NewSharedFeedback(scope constructs.Construct, id string, props *SharedProps
 	s.RestoreEvents = rule("RestoreEvents", "golden-pipelines-shared-restore-events",
 		"State changes of the production-failed alarms into "+EventsLogGroupName+" (time to restore)", RestoreEventsPattern())
 
+	stages := spec.DeliveryStagesOf(props.Services)
 	filter := func(id, state, value string) awslogs.MetricFilter {
+		names := map[string][]string{"FAILED": stages.Production, "SUCCEEDED": stages.Released}[state]
 		return awslogs.NewMetricFilter(s.Construct, jsii.String(id), &awslogs.MetricFilterProps{
 			LogGroup:        s.LogGroup,
 			FilterName:      jsii.String("golden-pipelines-production-" + map[string]string{"FAILED": "failed", "SUCCEEDED": "succeeded"}[state]),
-			FilterPattern:   awslogs.FilterPattern_Literal(jsii.String(productionOutcomePattern(state))),
+			FilterPattern:   awslogs.FilterPattern_Literal(jsii.String(spec.OutcomePattern(names, state))),
 			MetricNamespace: jsii.String(MetricNamespace),
 			MetricName:      jsii.String(ProductionFailedMetric),
 			MetricValue:     jsii.String(value),

@@ -42,13 +42,16 @@ const ReleasedConditionID = "Released"
 type Props struct {
 	// Service is the definition, with defaults applied and validated. Required.
 	Service spec.Service
-	// Environment is "staging" or "production". Required.
-	Environment string
+	// Stage is the name of the stage (of Service.Stages) the target belongs to. Required.
+	Stage string
 	// PackageBucket holds the release packages the pipeline builds. Required.
 	PackageBucket awss3.IBucket
 	// Topic receives the alarms' notifications. Default: the service's notification topic
 	// (<service>-notifications in the pipeline stack), by name.
 	Topic awssns.ITopic
+	// PipelineAccount is the pipeline's account when it is not the stack's: the stage's
+	// integration tests run there and may invoke the live alias. Default: "" (the same).
+	PipelineAccount string
 }
 
 // LambdaService is a Lambda function deployed through CodeDeploy.
@@ -82,10 +85,10 @@ var runtimes = map[string]func() awslambda.Runtime{
 // NewLambdaService creates the function, alias, deployment group, alarms and hooks of one
 // environment. The service must have been through WithDefaults and Validate.
 func NewLambdaService(scope constructs.Construct, id string, props *Props) *LambdaService {
-	svc, env := props.Service, props.Environment
-	named := svc.Environment(env)
+	svc, env := props.Service, props.Stage
+	named := svc.Stage(env)
 	if named == nil {
-		panic(fmt.Sprintf("service %q has no environment %q (want one of %v)", svc.Name, env, spec.EnvironmentNames))
+		panic(fmt.Sprintf("service %q has no stage %q (want one of %v)", svc.Name, env, svc.StageNames()))
 	}
 	s := &LambdaService{Construct: constructs.NewConstruct(scope, jsii.String(id))}
 	stack := awscdk.Stack_Of(scope)

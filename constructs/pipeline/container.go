@@ -54,12 +54,15 @@ func ContainerBuildSpec(svc spec.Service) buildspec.Spec {
 	}
 }
 
-// PrepareSpec renders what CodeDeploy deploys to one environment: steps/prepare-ecs.sh, which
-// documents what it writes and the environment it reads.
+// PrepareSpec renders what CodeDeploy deploys to one target: steps/prepare-ecs.sh, which
+// documents what it writes and the environment it reads. CodeBuild's own shell then exports
+// the stage's URL the step read (SERVICE_URL, for the integration tests).
 func PrepareSpec() buildspec.Spec {
 	return buildspec.Spec{
-		Build:     buildspec.Phase{Script: steps("not-deployed-yet", "prepare-ecs")},
-		Artifacts: &buildspec.Artifacts{Files: []string{TaskDefinitionFile, AppSpecFile, ImageDetailFile}},
+		ExportedVariables: []string{"SERVICE_URL"},
+		Build:             buildspec.Phase{Script: steps("not-deployed-yet", "target-session", "prepare-ecs")},
+		PostBuild:         buildspec.Phase{Setup: []string{`export SERVICE_URL="$(cat service-url 2>/dev/null || true)"`}},
+		Artifacts:         &buildspec.Artifacts{Files: []string{TaskDefinitionFile, AppSpecFile, ImageDetailFile}},
 	}
 }
 
@@ -98,9 +101,9 @@ type LoadBalancerInfo struct {
 	ContainerPort int    `yaml:"ContainerPort"`
 }
 
-// EnvironmentAppSpec is the appspec of one environment: the container and port, and the
-// environment's lifecycle hooks in lifecycle order.
-func EnvironmentAppSpec(svc spec.Service, env spec.Environment) string {
+// StageAppSpec is the appspec of one stage: the container and port, and the stage's lifecycle
+// hooks in lifecycle order.
+func StageAppSpec(svc spec.Service, env spec.Stage) string {
 	a := AppSpec{
 		Version: "0.0",
 		Resources: []map[string]AppSpecResource{{"TargetService": {

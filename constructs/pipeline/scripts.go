@@ -59,16 +59,15 @@ func LambdaBuildSpec(svc spec.Service) buildspec.Spec {
 // what it keeps true and the environment it reads.
 func DeploySpec() buildspec.Spec {
 	return buildspec.Spec{
-		Build: buildspec.Phase{Script: steps("not-deployed-yet", "deploy-lambda")},
+		Build: buildspec.Phase{Script: steps("not-deployed-yet", "target-session", "deploy-lambda")},
 	}
 }
 
-// IntegrationTestSpec runs the service's integration tests against staging. The project sets
+// IntegrationTestSpec runs a stage's integration tests against one of its targets. The project sets
 // FUNCTION_NAME, FUNCTION_ALIAS and FUNCTION_ARN; the pipeline passes RELEASE.
 //
 // For a container service the project sets SERVICE_URL, staging's production URL, instead.
-func IntegrationTestSpec(svc spec.Service) buildspec.Spec {
-	t := svc.IntegrationTest
+func IntegrationTestSpec(svc spec.Service, t spec.IntegrationTest) buildspec.Spec {
 	out := buildspec.Spec{
 		Install: buildspec.Phase{Script: append(step("announce-integration-test"), buildspec.UserCommands("integrationTest.install", t.Install)...)},
 		Build:   buildspec.Phase{Script: buildspec.UserCommands("integrationTest.commands", t.Commands)},

@@ -37,10 +37,11 @@ func TestStepsAreShellCheckClean(t *testing.T) {
 func TestStepBodiesParseAndAreUsed(t *testing.T) {
 	svc := spec.Service{Name: "orders", Lambda: spec.Lambda{Runtime: "nodejs22.x", Handler: "index.handler"},
 		IntegrationTest: spec.IntegrationTest{Commands: []string{"true"}}}.WithDefaults()
+	test := svc.Stages[0].IntegrationTest
 	box := spec.Service{Name: "box", Container: &spec.Container{}, Build: spec.Build{Test: []string{"true"}}}.WithDefaults()
 	var rendered strings.Builder
-	for _, s := range []buildspec.Spec{LambdaBuildSpec(svc), DeploySpec(), IntegrationTestSpec(svc),
-		ContainerBuildSpec(box), PrepareSpec(), RecordReleaseSpec(), IntegrationTestSpec(box)} {
+	for _, s := range []buildspec.Spec{LambdaBuildSpec(svc), DeploySpec(), IntegrationTestSpec(svc, test),
+		ContainerBuildSpec(box), PrepareSpec(), RecordReleaseSpec(), IntegrationTestSpec(box, test)} {
 		for _, p := range []buildspec.Phase{s.Install, s.PreBuild, s.Build, s.PostBuild} {
 			body := buildspec.Script(p.Script)
 			rendered.WriteString(body + "\n")

@@ -25,6 +25,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/golden-pipelines/microservice-pipelines/constructs/policy"
+	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
 	"github.com/golden-pipelines/microservice-pipelines/internal/testenv"
 )
 
@@ -148,33 +149,48 @@ func offend(app awscdk.App) {
 		Encryption: awsecr.RepositoryEncryption_KMS(), EncryptionKey: rotatingKey(s),
 	})
 
-	// staging-before-production: production first; images-scanned-before-deploy: no scan.
+	// pre-production-before-production: production first; images-scanned-before-deploy: no scan.
 	s = stack(app, "pipelines")
-	ecsDeploy := func(env string) map[string]interface{} {
+	// prepare is the CodeBuild action of a container stage: it declares its target's role.
+	prepare := func(role string) map[string]interface{} {
+		vars, _ := json.Marshal([]map[string]string{{"name": "TARGET_ROLE", "type": "PLAINTEXT", "value": role}})
+		return map[string]interface{}{
+			"Name":          "Prepare",
+			"ActionTypeId":  map[string]interface{}{"Category": "Build", "Owner": "AWS", "Provider": "CodeBuild", "Version": "1"},
+			"Configuration": map[string]interface{}{"ProjectName": "prepare", "EnvironmentVariables": string(vars)},
+		}
+	}
+	ecsDeploy := func(app string) map[string]interface{} {
 		return map[string]interface{}{
 			"Name":         "Deploy",
 			"ActionTypeId": map[string]interface{}{"Category": "Deploy", "Owner": "AWS", "Provider": "CodeDeployToECS", "Version": "1"},
 			"Configuration": map[string]interface{}{
-				"ApplicationName": "svc-" + env, "DeploymentGroupName": "svc-" + env,
+				"ApplicationName": "svc-" + app, "DeploymentGroupName": "svc-" + app,
 				"TaskDefinitionTemplateArtifact": "Prepared", "AppSpecTemplateArtifact": "Prepared",
 				"Image1ArtifactName": "Prepared", "Image1ContainerName": "IMAGE1_NAME",
 			},
 		}
 	}
-	scan := map[string]interface{}{
+	// ecs is a container stage: its prepare step declares the role, CodeDeploy deploys.
+	ecs := func(role string) []interface{} { return []interface{}{prepare(role), ecsDeploy(role)} }
+	scan := []interface{}{map[string]interface{}{
 		"Name":          "ImageScan",
 		"ActionTypeId":  map[string]interface{}{"Category": "Invoke", "Owner": "AWS", "Provider": "InspectorScan", "Version": "1"},
 		"Configuration": map[string]interface{}{"InspectorRunMode": "ECRImageScan", "ECRRepositoryName": "svc", "ImageTag": "#{Build.BUILD_TAG}", "CriticalThreshold": 0},
-	}
-	source := map[string]interface{}{
+	}}
+	source := []interface{}{map[string]interface{}{
 		"Name":          "Source",
 		"ActionTypeId":  map[string]interface{}{"Category": "Source", "Owner": "AWS", "Provider": "S3", "Version": "1"},
 		"Configuration": map[string]interface{}{"S3Bucket": "sources", "S3ObjectKey": "svc.zip"},
+	}}
+	type stage struct {
+		name    string
+		actions []interface{}
 	}
-	pipeline := func(id string, stages ...[2]interface{}) {
+	pipeline := func(id string, stages ...stage) {
 		var list []interface{}
 		for _, st := range stages {
-			list = append(list, map[string]interface{}{"Name": st[0], "Actions": []interface{}{st[1]}})
+			list = append(list, map[string]interface{}{"Name": st.name, "Actions": st.actions})
 		}
 		// The stages as CloudFormation writes them (raw, like the actions the rules read).
 		p := awscodepipeline.NewCfnPipeline(s, jsii.String(id), &awscodepipeline.CfnPipelineProps{
@@ -183,49 +199,51 @@ func offend(app awscdk.App) {
 		})
 		p.AddPropertyOverride(jsii.String("Stages"), list)
 	}
-	pipeline("ProductionFirst", [2]interface{}{"Source", source}, [2]interface{}{"Scan", scan},
-		[2]interface{}{"Production", ecsDeploy("production")}, [2]interface{}{"Staging", ecsDeploy("staging")})
-	pipeline("Unscanned", [2]interface{}{"Source", source},
-		[2]interface{}{"Staging", ecsDeploy("staging")}, [2]interface{}{"Production", ecsDeploy("production")})
-	pipeline("Golden", [2]interface{}{"Source", source}, [2]interface{}{"Scan", scan},
-		[2]interface{}{"Staging", ecsDeploy("staging")}, [2]interface{}{"Production", ecsDeploy("production")})
+	pre, prod := spec.RolePreProduction, spec.RoleProduction
+	pipeline("ProductionFirst", stage{"Source", source}, stage{"Scan", scan},
+		stage{"Production", ecs(prod)}, stage{"Staging", ecs(pre)})
+	pipeline("Unscanned", stage{"Source", source}, stage{"Staging", ecs(pre)}, stage{"Production", ecs(prod)})
+	pipeline("Golden", stage{"Source", source}, stage{"Scan", scan}, stage{"Staging", ecs(pre)}, stage{"Production", ecs(prod)})
+	// Names are not read: a stage called Production that deploys to pre-production, then
+	// production in stages named otherwise, complies.
+	pipeline("NamedOtherwise", stage{"Source", source}, stage{"Scan", scan},
+		stage{"Production", ecs(pre)}, stage{"Live-eu", ecs(prod)}, stage{"Live-us", ecs(prod)})
+	// One stage deploying to pre-production and production at once: production did not wait.
+	pipeline("SameStage", stage{"Source", source}, stage{"Scan", scan},
+		stage{"Everything", append(ecs(pre), prepare(prod))})
 	// A scan without thresholds never fails.
-	toothless := map[string]interface{}{"Name": "ImageScan", "ActionTypeId": scan["ActionTypeId"],
-		"Configuration": map[string]interface{}{"InspectorRunMode": "ECRImageScan", "ECRRepositoryName": "svc", "ImageTag": "#{Build.BUILD_TAG}"}}
-	pipeline("ToothlessScan", [2]interface{}{"Source", source}, [2]interface{}{"Scan", toothless},
-		[2]interface{}{"Staging", ecsDeploy("staging")}, [2]interface{}{"Production", ecsDeploy("production")})
+	toothless := []interface{}{map[string]interface{}{"Name": "ImageScan", "ActionTypeId": scan[0].(map[string]interface{})["ActionTypeId"],
+		"Configuration": map[string]interface{}{"InspectorRunMode": "ECRImageScan", "ECRRepositoryName": "svc", "ImageTag": "#{Build.BUILD_TAG}"}}}
+	pipeline("ToothlessScan", stage{"Source", source}, stage{"Scan", toothless}, stage{"Staging", ecs(pre)}, stage{"Production", ecs(prod)})
 	// The image named in the task definition template instead of the pinned imageDetail.json.
-	unpinned := ecsDeploy("staging")
-	delete(unpinned["Configuration"].(map[string]interface{}), "Image1ArtifactName")
-	pipeline("ImageFromTemplate", [2]interface{}{"Source", source}, [2]interface{}{"Scan", scan},
-		[2]interface{}{"Staging", unpinned}, [2]interface{}{"Production", ecsDeploy("production")})
-	// A deployment to a target whose environment cannot be told.
-	elsewhere := ecsDeploy("staging")
-	elsewhere["Configuration"].(map[string]interface{})["DeploymentGroupName"] = "svc-blue"
-	pipeline("UnknownTarget", [2]interface{}{"Source", source}, [2]interface{}{"Scan", scan},
-		[2]interface{}{"Staging", elsewhere}, [2]interface{}{"Production", ecsDeploy("production")})
-	// Lambda-style deploy steps: CodeBuild projects told apart by their ENVIRONMENT variable.
-	project := func(id, env string) map[string]interface{} {
+	unpinned := ecs(pre)
+	delete(unpinned[1].(map[string]interface{})["Configuration"].(map[string]interface{}), "Image1ArtifactName")
+	pipeline("ImageFromTemplate", stage{"Source", source}, stage{"Scan", scan}, stage{"Staging", unpinned}, stage{"Production", ecs(prod)})
+	// A deploying stage that declares no role: whether it is production cannot be told.
+	pipeline("UnknownTarget", stage{"Source", source}, stage{"Scan", scan},
+		stage{"Staging", []interface{}{ecsDeploy("blue")}}, stage{"Production", ecs(prod)})
+	// Lambda-style deploy steps: CodeBuild projects that declare TARGET_ROLE on the project.
+	project := func(id, role string) []interface{} {
 		p := awscodebuild.NewCfnProject(s, jsii.String(id), &awscodebuild.CfnProjectProps{
 			Artifacts:   &awscodebuild.CfnProject_ArtifactsProperty{Type: jsii.String("CODEPIPELINE")},
 			Source:      &awscodebuild.CfnProject_SourceProperty{Type: jsii.String("CODEPIPELINE"), BuildSpec: jsii.String("version: 0.2")},
 			ServiceRole: jsii.String("arn:aws:iam::123456789012:role/codebuild"),
 			Environment: &awscodebuild.CfnProject_EnvironmentProperty{
 				ComputeType: jsii.String("BUILD_GENERAL1_SMALL"), Image: jsii.String("aws/codebuild/standard:7.0"), Type: jsii.String("LINUX_CONTAINER"),
-				EnvironmentVariables: &[]interface{}{&awscodebuild.CfnProject_EnvironmentVariableProperty{Name: jsii.String("ENVIRONMENT"), Value: jsii.String(env)}},
+				EnvironmentVariables: &[]interface{}{&awscodebuild.CfnProject_EnvironmentVariableProperty{Name: jsii.String("TARGET_ROLE"), Value: jsii.String(role)}},
 			},
 			LogsConfig: &awscodebuild.CfnProject_LogsConfigProperty{CloudWatchLogs: &awscodebuild.CfnProject_CloudWatchLogsConfigProperty{
 				Status: jsii.String("ENABLED"), GroupName: awslogs.NewLogGroup(s, jsii.String(id+"Logs"), &awslogs.LogGroupProps{Retention: awslogs.RetentionDays_ONE_WEEK}).LogGroupName(),
 			}},
 		})
-		return map[string]interface{}{
+		return []interface{}{map[string]interface{}{
 			"Name":          "Deploy",
 			"ActionTypeId":  map[string]interface{}{"Category": "Build", "Owner": "AWS", "Provider": "CodeBuild", "Version": "1"},
 			"Configuration": map[string]interface{}{"ProjectName": map[string]interface{}{"Ref": s.GetLogicalId(p)}},
-		}
+		}}
 	}
-	pipeline("LambdaProductionFirst", [2]interface{}{"Source", source},
-		[2]interface{}{"Production", project("DeployProduction", "production")}, [2]interface{}{"Staging", project("DeployStaging", "staging")})
+	pipeline("LambdaProductionFirst", stage{"Source", source},
+		stage{"Production", project("DeployProduction", prod)}, stage{"Staging", project("DeployStaging", pre)})
 
 	// iam-wildcards.
 	s = stack(app, "iam")
@@ -249,6 +267,21 @@ func offend(app awscdk.App) {
 	key := awskms.NewKey(s, jsii.String("SharedKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)}) // the default policy: kms:* to the account root
 	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("kms:*"), Resources: jsii.Strings("*"),
 		Principals: &[]awsiam.IPrincipal{awsiam.NewArnPrincipal(jsii.String("arn:aws:iam::210987654321:role/partner"))}}), nil)
+	// Keys by alias: the account's keys only with the condition naming one alias.
+	role = awsiam.NewRole(s, jsii.String("AnyKey"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("kms:Decrypt"),
+		Resources: jsii.Strings("arn:aws:kms:us-east-1:111111111111:key/*")}))
+	role = awsiam.NewRole(s, jsii.String("KeyByAlias"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("kms:Decrypt"),
+		Resources:  jsii.Strings("arn:aws:kms:us-east-1:111111111111:key/*"),
+		Conditions: &map[string]interface{}{"ForAnyValue:StringEquals": map[string]interface{}{"kms:ResourceAliases": "alias/golden-pipelines/svc"}}}))
+	role = awsiam.NewRole(s, jsii.String("KeyByAnyAlias"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("kms:Decrypt"),
+		Resources:  jsii.Strings("arn:aws:kms:us-east-1:111111111111:key/*"),
+		Conditions: &map[string]interface{}{"ForAnyValue:StringEquals": map[string]interface{}{"kms:ResourceAliases": "alias/*"}}}))
+	// The objects of a bucket named literally (in another account or region).
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("s3:GetObject"),
+		Resources: jsii.Strings("arn:aws:s3:::artifacts-bucket-1234/*")}))
 	role = awsiam.NewRole(s, jsii.String("Scoped"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("ecr:GetAuthorizationToken"), Resources: jsii.Strings("*")}))
 
@@ -336,10 +369,12 @@ func TestEachRuleFailsItsOffendingStack(t *testing.T) {
 		"immutable-images": {"images/FromParameter/Resource", "images/Latest/Resource", "images/Untagged/Resource",
 			"pipelines/ImageFromTemplate"},
 		"ecr-immutable-scanned": {"repositories/Mutable/Resource"},
-		// UnknownTarget twice: its unknown target, and its production deployment after no staging.
-		"staging-before-production":    {"pipelines/LambdaProductionFirst", "pipelines/ProductionFirst", "pipelines/UnknownTarget", "pipelines/UnknownTarget"},
+		// UnknownTarget twice: its undeclared target, and its production deployment after no pre-production.
+		"pre-production-before-production": {"pipelines/LambdaProductionFirst", "pipelines/ProductionFirst", "pipelines/SameStage",
+			"pipelines/UnknownTarget", "pipelines/UnknownTarget"},
 		"images-scanned-before-deploy": {"pipelines/ToothlessScan", "pipelines/Unscanned"},
-		"iam-wildcards": {"iam/Admin/DefaultPolicy/Resource", "iam/AnyLogGroup/DefaultPolicy/Resource", "iam/FromParameter/DefaultPolicy/Resource",
+		"iam-wildcards": {"iam/Admin/DefaultPolicy/Resource", "iam/AnyKey/DefaultPolicy/Resource", "iam/AnyLogGroup/DefaultPolicy/Resource",
+			"iam/FromParameter/DefaultPolicy/Resource", "iam/KeyByAnyAlias/DefaultPolicy/Resource",
 			"iam/PassAnything/DefaultPolicy/Resource", "iam/QuestionMark", "iam/SharedKey/Resource"},
 		"no-plain-secrets":  {"secrets/AccessKeyInEnvironment/Resource", "secrets/BuildWithToken/Resource", "secrets/PlainPassword/Resource"},
 		"privileged-builds": {"builds/PrivilegedEcho/Resource", "builds/SaysDockerBuild/Resource"},

@@ -31,15 +31,15 @@ var rules = []Rule{
 		check:       checkRepositories,
 	},
 	{
-		ID:          "staging-before-production",
-		Description: "A pipeline deploys to production only in a stage after one that deploys to staging.",
-		Fix:         "put the production stage after the staging stage (the golden pipeline: Source, Build, Scan, Staging, Approval, Production), and name every deployment target <service>-staging or <service>-production",
+		ID:          "pre-production-before-production",
+		Description: "A pipeline deploys to production only in a stage after one that deploys to a pre-production target.",
+		Fix:         "put a pre-production stage (role: pre-production) before every production stage, and let every deploying stage declare its targets' role (the golden steps' TARGET_ROLE)",
 		check:       checkStageOrder,
 	},
 	{
 		ID:          "images-scanned-before-deploy",
 		Description: "A pipeline that deploys a container image scans it with Amazon Inspector in a stage before the first deployment, with at least a critical-findings threshold (a scan without thresholds never fails).",
-		Fix:         "add an InspectorEcrImageScanAction on the built image in a stage before staging (the golden pipeline's Scan stage)",
+		Fix:         "add an InspectorEcrImageScanAction on the built image in a stage before the first deployment (the golden pipeline's Scan stage)",
 		check:       checkImageScan,
 	},
 	{
@@ -187,87 +187,70 @@ func forEachAction(pipeline Resource, f func(stage, name string, action map[stri
 	}
 }
 
-// deployedEnvironment is the environment an action deploys to ("" when it deploys nothing
-// this package can tell, "?" when it deploys but the environment cannot be told): a CodeDeploy
-// action by its deployment group (<service>-<environment>, also when the template refers to
-// the group), a CloudFormation action by its stack, an ECS action by its service, a CodeBuild
-// action by the ENVIRONMENT variable of the action or of its project (the golden deploy and
-// prepare steps). Any other action of the Deploy category is "?".
-func deployedEnvironment(t *Template, action map[string]interface{}) string {
+// declaredRole is the role of the target a CodeBuild action deploys to, as it declares it: the
+// TARGET_ROLE variable of the action or of its project (the golden deploy and prepare steps
+// set it from the stage's role), or "".
+func declaredRole(t *Template, action map[string]interface{}) string {
 	cfg := get(action, "Configuration")
-	var target string
-	switch get(action, "ActionTypeId", "Provider") {
-	case "CodeDeployToECS", "CodeDeploy":
-		target = render(get(cfg, "DeploymentGroupName"))
-		if ref, ok := get(cfg, "DeploymentGroupName", "Ref").(string); ok {
-			target = render(get(t.Resources[ref].Properties, "DeploymentGroupName"))
-		}
-	case "CloudFormation":
-		target = render(get(cfg, "StackName"))
-	case "ECS":
-		target = render(get(cfg, "ServiceName"))
-	case "CodeBuild":
-		var vars []map[string]interface{}
-		if s, ok := get(cfg, "EnvironmentVariables").(string); ok {
-			_ = json.Unmarshal([]byte(s), &vars)
-		}
-		for _, v := range vars {
-			if v["name"] == "ENVIRONMENT" {
-				return environmentNamed(render(v["value"]))
-			}
-		}
-		ref, _ := get(cfg, "ProjectName", "Ref").(string)
-		for _, v := range list(get(t.Resources[ref].Properties, "Environment", "EnvironmentVariables")) {
-			if get(v, "Name") == "ENVIRONMENT" {
-				return environmentNamed(render(get(v, "Value")))
-			}
-		}
-		return ""
-	default:
-		if get(action, "ActionTypeId", "Category") == "Deploy" {
-			return "?"
-		}
-		return ""
+	var vars []map[string]interface{}
+	if s, ok := get(cfg, "EnvironmentVariables").(string); ok {
+		_ = json.Unmarshal([]byte(s), &vars)
 	}
-	for _, env := range spec.EnvironmentNames {
-		for _, suffix := range environmentSuffixes[env] {
-			if strings.HasSuffix(target, suffix) {
-				return env
-			}
+	for _, v := range vars {
+		if v["name"] == "TARGET_ROLE" {
+			return render(v["value"])
 		}
 	}
-	return "?"
+	ref, _ := get(cfg, "ProjectName", "Ref").(string)
+	for _, v := range list(get(t.Resources[ref].Properties, "Environment", "EnvironmentVariables")) {
+		if get(v, "Name") == "TARGET_ROLE" {
+			return render(get(v, "Value"))
+		}
+	}
+	return ""
 }
 
-// environmentSuffixes are the name endings of each environment's targets.
-var environmentSuffixes = map[string][]string{"staging": {"-staging", "-stage"}, "production": {"-production", "-prod"}}
-
-func environmentNamed(name string) string {
-	switch name {
-	case "staging", "stage":
-		return "staging"
-	case "production", "prod":
-		return "production"
+// stageRoles are the roles a pipeline stage deploys to: those its CodeBuild actions declare
+// (TARGET_ROLE), and "?" for an action of the Deploy category in a stage that declares none
+// (a deployment whose target's role cannot be told). Names are never read: a stage called
+// "production" is not production unless its targets say so.
+func stageRoles(t *Template, stage interface{}) map[string]string {
+	roles := map[string]string{} // role -> the action that declares it
+	var undeclared []string
+	for _, a := range list(get(stage, "Actions")) {
+		action, _ := a.(map[string]interface{})
+		switch {
+		case get(action, "ActionTypeId", "Provider") == "CodeBuild":
+			if role := declaredRole(t, action); role != "" {
+				roles[role] = render(action["Name"])
+			}
+		case get(action, "ActionTypeId", "Category") == "Deploy":
+			undeclared = append(undeclared, render(action["Name"]))
+		}
 	}
-	return "?"
+	if len(roles) == 0 && len(undeclared) > 0 {
+		roles["?"] = undeclared[0]
+	}
+	return roles
 }
 
 func checkStageOrder(t *Template) []Finding {
 	var out []Finding
 	for _, id := range t.OfType("AWS::CodePipeline::Pipeline") {
-		stagingSeen, stagingStage := false, ""
-		forEachAction(t.Resources[id], func(stage, name string, action map[string]interface{}) {
-			switch deployedEnvironment(t, action) {
-			case "?":
-				out = append(out, Finding{id, fmt.Sprintf("action %s/%s deploys, but to which environment cannot be told: name its target <service>-staging or <service>-production", stage, name)})
-			case "staging":
-				stagingSeen, stagingStage = true, stage
-			case "production":
-				if !stagingSeen || stagingStage == stage {
-					out = append(out, Finding{id, fmt.Sprintf("action %s/%s deploys to production before any earlier stage deploys to staging", stage, name)})
-				}
+		preProductionSeen := false
+		for _, stage := range list(t.Resources[id].Properties["Stages"]) {
+			name := render(get(stage, "Name"))
+			roles := stageRoles(t, stage)
+			if action, ok := roles["?"]; ok {
+				out = append(out, Finding{id, fmt.Sprintf("action %s/%s deploys, but whether to production cannot be told: declare the target's role (TARGET_ROLE pre-production or production) on a CodeBuild action of the stage", name, action)})
 			}
-		})
+			if action, ok := roles[spec.RoleProduction]; ok && (!preProductionSeen || roles[spec.RolePreProduction] != "") {
+				out = append(out, Finding{id, fmt.Sprintf("action %s/%s deploys to production before any earlier stage deploys to a pre-production target", name, action)})
+			}
+			if _, ok := roles[spec.RolePreProduction]; ok {
+				preProductionSeen = true
+			}
+		}
 	}
 	return out
 }

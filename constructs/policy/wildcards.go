@@ -52,8 +52,17 @@ var ScopedResources = []Allowed{
 	{"^arn:" + arnPart + ":cloudformation:" + arnPart + ":" + arnPart + `:stack/[a-z0-9-]+/\*$`, "one stack by name: a stack ARN ends in an ID CloudFormation generates"},
 	{"^arn:" + arnPart + ":secretsmanager:" + arnPart + ":" + arnPart + `:secret:[A-Za-z0-9/_+=.@-]+-\?\?\?\?\?\?$`, "one Secrets Manager secret by name: its ARN ends in a random six-character suffix (CDK's Secret.fromSecretNameV2)"},
 	{`^<[A-Za-z0-9]+\.Arn>/AWSLogs/` + arnPart + `/\*$`, "the load balancer's access logs, which ELB writes under AWSLogs/<account>/ of its log bucket"},
+	{"^arn:" + arnPart + `:s3:::[a-z0-9][a-z0-9.-]+/\*$`, "the objects of one bucket named in another account or region (a pipeline's artifacts, read by a deploy action's role in the target's account)"},
 	{"^arn:" + arnPart + ":ssm:" + arnPart + ":" + arnPart + `:parameter/golden-pipelines/\*$`, "the CDK deploy role resolves the release parameters of every service (one shared policy: a role holds at most 10 KB of inline policy)"},
 }
+
+// KeysByAlias is the one key wildcard the rules accept: the keys of one account and region
+// (arn:…:kms:<region>:<account>:key/*), only in a statement whose condition
+// ForAnyValue:StringEquals kms:ResourceAliases names one alias. A principal in another account
+// or region cannot name a key's ARN before the key exists; the alias names the one key it may
+// use ("Use aliases to control access to KMS keys", AWS KMS Developer Guide, kms:ResourceAliases),
+// and the key's own policy must still allow the principal. CDK's imported Alias grants write it.
+var KeysByAlias = regexp.MustCompile("^arn:" + arnPart + ":kms:" + arnPart + ":" + arnPart + `:key/\*$`)
 
 // arnPart matches a partition, region or account of an ARN, written as a pseudo parameter
 // (<AWS::Region>, in an environment-agnostic stack) or literally (in a stack with an
@@ -132,6 +141,10 @@ func (t *Template) wildcardProblems(statement map[string]interface{}, keyPolicy 
 					render(get(statement["Condition"], "StringEquals", "iam:PassedToService")) != "ecs-tasks.amazonaws.com" {
 					out = append(out, "iam:PassRole on resource * without the condition iam:PassedToService ecs-tasks.amazonaws.com")
 				}
+			}
+		case KeysByAlias.MatchString(resource):
+			if alias := render(get(statement["Condition"], "ForAnyValue:StringEquals", "kms:ResourceAliases")); alias == "" || wildcard(alias) || strings.HasPrefix(alias, "[") {
+				out = append(out, "resource "+resource+" without the condition ForAnyValue:StringEquals kms:ResourceAliases naming one alias")
 			}
 		case wildcard(resource) && !scopedResource(resource):
 			out = append(out, "resource "+resource)

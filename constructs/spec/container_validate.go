@@ -114,10 +114,11 @@ func (v *validator) containerBuild(b Build) {
 	v.inRange("build.timeoutMinutes", "Build.timeoutMinutes", b.TimeoutMinutes, "")
 }
 
-func (v *validator) containerEnvironment(name string, e Environment) {
+// containerStage checks a container service's stage: its deployment, alarms and hooks.
+func (v *validator) containerStage(name string, st Stage) {
 	// CodeDeployToECS waits for the deployment itself: no CodeBuild timeout bounds the shift.
-	v.deployment(name, e.Deployment, PredefinedEcsConfigs, "ECS", EcsConfigPrefix, 0)
-	a := e.Alarms
+	v.deployment(name, st.Role, st.Deployment, PredefinedEcsConfigs, "ECS", EcsConfigPrefix, 0)
+	a := st.Alarms
 	v.inRange(name+".alarms.target5xxThreshold", "Alarms.target5xxThreshold", a.Target5xxThreshold, " responses a minute")
 	v.inRange(name+".alarms.loadBalancer5xxThreshold", "Alarms.loadBalancer5xxThreshold", a.LoadBalancer5xxThreshold, " responses a minute")
 	v.inRange(name+".alarms.unhealthyHostsThreshold", "Alarms.unhealthyHostsThreshold", a.UnhealthyHostsThreshold, " targets")
@@ -140,26 +141,31 @@ func (v *validator) containerEnvironment(name string, e Environment) {
 // replacement tasks: the hooks that test them there.
 var TestTrafficHookEvents = []string{"AfterAllowTestTraffic", "BeforeAllowTraffic"}
 
-// testTrafficHooks requires every environment to test through its own hook function. Each
-// environment's test listener is open only to its own VPC's NAT address (the load balancer is
-// internet-facing), so a function that tests one environment's replacement tasks runs in that
-// environment's VPC and cannot reach another's: one function named for two environments would
-// time out, or fail, in all but one of them.
-func (v *validator) testTrafficHooks(envs []NamedEnvironment) {
-	first := map[string]string{} // function -> the field that named it first
-	for _, env := range envs {
-		for _, h := range EcsHooks(env.Hooks) {
+// testTrafficHooks requires every stage to test through hook functions of its own in each
+// account and region. A test listener is open only to its own VPC's NAT address (the load
+// balancer is internet-facing), so a function that tests one stage's replacement tasks runs in
+// that stage's VPC and cannot reach another's: one function named for two stages in the same
+// account and region would time out, or fail, in all but one of them. (In another account or
+// region the same name is another function.)
+func (v *validator) testTrafficHooks(s Service) {
+	first := map[string]string{} // account/region/function -> the field that named it first
+	for i, st := range s.Stages {
+		for _, h := range EcsHooks(st.Hooks) {
 			if !slices.Contains(TestTrafficHookEvents, h.Event) {
 				continue
 			}
-			field := env.Name + ".hooks." + lowerFirst(h.Event)
-			if other, ok := first[h.Function]; ok && !strings.HasPrefix(other, env.Name+".") {
-				v.add(field, fmt.Sprintf("%q is also %s, but each environment's test listener is reachable only from its own VPC", h.Function, other),
-					"give each environment its own hook function, deployed in that environment's VPC (its service stack outputs VpcId and PrivateSubnetIds), e.g. CodeDeployHook_"+strings.ReplaceAll(v.service, "-", "_")+"_"+env.Name+"_smoke")
-				continue
-			}
-			if _, ok := first[h.Function]; !ok {
-				first[h.Function] = field
+			field := v.shown(v.stageField(i) + ".hooks." + lowerFirst(h.Event))
+			for _, t := range st.AllTargets() {
+				key := t.String() + "/" + h.Function
+				if other, ok := first[key]; ok && !strings.HasPrefix(other, v.shown(v.stageField(i))+".") {
+					v.add(field, fmt.Sprintf("%q is also %s, but each stage's test listener is reachable only from its own VPC", h.Function, other),
+						"give each stage its own hook function, deployed in that stage's VPC (its service stack outputs VpcId and PrivateSubnetIds), e.g. CodeDeployHook_"+
+							strings.ReplaceAll(v.service, "-", "_")+"_"+strings.ReplaceAll(st.Name, "-", "_")+"_smoke")
+					break
+				}
+				if _, ok := first[key]; !ok {
+					first[key] = field
+				}
 			}
 		}
 	}

@@ -8,10 +8,12 @@ import (
 // CrossServiceProblems checks the rules between the services of one app (each named once):
 //
 //   - CloudWatch alarm names are unique in an account and region, and a service's alarm names
-//     are <service>-<environment>-<alarm>: service "a" with the custom alarm "production-x" in
+//     are <service>-<stage>-<alarm>: service "a" with the custom alarm "production-x" in
 //     staging and service "a-staging" with "x" in production would both name an alarm
 //     "a-staging-production-x": the second stack would fail to deploy, or one service's
 //     deployments be stopped by the other's alarm;
+//   - the production stages' names, across services, fit the delivery metric filters'
+//     patterns (OutcomePattern, MaxFilterPatternLength);
 //   - a service may not build on another service's release repository (the repositories are
 //     named after the services): its base image source would give its build role pull access
 //     to the other service's images.
@@ -19,21 +21,21 @@ func CrossServiceProblems(services []Service) Problems {
 	var out Problems
 	owners := map[string][]string{} // alarm name (lower case) -> the services that name it
 	for _, s := range services {
-		for _, env := range s.Environments() {
-			for _, a := range s.DeploymentAlarmNames(env.Name) {
+		for _, st := range s.Stages {
+			for _, a := range s.DeploymentAlarmNames(st.Name) {
 				owners[strings.ToLower(a)] = append(owners[strings.ToLower(a)], s.Name)
 			}
 		}
 	}
 	for _, s := range services {
-		for _, env := range s.Environments() {
-			for i, c := range env.Alarms.Custom {
-				name := s.AlarmName(env.Name, c.Name)
+		for j, st := range s.Stages {
+			for i, c := range st.Alarms.Custom {
+				name := s.AlarmName(st.Name, c.Name)
 				for _, other := range owners[strings.ToLower(name)] {
 					if other == s.Name {
 						continue
 					}
-					out = append(out, Problem{Service: s.Name, Field: fmt.Sprintf("%s.alarms.custom[%d].name", env.Name, i),
+					out = append(out, Problem{Service: s.Name, Field: fmt.Sprintf("%s.alarms.custom[%d].name", s.StageField(j), i),
 						What: fmt.Sprintf("makes the alarm name %q, which service %q's alarms use too (CloudWatch alarm names are unique in an account and region)", name, other),
 						Fix:  "give the alarm another name"})
 					break
@@ -41,6 +43,7 @@ func CrossServiceProblems(services []Service) Problems {
 			}
 		}
 	}
+	out = append(out, outcomePatternProblems(services)...)
 	repositories := map[string]string{}
 	for _, s := range services {
 		repositories[s.RepositoryName()] = s.Name

@@ -90,10 +90,6 @@ func (s Service) WithDefaults() Service {
 	if out.LogRetentionDays == 0 {
 		out.LogRetentionDays = DefaultLogRetentionDays
 	}
-	if out.ManualApproval == nil {
-		approve := true
-		out.ManualApproval = &approve
-	}
 	b := &out.Build
 	if out.IsContainer() {
 		// A container service builds its image with docker: the Dockerfile is the package, and
@@ -129,26 +125,46 @@ func (s Service) WithDefaults() Service {
 	if b.TimeoutMinutes == 0 {
 		b.TimeoutMinutes = DefaultBuildTimeoutMinutes
 	}
-	if out.IntegrationTest.TimeoutMinutes == 0 {
-		out.IntegrationTest.TimeoutMinutes = DefaultTestTimeoutMinutes
-	}
-	out.IntegrationTest.Install = append([]string(nil), out.IntegrationTest.Install...)
-	out.IntegrationTest.Commands = append([]string(nil), out.IntegrationTest.Commands...)
-
 	out.Notifications = out.Notifications.withDefaults()
-	out.Staging = out.Staging.withDefaults(&out, "staging")
-	out.Production = out.Production.withDefaults(&out, "production")
+	out.Stages = out.stagesWithDefaults()
 	return out
 }
 
-func (e Environment) withDefaults(svc *Service, env string) Environment {
+// stagesWithDefaults are the definition's stages, or the two default ones from the shorthand
+// fields (which are then cleared: a defaulted service says everything in its stages), with
+// their defaults. A definition that sets both keeps its shorthand for Validate to report.
+func (s *Service) stagesWithDefaults() []Stage {
+	stages := s.Stages
+	if len(stages) == 0 {
+		stages = s.defaultStages()
+		s.IntegrationTest, s.ManualApproval, s.Staging, s.Production = IntegrationTest{}, nil, Environment{}, Environment{}
+		s.fromShorthand = true
+	}
+	out := make([]Stage, len(stages))
+	for i, st := range stages {
+		out[i] = st.withDefaults(s, i, len(stages))
+	}
+	return out
+}
+
+// productionOr is the role whose defaults a stage of that role gets: production's, or
+// pre-production's (also for an unknown role, which validation reports).
+func productionOr(role string) string {
+	if role == RoleProduction {
+		return role
+	}
+	return RolePreProduction
+}
+
+// withDefaults fills in the deployment and alarm defaults of a stage of that role.
+func (e Environment) withDefaults(svc *Service, role string) Environment {
 	out := e
 	container := svc.IsContainer()
 	if out.Deployment.Config == "" && out.Deployment.Custom == nil {
 		out.Deployment.Config = map[[2]string]string{
-			{"lambda", "staging"}: DefaultStagingConfig, {"lambda", "production"}: DefaultProductionConfig,
-			{"container", "staging"}: DefaultEcsStagingConfig, {"container", "production"}: DefaultEcsProductionConfig,
-		}[[2]string{runtimeKind(container), env}]
+			{"lambda", RolePreProduction}: DefaultStagingConfig, {"lambda", RoleProduction}: DefaultProductionConfig,
+			{"container", RolePreProduction}: DefaultEcsStagingConfig, {"container", RoleProduction}: DefaultEcsProductionConfig,
+		}[[2]string{runtimeKind(container), productionOr(role)}]
 	}
 	if out.Deployment.Custom != nil {
 		c := *out.Deployment.Custom

@@ -61,24 +61,24 @@ const DeployBusyMinutes = 15
 const DeploySettleMinutes = 15
 
 // DeployProjectSlackMinutes is what a Lambda deploy project's CodeBuild timeout adds to the
-// step's own waits (DeployBusyMinutes + the environment's LambdaDeployTimeoutMinutes +
+// step's own waits (DeployBusyMinutes + the stage's LambdaDeployTimeoutMinutes +
 // DeploySettleMinutes), so that the step always ends by itself, with the release parameter
 // settled, before CodeBuild stops it.
 const DeployProjectSlackMinutes = 5
 
-// MaxShiftMinutes is the longest traffic shift a Lambda environment without hooks may take: the
+// MaxShiftMinutes is the longest traffic shift a Lambda stage without hooks may take: the
 // deploy project waits for it, and CodeBuild waits at most maxCodeBuildMinutes. Each hook takes
 // HookWaitMinutes off it (MaxLambdaShiftMinutes).
 const MaxShiftMinutes = maxCodeBuildMinutes - deployOverheadMinutes - DeployBusyMinutes - DeploySettleMinutes - DeployProjectSlackMinutes
 
-// MaxLambdaShiftMinutes is the longest traffic shift a Lambda environment with that many hooks
+// MaxLambdaShiftMinutes is the longest traffic shift a Lambda stage with that many hooks
 // may take.
 func MaxLambdaShiftMinutes(hooks int) int { return MaxShiftMinutes - hooks*HookWaitMinutes }
 
-// LambdaHookCount is the number of CodeDeploy hooks of a Lambda environment.
-func (e Environment) LambdaHookCount() int {
+// LambdaHookCount is the number of CodeDeploy hooks of a Lambda stage.
+func (st *Stage) LambdaHookCount() int {
 	n := 0
-	for _, h := range []string{e.Hooks.PreTraffic, e.Hooks.PostTraffic} {
+	for _, h := range []string{st.Hooks.PreTraffic, st.Hooks.PostTraffic} {
 		if h != "" {
 			n++
 		}
@@ -86,11 +86,11 @@ func (e Environment) LambdaHookCount() int {
 	return n
 }
 
-// LambdaDeployTimeoutMinutes is how long a Lambda environment's deploy step waits for the
-// outcome before it cancels the update: the traffic shift, the fixed allowance for the stack
-// update, and CodeDeploy's wait for each hook.
-func (e Environment) LambdaDeployTimeoutMinutes() int {
-	return e.Deployment.DeployTimeoutMinutes() + e.LambdaHookCount()*HookWaitMinutes
+// LambdaDeployTimeoutMinutes is how long a Lambda stage's deploy step waits for the outcome
+// before it cancels the update: the traffic shift, the fixed allowance for the stack update,
+// and CodeDeploy's wait for each hook.
+func (st *Stage) LambdaDeployTimeoutMinutes() int {
+	return st.Deployment.DeployTimeoutMinutes() + st.LambdaHookCount()*HookWaitMinutes
 }
 
 func predefined(name string) (PredefinedConfig, bool) {

@@ -52,15 +52,15 @@ const subscriptionsWhy = "every subscriber is a resource of the pipeline stack, 
 
 // limits checks the AWS limits the definition as a whole can exceed.
 func (v *validator) limits(s Service) {
-	for _, env := range s.Environments() {
-		v.alarmLimits(s, env)
+	for i := range s.Stages {
+		v.alarmLimits(s, i)
 	}
 	if s.IsContainer() {
 		v.environmentSize("container.environment", s.Container.Environment, nil, MaxContainerEnvironmentBytes,
 			"ECS for a task definition (64 KiB), of which the variables may take half")
 		if s.Container.TerminationWaitMinutes >= 1 {
-			for _, env := range s.Environments() {
-				v.ecsDeploymentTime(env.Name, env.Deployment, s.Container.TerminationWaitMinutes)
+			for i, st := range s.Stages {
+				v.ecsDeploymentTime(v.stageField(i), st.Deployment, s.Container.TerminationWaitMinutes)
 			}
 		}
 	} else {
@@ -72,22 +72,25 @@ func (v *validator) limits(s Service) {
 			fmt.Sprintf("keep at most %d; a mailing list or a chat channel reaches more people through one subscription", MaxSubscriptions))
 	}
 	v.projectCommands("build", s.Build.Install, s.Build.Test, s.Build.Package)
-	v.projectCommands("integrationTest", s.IntegrationTest.Install, s.IntegrationTest.Commands)
+	for i, st := range s.Stages {
+		v.projectCommands(v.integrationTestField(i), st.IntegrationTest.Install, st.IntegrationTest.Commands)
+	}
 }
 
-// alarmLimits checks an environment's alarms: how many guard its deployment group, and the
-// names and descriptions their custom alarms give CloudWatch.
-func (v *validator) alarmLimits(s Service, env NamedEnvironment) {
-	names := s.DeploymentAlarmNames(env.Name)
+// alarmLimits checks a stage's alarms: how many guard its deployment group, and the names and
+// descriptions their custom alarms give CloudWatch.
+func (v *validator) alarmLimits(s Service, i int) {
+	st, stage := s.Stages[i], v.stageField(i)
+	names := s.DeploymentAlarmNames(st.Name)
 	if len(names) > MaxAlarmsPerDeploymentGroup {
-		defaults := len(names) - len(env.Alarms.Custom)
-		v.add(env.Name+".alarms.custom", fmt.Sprintf("gives the deployment group %d alarms (%d default, %d custom); CodeDeploy allows at most %d",
-			len(names), defaults, len(env.Alarms.Custom), MaxAlarmsPerDeploymentGroup),
+		defaults := len(names) - len(st.Alarms.Custom)
+		v.add(stage+".alarms.custom", fmt.Sprintf("gives the deployment group %d alarms (%d default, %d custom); CodeDeploy allows at most %d",
+			len(names), defaults, len(st.Alarms.Custom), MaxAlarmsPerDeploymentGroup),
 			fmt.Sprintf("keep at most %d custom alarms, or combine metrics in one alarm of your own", MaxAlarmsPerDeploymentGroup-defaults))
 	}
-	for i, c := range env.Alarms.Custom {
-		field := fmt.Sprintf("%s.alarms.custom[%d]", env.Name, i)
-		name := s.AlarmName(env.Name, c.Name)
+	for j, c := range st.Alarms.Custom {
+		field := fmt.Sprintf("%s.alarms.custom[%d]", stage, j)
+		name := s.AlarmName(st.Name, c.Name)
 		if n := Length(name); n > MaxAlarmNameChars {
 			v.add(field+".name", fmt.Sprintf("makes the alarm name %q, %d characters; CloudWatch allows %d", name, n, MaxAlarmNameChars), "use a shorter name")
 		}

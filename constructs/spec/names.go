@@ -76,8 +76,8 @@ func (s *Service) DeploymentAlarmNames(env string) []string {
 	for _, a := range defaults {
 		out = append(out, s.AlarmName(env, a))
 	}
-	if e := s.Environment(env); e != nil {
-		for _, c := range e.Alarms.Custom {
+	if st := s.Stage(env); st != nil {
+		for _, c := range st.Alarms.Custom {
 			out = append(out, s.AlarmName(env, c.Name))
 		}
 	}

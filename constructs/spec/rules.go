@@ -101,6 +101,24 @@ var TextRules = map[string]TextRule{
 	"Service.branch": {Max: 256, By: "CodeCommit", Valid: validBranch, Is: "a valid git branch name",
 		Fix: "use a branch name such as main or release/1.x: no spaces, '..', '~^:?*[\\' or leading '-'"},
 
+	// A stage's name goes into stack names (<service>-<stage>), function names
+	// (<service>-<stage>-posttraffic: 28 + 1 + 16 + 12 characters, within Lambda's 64) and
+	// CodePipeline stage names; a wave's into CodePipeline stage names (<Stage>-<wave>, at most
+	// 100 characters: https://docs.aws.amazon.com/codepipeline/latest/userguide/limits.html).
+	"Stage.name": {Max: 16, By: "this field (it goes into function names, at most 64 characters)", Pattern: stageNameRE, Is: "a stage name",
+		Fix: "use 1-16 lowercase letters, digits and single hyphens, starting with a letter, e.g. staging"},
+	"Stage.role": enumRule,
+	"Wave.name": {Max: 16, By: "this field", Pattern: stageNameRE, Is: "a wave name",
+		Fix: "use 1-16 lowercase letters, digits and single hyphens, starting with a letter, e.g. eu"},
+	// Account IDs are 12 digits; region codes like eu-west-1 (https://docs.aws.amazon.com/general/latest/gr/rande.html).
+	"Target.account": {Max: 12, By: "an AWS account ID", Pattern: accountRE, Is: "an AWS account ID", Fix: `write the 12 digits, quoted, e.g. "123456789012"`},
+	"Target.region":  {Max: 32, By: "an AWS region code", Pattern: regionRE, Is: "an AWS region code", Fix: `write a region code, e.g. "eu-west-1"`},
+	// The pipeline holds at most 50 stages (validation counts them exactly), a stage 50 actions.
+	"Service.stages": {MaxItems: MaxPipelineStages, Items: "stages", ItemsWhy: "CodePipeline allows at most 50 stages a pipeline"},
+	"Stage.waves":    {MaxItems: MaxPipelineStages, Items: "waves", ItemsWhy: "each wave is a stage of the pipeline, which CodePipeline limits to 50"},
+	"Stage.targets":  {MaxItems: MaxStageActions, Items: "targets", ItemsWhy: "a wave's targets are the actions of one pipeline stage, which CodePipeline limits to 50"},
+	"Wave.targets":   {MaxItems: MaxStageActions, Items: "targets", ItemsWhy: "a wave's targets are the actions of one pipeline stage, which CodePipeline limits to 50"},
+
 	"Lambda.runtime": enumRule,
 	// Lambda Handler: at most 128 characters, no whitespace (API_CreateFunction).
 	"Lambda.handler": {Max: 128, By: "Lambda", Pattern: handlerRE, Is: "a handler", Fix: `name the handler inside the package, e.g. "index.handler"`},

@@ -26,23 +26,37 @@ type Service struct {
 	Container *Container `json:"container,omitempty" yaml:"container,omitempty"`
 	// Build describes how the build stage tests and packages the service.
 	Build Build `json:"build,omitempty" yaml:"build,omitempty"`
-	// IntegrationTest runs against staging after its deployment; a failure stops promotion.
-	IntegrationTest IntegrationTest `json:"integrationTest,omitempty" yaml:"integrationTest,omitempty"`
 
-	// ManualApproval puts a manual approval action between staging and production.
+	// Home is the account and region of the pipeline, its build, its packages and images.
+	// Default: the app's (the CDK CLI's credentials). Required, both parts, when a target names
+	// an account or a region.
+	Home Target `json:"home,omitempty" yaml:"home,omitempty"`
+	// Stages of the release, in order. Default: staging (pre-production), then production
+	// behind a manual approval, both in the home account and region, set by the shorthand
+	// fields staging, production, manualApproval and integrationTest (which a definition with
+	// stages does not use).
+	Stages []Stage `json:"stages,omitempty" yaml:"stages,omitempty"`
+
+	// IntegrationTest (shorthand, without stages) runs against staging after its deployment;
+	// a failure stops promotion.
+	IntegrationTest IntegrationTest `json:"integrationTest,omitempty" yaml:"integrationTest,omitempty"`
+	// ManualApproval (shorthand, without stages) puts a manual approval before production.
 	// Default: true.
 	ManualApproval *bool `json:"manualApproval,omitempty" yaml:"manualApproval,omitempty"`
-
-	// Staging is the first environment. Default deployment: AllAtOnce.
+	// Staging (shorthand, without stages): the first stage. Default deployment: AllAtOnce.
 	Staging Environment `json:"staging,omitempty" yaml:"staging,omitempty"`
-	// Production is deployed after staging (and the approval). Default deployment:
-	// Canary10Percent5Minutes.
+	// Production (shorthand, without stages) is deployed after staging (and the approval).
+	// Default deployment: Canary10Percent5Minutes.
 	Production Environment `json:"production,omitempty" yaml:"production,omitempty"`
 
 	// Notifications subscribes people and tools to the service's notification topic, which
 	// receives pipeline failures, manual approval requests, production successes and
 	// CodeDeploy rollbacks. Default: no subscribers (the topic exists all the same).
 	Notifications Notifications `json:"notifications,omitempty" yaml:"notifications,omitempty"`
+
+	// fromShorthand: the stages came from the two-stage shorthand (set by WithDefaults), so
+	// problems name the shorthand's fields.
+	fromShorthand bool
 
 	// LogRetentionDays for the function, hook, container and CodeBuild logs. Must be one of CloudWatch's
 	// retention values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ...). Default: 30.
@@ -247,37 +261,5 @@ type Hooks struct {
 	AfterAllowTraffic string `json:"afterAllowTraffic,omitempty" yaml:"afterAllowTraffic,omitempty"`
 }
 
-// EnvironmentNames are the environments every service is deployed to, in pipeline order.
-var EnvironmentNames = []string{"staging", "production"}
-
 // IsContainer reports whether the service runs on ECS rather than Lambda.
 func (s *Service) IsContainer() bool { return s.Container != nil }
-
-// Environments returns the service's environments in pipeline order with their names.
-func (s *Service) Environments() []NamedEnvironment {
-	return []NamedEnvironment{
-		{Name: "staging", Environment: &s.Staging},
-		{Name: "production", Environment: &s.Production},
-	}
-}
-
-// Environment returns the environment of that name ("staging" or "production"), or nil.
-func (s *Service) Environment(name string) *Environment {
-	for _, e := range s.Environments() {
-		if e.Name == name {
-			return e.Environment
-		}
-	}
-	return nil
-}
-
-// NamedEnvironment pairs an environment with its name.
-type NamedEnvironment struct {
-	Name string
-	*Environment
-}
-
-// ApprovalRequired reports whether production waits for a manual approval.
-func (s *Service) ApprovalRequired() bool {
-	return s.ManualApproval == nil || *s.ManualApproval
-}

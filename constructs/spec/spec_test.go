@@ -26,14 +26,20 @@ func TestWithDefaultsFillsEveryDocumentedDefault(t *testing.T) {
 		"reportDir":           {s.Build.ReportDir, "reports"},
 		"computeType":         {s.Build.ComputeType, "SMALL"},
 		"buildTimeout":        {s.Build.TimeoutMinutes, 30},
-		"testTimeout":         {s.IntegrationTest.TimeoutMinutes, 20},
+		"testTimeout":         {s.Stages[0].IntegrationTest.TimeoutMinutes, 20},
 		"logRetention":        {s.LogRetentionDays, 30},
-		"approval":            {s.ApprovalRequired(), true},
-		"staging config":      {s.Staging.Deployment.Config, "AllAtOnce"},
-		"production config":   {s.Production.Deployment.Config, "Canary10Percent5Minutes"},
-		"errors threshold":    {s.Production.Alarms.ErrorsThreshold, 1},
-		"throttles threshold": {s.Production.Alarms.ThrottlesThreshold, 1},
-		"p99 threshold":       {s.Production.Alarms.P99DurationMillis, 8000},
+		"stages":              {strings.Join(s.StageNames(), ","), "staging,production"},
+		"staging role":        {s.Stages[0].Role, RolePreProduction},
+		"production role":     {s.Stages[1].Role, RoleProduction},
+		"staging approval":    {s.Stages[0].ApprovalRequired(), false},
+		"approval":            {s.Stages[1].ApprovalRequired(), true},
+		"staging targets":     {len(s.Stages[0].WaveList()[0].Targets), 1},
+		"home target":         {s.Stages[1].Targets[0], Target{}},
+		"staging config":      {s.Stages[0].Deployment.Config, "AllAtOnce"},
+		"production config":   {s.Stages[1].Deployment.Config, "Canary10Percent5Minutes"},
+		"errors threshold":    {s.Stages[1].Alarms.ErrorsThreshold, 1},
+		"throttles threshold": {s.Stages[1].Alarms.ThrottlesThreshold, 1},
+		"p99 threshold":       {s.Stages[1].Alarms.P99DurationMillis, 8000},
 	}
 	for name, c := range checks {
 		if c[0] != c[1] {
@@ -46,10 +52,10 @@ func TestWithDefaultsFillsEveryDocumentedDefault(t *testing.T) {
 
 	py := Service{Name: "payments", Lambda: Lambda{Runtime: "python3.13", Handler: "app.handler", TimeoutSeconds: 30},
 		Production: Environment{Alarms: Alarms{Custom: []CustomAlarm{{Name: "x", MetricName: "Invocations", Threshold: new(float64)}}}}}.WithDefaults()
-	if py.Build.PackageDir != "package" || !strings.HasPrefix(py.Build.Install[0], "pip install") || py.Production.Alarms.P99DurationMillis != 24000 {
+	if py.Build.PackageDir != "package" || !strings.HasPrefix(py.Build.Install[0], "pip install") || py.Stages[1].Alarms.P99DurationMillis != 24000 {
 		t.Errorf("python defaults: %+v", py.Build)
 	}
-	c := py.Production.Alarms.Custom[0]
+	c := py.Stages[1].Alarms.Custom[0]
 	if c.Namespace != "AWS/Lambda" || c.Statistic != "Sum" || c.Comparison != ">=" || c.PeriodSeconds != 60 || c.EvaluationPeriods != 1 {
 		t.Errorf("custom alarm defaults: %+v", c)
 	}
@@ -60,10 +66,10 @@ func TestContainerDefaults(t *testing.T) {
 	c := s.Container
 	got := []interface{}{c.Port, c.CPU, c.MemoryMiB, c.DesiredCount, c.HealthCheckPath, c.ListenerPort, c.TestListenerPort,
 		c.Dockerfile, c.Context, c.KeepImages, c.TerminationWaitMinutes,
-		s.Staging.Deployment.Config, s.Production.Deployment.Config,
-		s.Production.Alarms.Target5xxThreshold, s.Production.Alarms.LoadBalancer5xxThreshold,
-		s.Production.Alarms.UnhealthyHostsThreshold, s.Production.Alarms.P99LatencyMillis,
-		s.Production.Alarms.ErrorsThreshold, s.Build.PackageDir, len(s.Build.Install)}
+		s.Stages[0].Deployment.Config, s.Stages[1].Deployment.Config,
+		s.Stages[1].Alarms.Target5xxThreshold, s.Stages[1].Alarms.LoadBalancer5xxThreshold,
+		s.Stages[1].Alarms.UnhealthyHostsThreshold, s.Stages[1].Alarms.P99LatencyMillis,
+		s.Stages[1].Alarms.ErrorsThreshold, s.Build.PackageDir, len(s.Build.Install)}
 	want := []interface{}{8080, 256, 512, 2, "/health", 80, 9000, "Dockerfile", ".", 30, 5,
 		"ECSAllAtOnce", "ECSCanary10Percent5Minutes", 5, 5, 1, 1000, 0, "", 0}
 	for i := range want {
@@ -98,7 +104,7 @@ func TestShiftLimits(t *testing.T) {
 	if err := hooked.WithDefaults().Validate(); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("longer than the pipeline can wait (%d)", MaxShiftMinutes-2*HookWaitMinutes)) {
 		t.Errorf("a %d-minute shift with two hooks is accepted: %v", MaxShiftMinutes, err)
 	}
-	if got, want := hooked.WithDefaults().Production.LambdaDeployTimeoutMinutes(), MaxShiftMinutes+deployOverheadMinutes+2*HookWaitMinutes; got != want {
+	if got, want := hooked.WithDefaults().Stages[1].LambdaDeployTimeoutMinutes(), MaxShiftMinutes+deployOverheadMinutes+2*HookWaitMinutes; got != want {
 		t.Errorf("deploy timeout with two hooks %d, want %d", got, want)
 	}
 	tooLong := minimal()
@@ -120,7 +126,7 @@ func TestWithDefaultsDoesNotAlias(t *testing.T) {
 	orig.Production.Deployment.Custom = &CustomDeployment{Type: "canary", Percentage: 10, IntervalMinutes: 3}
 	d := orig.WithDefaults()
 	d.Lambda.Environment["A"] = "2"
-	d.Production.Deployment.Custom.Percentage = 50
+	d.Stages[1].Deployment.Custom.Percentage = 50
 	if orig.Lambda.Environment["A"] != "1" || orig.Production.Deployment.Custom.Percentage != 10 {
 		t.Error("WithDefaults shares maps or pointers with its input")
 	}

@@ -41,6 +41,24 @@ func everyContainer() Service {
 	}
 }
 
+// everyStaged sets the fields of stages, waves and targets.
+func everyStaged() Service {
+	approve := true
+	return Service{
+		Name:   "ledger",
+		Lambda: Lambda{Runtime: "nodejs22.x", Handler: "index.handler"},
+		Home:   Target{Account: "111111111111", Region: "eu-west-1"},
+		Stages: []Stage{
+			{Name: "dev", Role: RolePreProduction, Targets: []Target{{Region: "eu-west-1"}},
+				IntegrationTest: IntegrationTest{Commands: []string{"npm run it"}}},
+			{Name: "prod", Role: RoleProduction, Approval: &approve, Waves: []Wave{
+				{Name: "eu", Targets: []Target{{Account: "222222222222", Region: "eu-west-1"}}},
+				{Name: "us", Targets: []Target{{Account: "222222222222", Region: "us-east-1"}, {Account: "222222222222", Region: "us-west-2"}}},
+			}},
+		},
+	}
+}
+
 // textSpot is one text of a service value: a field or a name of a map, with its rule key.
 type textSpot struct {
 	path, key string
@@ -142,7 +160,7 @@ var forbidden = []struct {
 // definition, is refused with a problem naming that field.
 func TestEveryTextFieldRefusesForbiddenText(t *testing.T) {
 	exercised := map[string]bool{}
-	for _, base := range []func() Service{everyLambda, everyContainer} {
+	for _, base := range []func() Service{everyLambda, everyContainer, everyStaged} {
 		if err := base().WithDefaults().Validate(); err != nil {
 			t.Fatalf("the base definition is invalid: %v", err)
 		}
@@ -266,7 +284,7 @@ func TestEveryFieldHasItsRule(t *testing.T) {
 func TestFieldLimitsKeepAlarmsWithinCloudWatch(t *testing.T) {
 	longest := func(key string) string { return strings.Repeat("a", TextRules[key].Max) }
 	s := Service{Name: longest("Service.name")}
-	for _, env := range EnvironmentNames {
+	for _, env := range []string{longest("Stage.name")} {
 		name := s.AlarmName(env, longest("CustomAlarm.name"))
 		if Length(name) > MaxAlarmNameChars {
 			t.Errorf("the longest alarm name in %s has %d characters", env, Length(name))

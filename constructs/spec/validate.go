@@ -95,7 +95,7 @@ var (
 // where it does not apply, or whose text breaks the text policy or its TextRule, is not checked
 // again by the checks that follow.
 func (s Service) Validate() error {
-	v := &validator{service: s.Name, bad: map[string]bool{}}
+	v := &validator{service: s.Name, bad: map[string]bool{}, shorthand: s.fromShorthand}
 	if s.Name == "" {
 		v.report("name", "is missing", `name the service, e.g. name: "orders"`)
 	}
@@ -112,22 +112,12 @@ func (s Service) Validate() error {
 		_, runtimeKnown := SupportedRuntimes[s.Lambda.Runtime]
 		v.build(s.Build, runtimeKnown)
 	}
-	v.integrationTest(s.IntegrationTest)
 	if !slices.Contains(logRetentionDays, s.LogRetentionDays) {
 		v.add("logRetentionDays", fmt.Sprintf("%d is not a CloudWatch Logs retention period", s.LogRetentionDays),
 			"use one of "+joinInts(logRetentionDays))
 	}
 	v.notifications(s.Notifications)
-	for _, env := range s.Environments() {
-		if s.IsContainer() {
-			v.containerEnvironment(env.Name, *env.Environment)
-		} else {
-			v.environment(env.Name, *env.Environment, s.Lambda.TimeoutSeconds)
-		}
-	}
-	if s.IsContainer() {
-		v.testTrafficHooks(s.Environments())
-	}
+	v.stages(s)
 	v.limits(s)
 	if len(v.problems) == 0 {
 		return nil
@@ -149,8 +139,8 @@ func (v *validator) applicability(s Service) {
 			v.report("build.packageDir", "is set on a container service, whose image is built from its Dockerfile", "remove it")
 		}
 	}
-	for _, env := range s.Environments() {
-		a, h := env.Alarms, env.Hooks
+	for i, st := range s.Stages {
+		a, h, field := st.Alarms, st.Hooks, v.stageField(i)
 		lambdaAlarms := map[string]int{"errorsThreshold": a.ErrorsThreshold, "throttlesThreshold": a.ThrottlesThreshold,
 			"p99DurationMillis": a.P99DurationMillis}
 		ecsAlarms := map[string]int{"target5xxThreshold": a.Target5xxThreshold, "loadBalancer5xxThreshold": a.LoadBalancer5xxThreshold,
@@ -159,11 +149,11 @@ func (v *validator) applicability(s Service) {
 		ecsHooks := map[string]string{"beforeInstall": h.BeforeInstall, "afterInstall": h.AfterInstall,
 			"afterAllowTestTraffic": h.AfterAllowTestTraffic, "beforeAllowTraffic": h.BeforeAllowTraffic, "afterAllowTraffic": h.AfterAllowTraffic}
 		if s.IsContainer() {
-			v.onlyFor(env.Name+".alarms", "a Lambda service", lambdaAlarms)
-			v.onlyForHooks(env.Name+".hooks", "a Lambda service", lambdaHooks)
+			v.onlyFor(field+".alarms", "a Lambda service", lambdaAlarms)
+			v.onlyForHooks(field+".hooks", "a Lambda service", lambdaHooks)
 		} else {
-			v.onlyFor(env.Name+".alarms", "a container service", ecsAlarms)
-			v.onlyForHooks(env.Name+".hooks", "a container service", ecsHooks)
+			v.onlyFor(field+".alarms", "a container service", ecsAlarms)
+			v.onlyForHooks(field+".hooks", "a container service", ecsHooks)
 		}
 	}
 }
@@ -204,6 +194,9 @@ func ValidateAll(services []Service) error {
 type validator struct {
 	service  string
 	problems Problems
+	// shorthand: the stages came from the two-stage shorthand, so problems name its fields
+	// (staging, production, manualApproval, integrationTest).
+	shorthand bool
 	// bad are the fields already reported by applicability or the text policy: the checks
 	// that follow do not report them (or anything inside them) again.
 	bad map[string]bool
@@ -211,6 +204,7 @@ type validator struct {
 
 // add reports a problem, unless its field (or one it belongs to) is already reported as bad.
 func (v *validator) add(field, what, fix string) {
+	field = v.shown(field)
 	if v.covered(field) {
 		return
 	}
@@ -220,12 +214,12 @@ func (v *validator) add(field, what, fix string) {
 // report adds a problem and marks its field bad.
 func (v *validator) report(field, what, fix string) {
 	v.add(field, what, fix)
-	v.bad[field] = true
+	v.bad[v.shown(field)] = true
 }
 
 // covered reports whether a field, or a field it belongs to, is marked bad.
 func (v *validator) covered(field string) bool {
-	for f := field; f != ""; {
+	for f := v.shown(field); f != ""; {
 		if v.bad[f] {
 			return true
 		}
@@ -309,14 +303,14 @@ func (v *validator) reportsOutsidePackage(b Build) {
 	}
 }
 
-func (v *validator) integrationTest(t IntegrationTest) {
-	v.commands("integrationTest.install", t.Install)
-	v.commands("integrationTest.commands", t.Commands)
+func (v *validator) integrationTest(field string, t IntegrationTest) {
+	v.commands(field+".install", t.Install)
+	v.commands(field+".commands", t.Commands)
 	if len(t.Install) > 0 && len(t.Commands) == 0 {
-		v.add("integrationTest.commands", "is empty while integrationTest.install is set",
-			"add the test commands, or remove integrationTest.install")
+		v.add(field+".commands", "is empty while "+field+".install is set",
+			"add the test commands, or remove "+field+".install")
 	}
-	v.inRange("integrationTest.timeoutMinutes", "IntegrationTest.timeoutMinutes", t.TimeoutMinutes, "")
+	v.inRange(field+".timeoutMinutes", "IntegrationTest.timeoutMinutes", t.TimeoutMinutes, "")
 }
 
 func (v *validator) commands(field string, cmds []string) {
@@ -342,9 +336,10 @@ func (v *validator) relDir(field, dir string) {
 	}
 }
 
-func (v *validator) environment(name string, e Environment, timeoutSeconds int) {
-	v.deployment(name, e.Deployment, PredefinedConfigs, "Lambda", LambdaConfigPrefix, MaxLambdaShiftMinutes(e.LambdaHookCount()))
-	a := e.Alarms
+// lambdaStage checks a Lambda service's stage: its deployment, alarms and hooks.
+func (v *validator) lambdaStage(name string, st Stage, timeoutSeconds int) {
+	v.deployment(name, st.Role, st.Deployment, PredefinedConfigs, "Lambda", LambdaConfigPrefix, MaxLambdaShiftMinutes(st.LambdaHookCount()))
+	a := st.Alarms
 	v.inRange(name+".alarms.errorsThreshold", "Alarms.errorsThreshold", a.ErrorsThreshold, " errors a minute")
 	v.inRange(name+".alarms.throttlesThreshold", "Alarms.throttlesThreshold", a.ThrottlesThreshold, " throttles a minute")
 	// The p99 threshold is checked against the timeout only when the timeout itself is valid
@@ -363,10 +358,10 @@ func (v *validator) environment(name string, e Environment, timeoutSeconds int) 
 	}
 }
 
-// deployment checks an environment's deployment: a predefined config of the runtime's list or
-// a custom shift, and the acknowledgement of a large production step.
-func (v *validator) deployment(env string, d Deployment, list []PredefinedConfig, runtime, prefix string, maxShift int) {
-	field := env + ".deployment"
+// deployment checks a stage's deployment: a predefined config of the runtime's list or a custom
+// shift, and the acknowledgement of a large production step.
+func (v *validator) deployment(stage, role string, d Deployment, list []PredefinedConfig, runtime, prefix string, maxShift int) {
+	field := stage + ".deployment"
 	switch {
 	case d.Custom != nil && d.Config != "":
 		v.add(field, "sets both config and custom", "keep one: a predefined config name or a custom shift")
@@ -375,7 +370,7 @@ func (v *validator) deployment(env string, d Deployment, list []PredefinedConfig
 	default:
 		v.predefinedConfig(field+".config", d.Config, list, runtime, prefix)
 	}
-	v.acknowledgement(env, d)
+	v.acknowledgement(stage, role, d)
 }
 
 // customShift checks a custom canary or linear shift. A Lambda environment's shift must also
@@ -395,8 +390,8 @@ func (v *validator) customShift(field string, d Deployment, maxShift int) {
 
 // acknowledgement requires acknowledgeAllAtOnce exactly when production shifts more than half
 // of its traffic in the first step: AllAtOnce, or a custom canary above 50%.
-func (v *validator) acknowledgement(env string, d Deployment) {
-	field := env + ".deployment"
+func (v *validator) acknowledgement(stage, role string, d Deployment) {
+	field := stage + ".deployment"
 	if d.Custom != nil && (d.Custom.Percentage < 1 || d.Custom.Percentage > 99) {
 		return // the percentage itself is the problem
 	}
@@ -407,14 +402,14 @@ func (v *validator) acknowledgement(env string, d Deployment) {
 	case d.Config == "AllAtOnce" || d.Config == "ECSAllAtOnce":
 		first = 100
 	}
-	risky := env == "production" && first > 50
+	risky := role == RoleProduction && first > 50
 	switch {
 	case risky && !d.AcknowledgeAllAtOnce:
 		v.add(field, fmt.Sprintf("production moves %d%% of its callers to a new version at once, before the alarms can stop a bad release", first),
 			"use a canary or linear shift of at most 50% a step, or set "+field+".acknowledgeAllAtOnce: true to accept the risk")
 	case !risky && d.AcknowledgeAllAtOnce:
 		v.add(field+".acknowledgeAllAtOnce", "acknowledges a risk this deployment does not take",
-			"remove it: it is only for production shifts of more than 50% in one step")
+			"remove it: it is only for a production stage's shifts of more than 50% in one step")
 	}
 }
 

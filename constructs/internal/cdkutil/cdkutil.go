@@ -223,3 +223,46 @@ func ConsoleHost(scope constructs.Construct) *string {
 	}
 	return mapping.FindInMap(awscdk.Aws_PARTITION(), jsii.String("Host"), nil)
 }
+
+// LogAccessThroughBucketPolicy makes the buckets created under c (before any of its children)
+// log their access through the access-log bucket's policy, not the legacy LogDeliveryWrite
+// ACL, which a bucket with ACLs disabled (BucketOwnerEnforced) cannot have, whatever the app's
+// feature flags say (@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy).
+func LogAccessThroughBucketPolicy(c constructs.Construct) {
+	c.Node().SetContext(jsii.String("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"), true)
+}
+
+// PrivateBucket creates an encrypted (the key, with an S3 bucket key), SSL-only, private,
+// versioned bucket that logs its access to accessLogs (under <id>/), keeps its objects by rule,
+// is retained with its stack, and sends its object events to EventBridge. name is its physical
+// name: nil for a generated one (awscdk.PhysicalName_GENERATE_IF_NEEDED for one the CDK
+// generates when another account or region refers to the bucket).
+func PrivateBucket(scope constructs.Construct, id string, name *string, key awskms.IKey, accessLogs awss3.IBucket, rule *awss3.LifecycleRule) awss3.Bucket {
+	b := awss3.NewBucket(scope, jsii.String(id), &awss3.BucketProps{
+		BucketName:             name,
+		Encryption:             awss3.BucketEncryption_KMS,
+		EncryptionKey:          key,
+		BucketKeyEnabled:       jsii.Bool(true),
+		EnforceSSL:             jsii.Bool(true),
+		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
+		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		Versioned:              jsii.Bool(true),
+		LifecycleRules:         &[]*awss3.LifecycleRule{rule},
+		RemovalPolicy:          awscdk.RemovalPolicy_RETAIN,
+		ServerAccessLogsBucket: accessLogs,
+		ServerAccessLogsPrefix: jsii.String(id + "/"),
+	})
+	EventBridgeNotifications(b)
+	return b
+}
+
+// PackageLifecycle is the lifecycle of a bucket of release packages: they are kept (they are
+// what a target runs, and what a rollback or a configuration change redeploys); objects are
+// never overwritten (conditional writes), so noncurrent versions only appear if someone deletes
+// one by hand.
+func PackageLifecycle() *awss3.LifecycleRule {
+	return &awss3.LifecycleRule{
+		NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(90)),
+		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+	}
+}

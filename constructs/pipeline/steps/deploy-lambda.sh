@@ -13,13 +13,19 @@
 # or someone else's update resolved the parameter in between. The step succeeds exactly when
 # the settled stack runs RELEASE.
 #
+# A target in another account or region is reached through its CDK bootstrap deploy role
+# (taws, target-session.sh), and gets its own copy of the package, in its region's package
+# bucket (Lambda reads a function's code from "an Amazon S3 bucket in the same AWS Region as
+# your function", Lambda API Reference, FunctionCode), never overwritten either.
+#
 # Environment: RELEASE (the build tag) and PIPELINE_EXECUTION_ID come from the pipeline;
-# SERVICE, ENVIRONMENT, STACK_NAME, PIPELINE_NAME, RELEASE_PARAMETER, RELEASE_BUCKET,
+# SERVICE, STAGE, STACK_NAME, PIPELINE_NAME, RELEASE_PARAMETER, RELEASE_BUCKET (the build's
+# package bucket), TARGET_ROLE_ARN, TARGET_REGION and PACKAGE_BUCKET_PARAMETER (empty at home),
 # BUSY_MINUTES (the longest wait for another update of the stack to end before this one
 # starts), TIMEOUT_MINUTES (the wait for the outcome once the update started, then it is
 # cancelled) and SETTLE_MINUTES (the further wait for a cancelled update to settle) are set by
 # the project; POLL_SECONDS (default 15) sets how often the stack is polled. The function
-# stop_not_deployed comes from not-deployed-yet.sh.
+# stop_not_deployed comes from not-deployed-yet.sh, taws from target-session.sh.
 set -euo pipefail
 
 : "${RELEASE:?RELEASE (the build tag from the build stage) is not set}"
@@ -42,7 +48,7 @@ errors="$(mktemp)"
 # error): the callers try again. What the CLI writes to stderr never mixes with the status.
 stack_status() {
   local out
-  if out="$(aws cloudformation describe-stacks --stack-name "$STACK_NAME" --query 'Stacks[0].StackStatus' --output text 2>"$errors")"; then
+  if out="$(taws cloudformation describe-stacks --stack-name "$STACK_NAME" --query 'Stacks[0].StackStatus' --output text 2>"$errors")"; then
     echo "$out"
     return 0
   fi
@@ -76,7 +82,7 @@ settled_status() {
 resolved_release() {
   local try
   for try in 1 2 3 4 5; do
-    if aws cloudformation describe-stacks --stack-name "$STACK_NAME" \
+    if taws cloudformation describe-stacks --stack-name "$STACK_NAME" \
       --query "Stacks[0].Parameters[?ParameterKey=='Release'].ResolvedValue" --output text 2>"$errors"; then
       return 0
     fi
@@ -94,7 +100,21 @@ case "$status" in
   *_IN_PROGRESS|UNKNOWN) echo "$STACK_NAME is still busy ($status) after $BUSY_MINUTES minutes: nothing was released" >&2; exit 1 ;;
   *) echo "$STACK_NAME is in state $status and cannot be updated: repair it (see its events), then release again" >&2; exit 1 ;;
 esac
-aws s3api head-object --bucket "$RELEASE_BUCKET" --key "$SERVICE/$RELEASE.zip" >/dev/null
+key="$SERVICE/$RELEASE.zip"
+aws s3api head-object --bucket "$RELEASE_BUCKET" --key "$key" >/dev/null
+if [ -n "${TARGET_ROLE_ARN:-}" ]; then
+  target_bucket="$(taws ssm get-parameter --name "$PACKAGE_BUCKET_PARAMETER" --query Parameter.Value --output text)"
+  if ! taws s3api head-object --bucket "$target_bucket" --key "$key" >/dev/null 2>"$errors"; then
+    package="$(mktemp)"
+    aws s3api get-object --bucket "$RELEASE_BUCKET" --key "$key" "$package" >/dev/null
+    code_sha256="$(openssl dgst -sha256 -binary "$package" | base64)"
+    if ! taws s3api put-object --bucket "$target_bucket" --key "$key" --body "$package" --if-none-match '*' \
+      --metadata "build-tag=$RELEASE,code-sha256=$code_sha256" >/dev/null 2>"$errors"; then
+      grep -q PreconditionFailed "$errors" || { cat "$errors" >&2; exit 1; } # another run copied it first
+    fi
+    echo "copied $key to s3://$target_bucket in $TARGET_REGION"
+  fi
+fi
 running="$(resolved_release)"
 if [ -z "$running" ] || [ "$running" = None ]; then
   echo "$STACK_NAME has no Release parameter: deploy it once with cdk deploy $STACK_NAME" >&2; exit 1
@@ -109,20 +129,20 @@ settle() {
   case "$final" in
     *_CLEANUP_IN_PROGRESS) ;;
     *_IN_PROGRESS|UNKNOWN|DENIED)
-      echo "$STACK_NAME has not settled ($final): once it has, set $RELEASE_PARAMETER to the Release it resolved (aws cloudformation describe-stacks --stack-name $STACK_NAME)" >&2
+      echo "$STACK_NAME has not settled ($final): once it has, set $RELEASE_PARAMETER to the Release it resolved (aws cloudformation describe-stacks --stack-name $STACK_NAME, in its account and region)" >&2
       exit 1 ;;
   esac
   if ! resolved="$(resolved_release)" || [ -z "$resolved" ] || [ "$resolved" = None ]; then
     echo "could not read the release $STACK_NAME resolved: set $RELEASE_PARAMETER to it by hand" >&2; exit 1
   fi
-  aws ssm put-parameter --name "$RELEASE_PARAMETER" --type String --overwrite --value "$resolved" >/dev/null
+  taws ssm put-parameter --name "$RELEASE_PARAMETER" --type String --overwrite --value "$resolved" >/dev/null
   # Released: the stack's own update to RELEASE completed, or it ran RELEASE already.
   case "$resolved:$final:$noop" in
-    "$RELEASE":UPDATE_COMPLETE*:* | "$RELEASE":*:1) echo "released $RELEASE to $ENVIRONMENT ($STACK_NAME is $final)"; exit 0 ;;
+    "$RELEASE":UPDATE_COMPLETE*:* | "$RELEASE":*:1) echo "released $RELEASE to $STAGE ($STACK_NAME is $final)"; exit 0 ;;
   esac
-  echo "release of $RELEASE to $ENVIRONMENT failed: $STACK_NAME is $final and runs $resolved; $RELEASE_PARAMETER names $resolved" >&2
+  echo "release of $RELEASE to $STAGE failed: $STACK_NAME is $final and runs $resolved; $RELEASE_PARAMETER names $resolved" >&2
   # shellcheck disable=SC2016 # backquotes are JMESPath literals, not command substitution
-  aws cloudformation describe-stack-events --stack-name "$STACK_NAME" --max-items 20 \
+  taws cloudformation describe-stack-events --stack-name "$STACK_NAME" --max-items 20 \
     --query 'StackEvents[?contains(ResourceStatus, `FAILED`)].[LogicalResourceId,ResourceStatusReason]' --output text >&2 || true
   exit 1
 }
@@ -130,15 +150,15 @@ noop=""
 trap settle EXIT
 
 echo "releasing $RELEASE to $STACK_NAME (running: $running)"
-aws ssm put-parameter --name "$RELEASE_PARAMETER" --type String --overwrite --value "$RELEASE" >/dev/null
-keys="$(aws cloudformation describe-stacks --stack-name "$STACK_NAME" --query 'Stacks[0].Parameters[].ParameterKey' --output text)"
+taws ssm put-parameter --name "$RELEASE_PARAMETER" --type String --overwrite --value "$RELEASE" >/dev/null
+keys="$(taws cloudformation describe-stacks --stack-name "$STACK_NAME" --query 'Stacks[0].Parameters[].ParameterKey' --output text)"
 args=()
 for p in $keys; do
   [ "$p" = None ] || args+=("ParameterKey=$p,UsePreviousValue=true")
 done
 # A stack another update is still finishing (a cleanup, a queued execution right after the
 # last) refuses the update: try again until BUSY_MINUTES have passed.
-until aws cloudformation update-stack --stack-name "$STACK_NAME" --use-previous-template \
+until taws cloudformation update-stack --stack-name "$STACK_NAME" --use-previous-template \
   --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND --parameters "${args[@]}" >/dev/null 2>"$errors"; do
   case "$(cat "$errors")" in
     *"No updates are to be performed"*) noop=1; echo "$STACK_NAME already runs $RELEASE"; exit 0 ;;
@@ -163,7 +183,7 @@ while :; do
   if [ "$SECONDS" -ge "$deadline" ] && [ -z "$cancelled" ]; then
     cancelled=1
     echo "no outcome after $TIMEOUT_MINUTES minutes: cancelling the update (it rolls back)" >&2
-    aws cloudformation cancel-update-stack --stack-name "$STACK_NAME" ||
+    taws cloudformation cancel-update-stack --stack-name "$STACK_NAME" ||
       echo "the cancel was refused: waiting up to $SETTLE_MINUTES more minutes for the update to end" >&2
   fi
   [ "$SECONDS" -lt "$settle_deadline" ] || exit 1
