@@ -58,18 +58,28 @@ const definitionsDir = "pipelines"
 type owner struct{ file, field string }
 
 // owners maps every stack (by its ID) to the file it comes from and, for a service stack, the
-// stage (the field of the file it is built from).
+// stage (the field of the file it is built from). The shared stacks of the accounts and regions
+// the services use belong to the folder.
 func owners(services []spec.Service) map[string]owner {
 	out := map[string]owner{stacks.SharedStackName: {file: definitionsDir + "/"}}
 	for _, s := range services {
 		file := definitionsDir + "/" + s.Name + ".yaml"
 		out[s.PipelineStackName()] = owner{file: file}
+		if s.Home.Account != "" && s.Home.Region != "" {
+			out[stacks.SharedStackID(s.Home)] = owner{file: definitionsDir + "/"}
+		}
 		for i := range s.Stages {
 			st := &s.Stages[i]
 			for _, t := range st.AllTargets() {
 				out[s.TargetStackID(st, t)] = owner{file: file, field: s.StageField(i)}
-				if t.Account != "" && t.Region != "" {
-					out[fmt.Sprintf("%s-support-%s-%s", s.Name, t.Account, t.Region)] = owner{file: file, field: s.StageField(i)}
+				where := t.Resolve(s.Home)
+				if where.Account != "" && where.Region != "" {
+					out[stacks.SupportStackID(s.Name, where)] = owner{file: file, field: s.StageField(i)}
+					out[stacks.SharedStackID(where)] = owner{file: definitionsDir + "/"}
+					// The pipeline's artifact store of the target's region.
+					if s.Home.Account != "" {
+						out[stacks.SupportStackID(s.Name, spec.Target{Account: s.Home.Account, Region: where.Region})] = owner{file: file}
+					}
 				}
 			}
 		}

@@ -51,7 +51,19 @@ func (e *envUse) stackID() string {
 	if e.appHome {
 		return SharedStackName
 	}
-	return fmt.Sprintf("%s-%s-%s", SharedStackName, e.Account, e.Region)
+	return SharedStackID(e.Target)
+}
+
+// SharedStackID is the ID of the shared stack of an account and region other than the app's
+// own (whose shared stack is SharedStackName): golden-pipelines-shared-<account>-<region>.
+func SharedStackID(t spec.Target) string {
+	return fmt.Sprintf("%s-%s-%s", SharedStackName, t.Account, t.Region)
+}
+
+// SupportStackID is the ID of a service pipeline's support stack in an account and region
+// (pipeline.SupportScope): <service>-support-<account>-<region>.
+func SupportStackID(service string, t spec.Target) string {
+	return fmt.Sprintf("%s-support-%s-%s", service, t.Account, t.Region)
 }
 
 func (e *envUse) env() *awscdk.Environment { return environment(e.Target) }
@@ -89,14 +101,14 @@ func newPlan(services []spec.Service, env *awscdk.Environment) (*plan, error) {
 		p.homes[s.Name] = home
 		h := p.use(home)
 		h.homeOf = append(h.homeOf, s)
-		for i, st := range s.Stages {
+		if i, t := s.NamedTarget(); i >= 0 && (home.Account == "" || home.Region == "") {
+			problems = append(problems, spec.Problem{Service: s.Name, Field: s.StageField(i),
+				What: fmt.Sprintf("deploys to %s, but the pipeline's own account and region are not known", t),
+				Fix:  "set home: {account, region} in the definition, or synthesize with credentials (cdk synth resolves them)"})
+			continue
+		}
+		for _, st := range s.Stages {
 			for _, t := range st.AllTargets() {
-				if (t.Account != "" || t.Region != "") && (home.Account == "" || home.Region == "") {
-					problems = append(problems, spec.Problem{Service: s.Name, Field: s.StageField(i),
-						What: fmt.Sprintf("deploys to %s, but the pipeline's own account and region are not known", t),
-						Fix:  "set home: {account, region} in the definition, or synthesize with credentials (cdk synth resolves them)"})
-					continue
-				}
 				p.record(s, st.Name, home, t.Resolve(home))
 			}
 		}

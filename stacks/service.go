@@ -28,7 +28,7 @@ func newService(app awscdk.App, p *plan, svc spec.Service, building func(stack s
 		map[string]string{"service": svc.Name})
 	out.Pipeline = pipeline.NewMicroservicePipeline(out.PipelineStack, "Pipeline", &pipeline.Props{Service: svc,
 		Support: func(account, region string) constructs.Construct {
-			id := fmt.Sprintf("%s-support-%s-%s", svc.Name, account, region)
+			id := SupportStackID(svc.Name, spec.Target{Account: account, Region: region})
 			building(id)
 			return p.stack(app, id, svc.Name+"-support", spec.Target{Account: account, Region: region},
 				fmt.Sprintf("What the %s pipeline keeps in %s/%s: its targets' release parameters and deploy roles there, or its artifact store", svc.Name, account, region),

@@ -43,22 +43,38 @@ import (
 
 // Props of an EcsService.
 type Props struct {
-	// Service is the definition (a container service), with defaults applied and validated.
+	// Service is the definition (a container service); the constructor applies its defaults
+	// and validates it. Required.
 	Service spec.Service
-	// Stage is the name of the stage (of Service.Stages) the target belongs to. Required.
+	// Stage is the name of the stage (of the service's stages) the target belongs to.
+	// Required.
 	Stage string
 	// Repository holds the service's release images; the task execution role may pull them.
+	// Required.
 	Repository awsecr.IRepository
 	// Topic receives the alarms' notifications. Default: the service's notification topic
 	// (<service>-notifications in the pipeline stack), by name.
 	Topic awssns.ITopic
+	// Vpc to run in: it needs public subnets (the load balancer) and private subnets with
+	// egress (the tasks). Default: a new VPC over two availability zones with a NAT gateway
+	// each and flow logs (or the Cluster's VPC).
+	Vpc awsec2.IVpc
+	// Cluster to run the service on (in Vpc, or its own VPC when Vpc is not set). Default: a
+	// new Fargate cluster with Container Insights.
+	Cluster awsecs.ICluster
+	// TestTrafficFrom may reach the test listener, where the replacement tasks answer before
+	// any user reaches them (test-traffic hooks run there). Default: the new VPC's NAT
+	// gateways (the load balancer is internet-facing, so traffic from inside the VPC reaches
+	// it through them); with a Vpc of your own, nothing until you set it (e.g. your NAT
+	// gateways' addresses).
+	TestTrafficFrom []awsec2.IPeer
 }
 
 // EcsService is a Fargate service deployed blue/green through CodeDeploy.
 type EcsService struct {
 	constructs.Construct
-	Vpc                     awsec2.Vpc
-	Cluster                 awsecs.Cluster
+	Vpc                     awsec2.IVpc
+	Cluster                 awsecs.ICluster
 	LoadBalancer            elb.ApplicationLoadBalancer
 	Listener, TestListener  elb.ApplicationListener
 	BlueTarget, GreenTarget elb.ApplicationTargetGroup
@@ -74,41 +90,73 @@ type EcsService struct {
 	// synth, which has no region).
 	AccessLogs                 awss3.Bucket
 	TaskDefinitionFamily, Name string
+	// LoadBalancerSecurityGroup and ServiceSecurityGroup: the production port from anywhere
+	// and the test port from TestTrafficFrom; the container port from the load balancer only.
+	LoadBalancerSecurityGroup, ServiceSecurityGroup awsec2.SecurityGroup
 }
 
-// NewEcsService creates the service of one environment.
+// NewEcsService creates the service of one target. It applies the service's defaults and
+// validates it: a bad definition, a stage it does not have or a missing repository fails the
+// synthesis with every problem on this construct's path (and nothing is built).
 func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsService {
-	svc, env := props.Service, props.Stage
-	c := svc.Container
-	e := svc.Stage(env)
-	if c == nil || e == nil {
-		panic(fmt.Sprintf("ecsservice: %q is not a container service with stage %q", svc.Name, env))
+	s := &EcsService{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	if props == nil {
+		cdkutil.Invalid(s.Construct, "props: missing; fix: pass &ecsservice.Props{Service, Stage, Repository}")
+		return s
 	}
-	name := svc.Name + "-" + env
-	s := &EcsService{Construct: constructs.NewConstruct(scope, jsii.String(id)), TaskDefinitionFamily: name, Name: name}
-	node := s.Construct
+	svc, st, ok := cdkutil.ServiceFor(s.Construct, props.Service, cdkutil.ContainerService, props.Stage)
+	if props.Repository == nil {
+		cdkutil.Invalid(s.Construct, fmt.Sprintf("service %q: Props.Repository: missing; fix: pass the pipeline's image repository (pipeline.MicroservicePipeline.Repository)", svc.Name))
+		ok = false
+	}
+	if !ok {
+		return s
+	}
+	s.Name = svc.Name + "-" + st.Name
+	s.TaskDefinitionFamily = s.Name
+	s.network(&svc, props)
+	s.loadBalancer(&svc, st, props)
+	s.taskDefinition(&svc, props.Repository)
+	s.fargateService(svc.Container)
+	s.Guard = s.guard(&svc, st.Name, st.Alarms, cdkutil.NotificationTopic(s.Construct, &svc, props.Topic))
+	s.Alarms = s.Guard.Alarms
+	s.deploymentGroup(&svc, st)
+	s.outputs(&svc, st.Name)
+	return s
+}
 
-	s.Vpc = newVpc(node, svc.LogRetentionDays)
-	s.Cluster = awsecs.NewCluster(node, jsii.String("Cluster"), &awsecs.ClusterProps{
-		Vpc:                            s.Vpc,
-		ContainerInsightsV2:            awsecs.ContainerInsights_ENABLED,
-		EnableFargateCapacityProviders: jsii.Bool(true),
-	})
+// network takes or creates the VPC and the cluster.
+func (s *EcsService) network(svc *spec.Service, props *Props) {
+	switch {
+	case props.Vpc != nil:
+		s.Vpc = props.Vpc
+	case props.Cluster != nil:
+		s.Vpc = props.Cluster.Vpc()
+	default:
+		s.Vpc = newVpc(s.Construct, svc.LogRetentionDays)
+	}
+	s.Cluster = props.Cluster
+	if s.Cluster == nil {
+		s.Cluster = awsecs.NewCluster(s.Construct, jsii.String("Cluster"), &awsecs.ClusterProps{
+			Vpc:                            s.Vpc,
+			ContainerInsightsV2:            awsecs.ContainerInsights_ENABLED,
+			EnableFargateCapacityProviders: jsii.Bool(true),
+		})
+	}
+}
 
+// loadBalancer creates the internet-facing load balancer, its security group, access logs,
+// the blue and green target groups and the production and test listeners.
+func (s *EcsService) loadBalancer(svc *spec.Service, st *spec.Stage, props *Props) {
+	c, node := svc.Container, s.Construct
 	albSG := awsec2.NewSecurityGroup(node, jsii.String("LoadBalancerSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc: s.Vpc, AllowAllOutbound: jsii.Bool(false),
-		Description: jsii.String(name + " load balancer: production port from anywhere, test port from the VPC"),
+		Description: jsii.String(s.Name + " load balancer: production port from anywhere, test port from the VPC"),
 	})
+	s.LoadBalancerSecurityGroup = albSG
 	albSG.AddIngressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_Tcp(jsii.Number(float64(c.ListenerPort))), jsii.String("production traffic"), nil)
-	// The load balancer is internet-facing, so traffic from inside the VPC reaches it through
-	// the NAT gateways: the test port is open to their addresses only.
-	for i, subnet := range *s.Vpc.PublicSubnets() {
-		eip, ok := subnet.Node().TryFindChild(jsii.String("EIP")).(awsec2.CfnEIP)
-		if !ok {
-			continue
-		}
-		albSG.AddIngressRule(awsec2.Peer_Ipv4(awscdk.Fn_Join(jsii.String(""), &[]*string{eip.AttrPublicIp(), jsii.String("/32")})),
-			awsec2.Port_Tcp(jsii.Number(float64(c.TestListenerPort))),
+	for i, peer := range s.testTrafficPeers(props) {
+		albSG.AddIngressRule(peer, awsec2.Port_Tcp(jsii.Number(float64(c.TestListenerPort))),
 			jsii.String(fmt.Sprintf("test traffic to the replacement tasks, from this VPC (NAT gateway %d)", i+1)), nil)
 	}
 	s.LoadBalancer = elb.NewApplicationLoadBalancer(node, jsii.String("LoadBalancer"), &elb.ApplicationLoadBalancerProps{
@@ -116,12 +164,11 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 		DropInvalidHeaderFields: jsii.Bool(true),
 		// A production stage's cannot be deleted by accident, by a stack update that replaces it
 		// or by cdk destroy (which then fails until the protection is turned off; see the docs).
-		DeletionProtection: jsii.Bool(e.IsProduction()),
+		DeletionProtection: jsii.Bool(st.IsProduction()),
 	})
 	policy.Suppress(albSG, "AwsSolutions-EC23",
 		"the production listener of an internet-facing service is open to everyone by design; the test listener's port is open only to the VPC's NAT address")
 	s.accessLogs(awscdk.Stack_Of(node), svc.LogRetentionDays)
-
 	target := func(tgID string) elb.ApplicationTargetGroup {
 		return elb.NewApplicationTargetGroup(node, jsii.String(tgID), &elb.ApplicationTargetGroupProps{
 			Vpc: s.Vpc, Port: jsii.Number(float64(c.Port)), Protocol: elb.ApplicationProtocol_HTTP,
@@ -143,16 +190,39 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 		Port: jsii.Number(float64(c.TestListenerPort)), Protocol: elb.ApplicationProtocol_HTTP, Open: jsii.Bool(false),
 		DefaultTargetGroups: &[]elb.IApplicationTargetGroup{s.GreenTarget},
 	})
+}
 
-	s.taskDefinition(&svc, props.Repository)
+// testTrafficPeers are who may reach the test listener: the given peers, or the NAT gateways'
+// addresses of the VPC the construct created.
+func (s *EcsService) testTrafficPeers(props *Props) []awsec2.IPeer {
+	if props.TestTrafficFrom != nil {
+		return props.TestTrafficFrom
+	}
+	vpc, ok := s.Vpc.(awsec2.Vpc)
+	if !ok || props.Vpc != nil || props.Cluster != nil {
+		return nil
+	}
+	var out []awsec2.IPeer
+	for _, subnet := range *vpc.PublicSubnets() {
+		if eip, ok := subnet.Node().TryFindChild(jsii.String("EIP")).(awsec2.CfnEIP); ok {
+			out = append(out, awsec2.Peer_Ipv4(awscdk.Fn_Join(jsii.String(""), &[]*string{eip.AttrPublicIp(), jsii.String("/32")})))
+		}
+	}
+	return out
+}
 
+// fargateService creates the service on the CODE_DEPLOY controller, its security group and its
+// fixed task count.
+func (s *EcsService) fargateService(c *spec.Container) {
+	node := s.Construct
 	serviceSG := awsec2.NewSecurityGroup(node, jsii.String("ServiceSecurityGroup"), &awsec2.SecurityGroupProps{
-		Vpc: s.Vpc, Description: jsii.String(name + " tasks: the container port from the load balancer only"),
+		Vpc: s.Vpc, Description: jsii.String(s.Name + " tasks: the container port from the load balancer only"),
 	})
-	serviceSG.AddIngressRule(albSG, awsec2.Port_Tcp(jsii.Number(float64(c.Port))), jsii.String("from the load balancer"), nil)
-	albSG.AddEgressRule(serviceSG, awsec2.Port_Tcp(jsii.Number(float64(c.Port))), jsii.String("to the tasks"), nil)
+	s.ServiceSecurityGroup = serviceSG
+	serviceSG.AddIngressRule(s.LoadBalancerSecurityGroup, awsec2.Port_Tcp(jsii.Number(float64(c.Port))), jsii.String("from the load balancer"), nil)
+	s.LoadBalancerSecurityGroup.AddEgressRule(serviceSG, awsec2.Port_Tcp(jsii.Number(float64(c.Port))), jsii.String("to the tasks"), nil)
 	s.Service = awsecs.NewFargateService(node, jsii.String("Service"), &awsecs.FargateServiceProps{
-		Cluster: s.Cluster, TaskDefinition: s.TaskDefinition, ServiceName: jsii.String(name),
+		Cluster: s.Cluster, TaskDefinition: s.TaskDefinition, ServiceName: jsii.String(s.Name),
 		DesiredCount:           jsii.Number(float64(c.DesiredCount)),
 		DeploymentController:   &awsecs.DeploymentController{Type: awsecs.DeploymentControllerType_CODE_DEPLOY},
 		SecurityGroups:         &[]awsec2.ISecurityGroup{serviceSG},
@@ -173,10 +243,12 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 	cfnService.AddPropertyDeletionOverride(jsii.String("DesiredCount"))
 	// The family alone, a constant: CloudFormation never touches the running task definition,
 	// which CodeDeploy owns (it cannot be updated on a CODE_DEPLOY service anyway).
-	cfnService.AddPropertyOverride(jsii.String("TaskDefinition"), name)
+	cfnService.AddPropertyOverride(jsii.String("TaskDefinition"), s.Name)
+}
 
-	s.Guard = s.guard(&svc, env, e.Alarms, cdkutil.NotificationTopic(node, &svc, props.Topic))
-	s.Alarms = s.Guard.Alarms
+// deploymentGroup creates CodeDeploy's role and the blue/green deployment group.
+func (s *EcsService) deploymentGroup(svc *spec.Service, st *spec.Stage) {
+	node := s.Construct
 	deploymentRole := awsiam.NewRole(node, jsii.String("DeploymentRole"), &awsiam.RoleProps{
 		AssumedBy: awsiam.NewServicePrincipal(jsii.String("codedeploy.amazonaws.com"), nil),
 		ManagedPolicies: &[]awsiam.IManagedPolicy{
@@ -189,34 +261,39 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 		"Policy::arn:<AWS::Partition>:iam::aws:policy/AWSCodeDeployRoleForECSLimited")
 	s.DeploymentGroup = awscodedeploy.NewEcsDeploymentGroup(node, jsii.String("DeploymentGroup"), &awscodedeploy.EcsDeploymentGroupProps{
 		Application: awscodedeploy.NewEcsApplication(node, jsii.String("Application"), &awscodedeploy.EcsApplicationProps{
-			ApplicationName: jsii.String(svc.DeploymentGroupName(env)),
+			ApplicationName: jsii.String(svc.DeploymentGroupName(st.Name)),
 		}),
-		DeploymentGroupName: jsii.String(svc.DeploymentGroupName(env)),
+		DeploymentGroupName: jsii.String(svc.DeploymentGroupName(st.Name)),
 		// The limited managed policy only: CodeDeploy may invoke only CodeDeployHook_*
 		// functions. The CDK would add the broad AWSCodeDeployRoleForECS to a role it may
 		// change; this one it may not.
 		Role:             deploymentRole.WithoutPolicyUpdates(nil),
 		Service:          s.Service,
-		DeploymentConfig: guard.EcsConfig(s.Construct, s.Name, e.Deployment),
+		DeploymentConfig: guard.EcsConfig(s.Construct, s.Name, st.Deployment),
 		BlueGreenDeploymentConfig: &awscodedeploy.EcsBlueGreenDeploymentConfig{
 			BlueTargetGroup: s.BlueTarget, GreenTargetGroup: s.GreenTarget,
 			Listener: s.Listener, TestListener: s.TestListener,
-			TerminationWaitTime: awscdk.Duration_Minutes(jsii.Number(float64(c.TerminationWaitMinutes))),
+			TerminationWaitTime: awscdk.Duration_Minutes(jsii.Number(float64(svc.Container.TerminationWaitMinutes))),
 		},
 		Alarms:       s.Guard.AlarmRefs(),
 		AutoRollback: guard.AutoRollback(),
 	})
+}
 
+// outputs publishes the task definition's ARN and the URL (the pipeline reads both), and where
+// test-traffic hooks run.
+func (s *EcsService) outputs(svc *spec.Service, env string) {
+	node := s.Construct
 	s.TaskDefinitionParameter = awsssm.NewStringParameter(node, jsii.String("TaskDefinitionParameter"), &awsssm.StringParameterProps{
 		ParameterName: jsii.String(svc.TaskDefinitionParameterName(env)),
 		StringValue:   s.TaskDefinition.TaskDefinitionArn(),
-		Description:   jsii.String("Task definition the pipeline renders each release of " + name + " from"),
+		Description:   jsii.String("Task definition the pipeline renders each release of " + s.Name + " from"),
 	})
 	s.URLParameter = awsssm.NewStringParameter(node, jsii.String("URLParameter"), &awsssm.StringParameterProps{
 		ParameterName: jsii.String(svc.URLParameterName(env)),
 		StringValue: awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("http://"), s.LoadBalancer.LoadBalancerDnsName(),
-			jsii.String(fmt.Sprintf(":%d", c.ListenerPort))}),
-		Description: jsii.String("Production URL of " + name + ", for its integration tests"),
+			jsii.String(fmt.Sprintf(":%d", svc.Container.ListenerPort))}),
+		Description: jsii.String("Production URL of " + s.Name + ", for its integration tests"),
 	})
 	awscdk.NewCfnOutput(node, jsii.String("URL"), &awscdk.CfnOutputProps{Value: s.URLParameter.StringValue()})
 	// Where test-traffic hooks run: in this VPC's private subnets, they reach the test listener.
@@ -226,7 +303,6 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 		private = append(private, sn.SubnetId())
 	}
 	awscdk.NewCfnOutput(node, jsii.String("PrivateSubnetIds"), &awscdk.CfnOutputProps{Value: awscdk.Fn_Join(jsii.String(","), &private)})
-	return s
 }
 
 // allowPassingTheTaskRoles lets CodeDeploy pass the task definition's task and execution roles

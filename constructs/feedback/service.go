@@ -65,11 +65,34 @@ var PipelineNotificationEvents = []string{
 var RollbackStates = []string{"FAILURE", "STOP"}
 
 // NewServiceFeedback creates a service's notification topic, its subscriptions, the
-// notification and rollback rules, the production-failed alarm and the service's dashboard.
+// notification and rollback rules, the production-failed alarm and the service's dashboard. It
+// applies the service's defaults and validates it: a bad definition or a missing pipeline or
+// key fails the synthesis with every problem on this construct's path (and nothing is built).
 func NewServiceFeedback(scope constructs.Construct, id string, props *ServiceProps) *ServiceFeedback {
-	svc := props.Service
 	f := &ServiceFeedback{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	if props == nil {
+		cdkutil.Invalid(f.Construct, "props: missing; fix: pass &feedback.ServiceProps{Service, Pipeline, Key}")
+		return f
+	}
+	svc, _, ok := cdkutil.ServiceFor(f.Construct, props.Service, cdkutil.AnyService, "")
+	if props.Pipeline == nil || props.Key == nil {
+		cdkutil.Invalid(f.Construct, fmt.Sprintf("service %q: Props.Pipeline and Props.Key: missing; fix: pass the service's pipeline and its key (pipeline.MicroservicePipeline.Pipeline, .Key)", svc.Name))
+		ok = false
+	}
+	if !ok {
+		return f
+	}
 	f.Topic = newTopic(f.Construct, &svc, props.Key)
+	f.subscribe(&svc)
+	f.notificationRule(&svc, props.Pipeline)
+	f.rollbackRule(&svc)
+	f.productionFailedAlarm(&svc)
+	f.Dashboard = newServiceDashboard(f.Construct, &svc, f.ProductionFailedAlarm)
+	return f
+}
+
+// subscribe subscribes the definition's emails and webhooks to the topic.
+func (f *ServiceFeedback) subscribe(svc *spec.Service) {
 	for _, e := range svc.Notifications.Emails {
 		f.Topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(e), nil))
 	}
@@ -78,7 +101,11 @@ func NewServiceFeedback(scope constructs.Construct, id string, props *ServicePro
 			Protocol: awssns.SubscriptionProtocol_HTTPS,
 		}))
 	}
+}
 
+// notificationRule sends the pipeline's failures, approvals and successes to the topic and the
+// Slack channels.
+func (f *ServiceFeedback) notificationRule(svc *spec.Service, pipeline awscodepipeline.IPipeline) {
 	targets := []awscodestarnotifications.INotificationRuleTarget{f.Topic}
 	for i, arn := range svc.Notifications.SlackChannels {
 		targets = append(targets, awschatbot.SlackChannelConfiguration_FromSlackChannelConfigurationArn(f.Construct,
@@ -87,7 +114,7 @@ func NewServiceFeedback(scope constructs.Construct, id string, props *ServicePro
 	f.NotificationRule = awscodestarnotifications.NewNotificationRule(f.Construct, jsii.String("PipelineNotifications"),
 		&awscodestarnotifications.NotificationRuleProps{
 			NotificationRuleName: jsii.String(svc.Name + "-pipeline"),
-			Source:               props.Pipeline,
+			Source:               pipeline,
 			Events:               jsii.Strings(PipelineNotificationEvents...),
 			Targets:              &targets,
 			DetailType:           awscodestarnotifications.DetailType_FULL,
@@ -96,7 +123,10 @@ func NewServiceFeedback(scope constructs.Construct, id string, props *ServicePro
 	if policy := f.Topic.Node().TryFindChild(jsii.String("Policy")); policy != nil {
 		f.NotificationRule.Node().AddDependency(policy)
 	}
+}
 
+// rollbackRule sends the service's CodeDeploy deployments that rolled back to the topic.
+func (f *ServiceFeedback) rollbackRule(svc *spec.Service) {
 	var applications []*string
 	for _, st := range svc.Stages {
 		applications = append(applications, jsii.String(svc.DeploymentGroupName(st.Name)))
@@ -122,7 +152,11 @@ func NewServiceFeedback(scope constructs.Construct, id string, props *ServicePro
 				*awsevents.EventField_FromPath(jsii.String("$.detail.deploymentId")), *awsevents.EventField_Region()))),
 		})},
 	})
+}
 
+// productionFailedAlarm creates the alarm that is in ALARM while the last production
+// deployment failed; its state changes measure the time to restore.
+func (f *ServiceFeedback) productionFailedAlarm(svc *spec.Service) {
 	f.ProductionFailedAlarm = awscloudwatch.NewAlarm(f.Construct, jsii.String("ProductionFailed"), &awscloudwatch.AlarmProps{
 		AlarmName: jsii.String(svc.ProductionFailedAlarmName()),
 		AlarmDescription: jsii.String(fmt.Sprintf("%s: in ALARM while the last production deployment failed, OK again after the next successful one; "+
@@ -145,8 +179,6 @@ func NewServiceFeedback(scope constructs.Construct, id string, props *ServicePro
 		TreatMissingData: awscloudwatch.TreatMissingData_IGNORE,
 	})
 	f.ProductionFailedAlarm.AddAlarmAction(awscloudwatchactions.NewSnsAction(f.Topic))
-	f.Dashboard = newServiceDashboard(f.Construct, &svc, f.ProductionFailedAlarm)
-	return f
 }
 
 // newTopic creates the service's notification topic: encrypted with the pipeline's key, over

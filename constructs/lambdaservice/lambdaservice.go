@@ -40,17 +40,21 @@ const ReleasedConditionID = "Released"
 
 // Props of a LambdaService.
 type Props struct {
-	// Service is the definition, with defaults applied and validated. Required.
+	// Service is the definition (a Lambda service); the constructor applies its defaults and
+	// validates it. Required.
 	Service spec.Service
-	// Stage is the name of the stage (of Service.Stages) the target belongs to. Required.
+	// Stage is the name of the stage (of the service's stages) the target belongs to.
+	// Required.
 	Stage string
-	// PackageBucket holds the release packages the pipeline builds. Required.
+	// PackageBucket holds the release packages the pipeline builds (in the target's account
+	// and region). Required.
 	PackageBucket awss3.IBucket
 	// Topic receives the alarms' notifications. Default: the service's notification topic
 	// (<service>-notifications in the pipeline stack), by name.
 	Topic awssns.ITopic
 	// PipelineAccount is the pipeline's account when it is not the stack's: the stage's
-	// integration tests run there and may invoke the live alias. Default: "" (the same).
+	// integration tests (if it has any) run there, and that account may invoke the live alias.
+	// Default: "" (the same account).
 	PipelineAccount string
 }
 
@@ -83,34 +87,64 @@ var runtimes = map[string]func() awslambda.Runtime{
 }
 
 // NewLambdaService creates the function, alias, deployment group, alarms and hooks of one
-// environment. The service must have been through WithDefaults and Validate.
+// target. It applies the service's defaults and validates it: a bad definition, a stage it
+// does not have or a missing package bucket fails the synthesis with every problem on this
+// construct's path (and nothing is built).
 func NewLambdaService(scope constructs.Construct, id string, props *Props) *LambdaService {
-	svc, env := props.Service, props.Stage
-	named := svc.Stage(env)
-	if named == nil {
-		panic(fmt.Sprintf("service %q has no stage %q (want one of %v)", svc.Name, env, svc.StageNames()))
-	}
 	s := &LambdaService{Construct: constructs.NewConstruct(scope, jsii.String(id))}
-	stack := awscdk.Stack_Of(scope)
+	if props == nil {
+		cdkutil.Invalid(s.Construct, "props: missing; fix: pass &lambdaservice.Props{Service, Stage, PackageBucket}")
+		return s
+	}
+	svc, st, ok := cdkutil.ServiceFor(s.Construct, props.Service, cdkutil.LambdaService, props.Stage)
+	if props.PackageBucket == nil {
+		cdkutil.Invalid(s.Construct, fmt.Sprintf("service %q: Props.PackageBucket: missing; fix: pass the bucket the pipeline's packages are in (pipeline.MicroservicePipeline.PackageBucket at home)", svc.Name))
+		ok = false
+	}
+	if !ok {
+		return s
+	}
+	code := s.releasedCode(&svc, st.Name, props.PackageBucket)
+	s.functionAndAlias(code)
+	s.Guard = s.guard(&svc, st.Name, st.Alarms, cdkutil.NotificationTopic(s.Construct, &svc, props.Topic))
+	s.Alarms = s.Guard.Alarms
+	s.deploymentGroup(code, st)
+	if props.PipelineAccount != "" && len(st.IntegrationTest.Commands) > 0 {
+		// The stage's integration tests run in the pipeline's account and invoke the live
+		// alias (their role may invoke only this alias's ARN).
+		s.Alias.AddPermission(jsii.String("PipelineAccountInvokes"), &awslambda.Permission{
+			Principal: awsiam.NewAccountPrincipal(jsii.String(props.PipelineAccount)),
+			Action:    jsii.String("lambda:InvokeFunction"),
+		})
+	}
+	return s
+}
 
+// releasedCode creates the release parameter and the condition "a build has been released".
+func (s *LambdaService) releasedCode(svc *spec.Service, stage string, bucket awss3.IBucket) *releasedCode {
+	stack := awscdk.Stack_Of(s.Construct)
 	s.Release = awscdk.NewCfnParameter(stack, jsii.String(ReleaseParameterID), &awscdk.CfnParameterProps{
 		Type:    jsii.String("AWS::SSM::Parameter::Value<String>"),
-		Default: jsii.String(svc.ReleaseParameterName(env)),
+		Default: jsii.String(svc.ReleaseParameterName(stage)),
 		Description: jsii.String("SSM parameter holding the build this environment runs. The pipeline writes it; " +
 			"CloudFormation resolves it on every update, so any deploy keeps the released build. Do not override."),
 	})
 	released := awscdk.NewCfnCondition(stack, jsii.String(ReleasedConditionID), &awscdk.CfnConditionProps{
 		Expression: awscdk.Fn_ConditionNot(awscdk.Fn_ConditionEquals(s.Release.ValueAsString(), jsii.String(spec.BootstrapRelease))),
 	})
-	code := &releasedCode{
-		bucket:   props.PackageBucket,
+	return &releasedCode{
+		bucket:   bucket,
 		key:      awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String(svc.Name + "/"), s.Release.ValueAsString(), jsii.String(".zip")}),
 		released: released,
-		svc:      &svc,
-		env:      env,
+		svc:      svc,
+		env:      stage,
 	}
-	description := awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("release "), s.Release.ValueAsString()})
+}
 
+// functionAndAlias creates the function, its current version and the live alias.
+func (s *LambdaService) functionAndAlias(code *releasedCode) {
+	svc, env := code.svc, code.env
+	description := awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("release "), s.Release.ValueAsString()})
 	s.Function = code.function(s.Construct, "Function", svc.FunctionName(env), svc.Lambda.Handler, svc.Lambda.Environment, svc.Lambda.Secrets, false,
 		&awslambda.VersionOptions{
 			// A new release changes the description, which makes CloudFormation publish a new
@@ -127,18 +161,19 @@ func NewLambdaService(scope constructs.Construct, id string, props *Props) *Lamb
 		Version:     s.Version,
 		Description: description,
 	})
+}
 
-	s.Guard = s.guard(&svc, env, named.Alarms, cdkutil.NotificationTopic(s.Construct, &svc, props.Topic))
-	s.Alarms = s.Guard.Alarms
-
+// deploymentGroup creates the stage's hooks and the deployment group that shifts traffic to
+// each new version, guarded by the alarms.
+func (s *LambdaService) deploymentGroup(code *releasedCode, st *spec.Stage) {
+	svc, env := code.svc, code.env
 	hookEnv := map[string]string{"FUNCTION_NAME": svc.FunctionName(env), "FUNCTION_ALIAS": spec.LiveAlias}
-	if h := named.Hooks.PreTraffic; h != "" {
+	if h := st.Hooks.PreTraffic; h != "" {
 		s.PreTrafficHook = code.function(s.Construct, "PreTrafficHook", svc.HookFunctionName(env, "pretraffic"), h, hookEnv, nil, true, nil)
 	}
-	if h := named.Hooks.PostTraffic; h != "" {
+	if h := st.Hooks.PostTraffic; h != "" {
 		s.PostTrafficHook = code.function(s.Construct, "PostTrafficHook", svc.HookFunctionName(env, "posttraffic"), h, hookEnv, nil, true, nil)
 	}
-
 	name := svc.DeploymentGroupName(env)
 	dgProps := &awscodedeploy.LambdaDeploymentGroupProps{
 		Application: awscodedeploy.NewLambdaApplication(s.Construct, jsii.String("Application"), &awscodedeploy.LambdaApplicationProps{
@@ -146,7 +181,7 @@ func NewLambdaService(scope constructs.Construct, id string, props *Props) *Lamb
 		}),
 		DeploymentGroupName: jsii.String(name),
 		Alias:               s.Alias,
-		DeploymentConfig:    guard.LambdaConfig(s.Construct, named.Deployment),
+		DeploymentConfig:    guard.LambdaConfig(s.Construct, st.Deployment),
 		Alarms:              s.Guard.AlarmRefs(),
 		AutoRollback:        guard.AutoRollback(),
 	}
@@ -169,7 +204,6 @@ func NewLambdaService(scope constructs.Construct, id string, props *Props) *Lamb
 	policy.Suppress(s.DeploymentGroup.Role(), "AwsSolutions-IAM4",
 		"AWSCodeDeployRoleForLambdaLimited is CodeDeploy's documented service-role policy for Lambda (the limited variant: it may invoke only CodeDeployHook_* functions and move aliases); AWS keeps it in step with CodeDeploy",
 		"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited")
-	return s
 }
 
 // releasedCode makes functions whose code is the released package, or a placeholder before the

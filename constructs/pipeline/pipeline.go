@@ -87,17 +87,32 @@ type MicroservicePipeline struct {
 	qualifier string
 }
 
-// NewMicroservicePipeline creates the pipeline of one service. The service must have been
-// through WithDefaults and Validate.
+// NewMicroservicePipeline creates the pipeline of one service. It applies the service's defaults
+// and validates it: a bad definition, or targets in named accounts or regions under a stack
+// whose own are not known, fails the synthesis with every problem on this construct's path
+// (and nothing is built).
 func NewMicroservicePipeline(scope constructs.Construct, id string, props *Props) *MicroservicePipeline {
-	svc := props.Service
+	p := &MicroservicePipeline{Construct: constructs.NewConstruct(scope, jsii.String(id)), stack: awscdk.Stack_Of(scope), supports: map[spec.Target]*support{}}
+	if props == nil {
+		cdkutil.Invalid(p.Construct, "props: missing; fix: pass &pipeline.Props{Service}")
+		return p
+	}
+	svc, _, ok := cdkutil.ServiceFor(p.Construct, props.Service, cdkutil.AnyService, "")
+	p.home = spec.Target{Account: envPart(p.stack.Account()), Region: envPart(p.stack.Region())}
+	if ok && (p.home.Account == "" || p.home.Region == "") {
+		if i, where := svc.NamedTarget(); i >= 0 {
+			cdkutil.Invalid(p.Construct, fmt.Sprintf("service %q: %s: deploys to %s, but the pipeline stack's account and region are not known; fix: give the stack an env with both (awscdk.StackProps.Env), e.g. the service's home", svc.Name, svc.StageField(i), where))
+			ok = false
+		}
+	}
+	if !ok {
+		return p
+	}
 	retention := props.ArtifactRetentionDays
 	if retention == 0 {
 		retention = 30
 	}
-	p := &MicroservicePipeline{Construct: constructs.NewConstruct(scope, jsii.String(id)), svc: &svc, stack: awscdk.Stack_Of(scope),
-		retention: retention, supports: map[spec.Target]*support{}, supportScope: props.Support}
-	p.home = spec.Target{Account: envPart(p.stack.Account()), Region: envPart(p.stack.Region())}
+	p.svc, p.retention, p.supportScope = &svc, retention, props.Support
 	if p.supportScope == nil {
 		p.supportScope = DefaultSupportScope(p.stack, svc.Name)
 	}

@@ -151,6 +151,20 @@ func (s *Service) TargetStackID(st *Stage, target Target) string {
 	return s.Name + "-" + st.TargetTag(target)
 }
 
+// NamedTarget is the first target that names an account or a region, and its stage's index
+// (-1 when every target is the pipeline's own account and region): the pipeline's own must
+// then be known.
+func (s *Service) NamedTarget() (int, Target) {
+	for i, st := range s.Stages {
+		for _, t := range st.AllTargets() {
+			if t.Account != "" || t.Region != "" {
+				return i, t
+			}
+		}
+	}
+	return -1, Target{}
+}
+
 // Resolve fills in what a target leaves to the pipeline's home (an empty account or region).
 func (t Target) Resolve(home Target) Target {
 	if t.Account == "" {
