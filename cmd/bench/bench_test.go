@@ -254,3 +254,21 @@ func TestNodePeakRSSFindsTheJsiiProcesses(t *testing.T) {
 		t.Errorf("processes outside the tree of %d were counted: %d, %d KiB", sleep.Process.Pid, k, l)
 	}
 }
+
+// The staged variant's services are valid definitions: dev and staging at home, production in
+// two waves in another account, for every kind of generated service.
+func TestStagedServicesAreValid(t *testing.T) {
+	var specs []spec.Service
+	for _, g := range generate(8) {
+		specs = append(specs, g.spec)
+	}
+	out := staged(specs)
+	if err := spec.ValidateAll(out); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range out {
+		if got := strings.Join(s.Stages[2].PipelineStageNames(), " "); len(s.Stages) != 3 || got != "Production-eu Production-us" {
+			t.Errorf("%s: stages %v, production %s", s.Name, s.StageNames(), got)
+		}
+	}
+}

@@ -130,6 +130,10 @@ func measure(variant string, n int, outdir, cdkJSON, cpuProfile string) (*measur
 		if _, err := stacks.AddServices(app, specs, nil); err != nil {
 			return nil, err
 		}
+	case ProjectStaged:
+		if _, err := stacks.AddServices(app, staged(specs), nil); err != nil {
+			return nil, err
+		}
 	default:
 		baseline.Add(app, bases)
 	}

@@ -298,3 +298,27 @@ func explicitStages(s spec.Service) spec.Service {
 	s.Staging, s.Production, s.ManualApproval, s.IntegrationTest = spec.Environment{}, spec.Environment{}, nil, spec.IntegrationTest{}
 	return s
 }
+
+// staged turns the services into staged ones (the project-staged variant): their pipeline in
+// 111111111111/eu-west-1; dev (with the staging settings) and staging at home; production, after
+// its approval, in 222222222222 in two waves, eu-west-1 then us-east-1.
+func staged(services []spec.Service) []spec.Service {
+	out := make([]spec.Service, len(services))
+	for i, s := range services {
+		s.Home = spec.Target{Account: "111111111111", Region: "eu-west-1"}
+		pre, prod := s.Stages[0], s.Stages[1]
+		dev := pre
+		dev.Name = "dev"
+		if s.IsContainer() {
+			dev.Hooks = spec.Hooks{} // a test-traffic hook runs in one stage's VPC only
+		}
+		prod.Targets = nil
+		prod.Waves = []spec.Wave{
+			{Name: "eu", Targets: []spec.Target{{Account: "222222222222", Region: "eu-west-1"}}},
+			{Name: "us", Targets: []spec.Target{{Account: "222222222222", Region: "us-east-1"}}},
+		}
+		s.Stages = []spec.Stage{dev, pre, prod}
+		out[i] = s
+	}
+	return out
+}

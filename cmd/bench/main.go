@@ -34,9 +34,13 @@ const (
 	Baseline = "baseline"
 	// BaselineValidation is the baseline with the CDK's validation on.
 	BaselineValidation = "baseline-validation"
+	// ProjectStaged is the app with every service staged (staged): dev and staging at home,
+	// production in another account in two waves across two regions; CDK_VALIDATION=false.
+	// It has no baseline (it declares more): it shows what stages and waves cost.
+	ProjectStaged = "project-staged"
 )
 
-var allVariants = []string{Project, ProjectNoValidation, Baseline, BaselineValidation}
+var allVariants = []string{Project, ProjectNoValidation, Baseline, BaselineValidation, ProjectStaged}
 
 // validates reports whether a variant runs the CDK's built-in CloudFormation validation.
 func validates(variant string) bool { return variant == Project || variant == BaselineValidation }

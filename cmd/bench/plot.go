@@ -9,7 +9,7 @@ import (
 
 // Colors of the variants in the plot.
 var colors = map[string]string{
-	Project: "#d62728", ProjectNoValidation: "#1f77b4", Baseline: "#2ca02c", BaselineValidation: "#9467bd",
+	Project: "#d62728", ProjectNoValidation: "#1f77b4", Baseline: "#2ca02c", BaselineValidation: "#9467bd", ProjectStaged: "#ff7f0e",
 }
 
 // series is one line of a panel.
