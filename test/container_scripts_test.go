@@ -298,3 +298,162 @@ func TestPrepareRefusesMovableImages(t *testing.T) {
 		})
 	}
 }
+
+// stagedPrepareRun runs the prepare project of a tracking target against the stand-in AWS;
+// without deployed, the target's service stack (which writes the task definition parameter) is
+// not deployed. more (if any) prepares more of the run.
+func stagedPrepareRun(t *testing.T, tg stagedTarget, deployed bool, extra map[string]string, more ...func(work, state string)) run {
+	t.Helper()
+	const repository = stagedHomeAccount + ".dkr.ecr." + stagedHomeRegion + ".amazonaws.com/tracking"
+	bs := buildSpec(t, staged, "tracking-pipeline", tg.project)
+	env := projectEnv(t, staged, "tracking-pipeline", tg.project, map[string]string{
+		"RELEASE": "build-63", "REPOSITORY_URI": repository, "PIPELINE_EXECUTION_ID": "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a",
+		"AWS_REGION": stagedHomeRegion, "AWS_DEFAULT_REGION": stagedHomeRegion,
+	})
+	for k, v := range extra {
+		env[k] = v
+	}
+	return runSpec(t, bs, env, func(work, state string) {
+		os.WriteFile(filepath.Join(work, "imageDetail.json"), []byte(`{"ImageURI":"`+repository+"@sha256:"+strings.Repeat("c", 64)+`"}`), 0o644)
+		os.WriteFile(filepath.Join(state, "current-taskdef.json"), []byte(currentTaskDefinition), 0o644)
+		if deployed {
+			os.WriteFile(filepath.Join(state, "task-definition-arn"), []byte(stagedTaskDefinition(tg)+"\n"), 0o644)
+		}
+		for _, f := range more {
+			f(work, state)
+		}
+	})
+}
+
+// stagedTaskDefinition is the task definition the target's parameter names.
+func stagedTaskDefinition(tg stagedTarget) string {
+	return "arn:aws:ecs:" + tg.region + ":" + tg.account + ":task-definition/" + tg.stack + ":3"
+}
+
+// preparePlaces: the prepare step reads the target's parameters and task definition in the
+// target, and only assumes the role and stops its own execution at home.
+func preparePlaces(tg stagedTarget) where {
+	return placesOf([]string{
+		"sts assume-role",
+		"codepipeline stop-pipeline-execution --pipeline-name tracking",
+	}, []string{
+		"ssm get-parameter --name /golden-pipelines/tracking/" + tg.stage + "/task-definition",
+		"ssm get-parameter --name /golden-pipelines/tracking/" + tg.stage + "/url",
+		"ecs describe-task-definition --task-definition " + stagedTaskDefinition(tg),
+	})
+}
+
+// The prepare step of every tracking target reads the target's task definition parameter,
+// task definition and URL parameter as the target's bootstrap deploy role in the target's
+// region, assuming it once; a target that does not trust the pipeline's account fails the
+// step with the fix, before anything is rendered.
+func TestStagedPrepareReachesEachTargetThroughItsDeployRole(t *testing.T) {
+	for _, tg := range trackingTargets {
+		t.Run(tg.project, func(t *testing.T) {
+			t.Run("prepare", func(t *testing.T) {
+				r := stagedPrepareRun(t, tg, true, nil)
+				if !r.ok {
+					t.Fatalf("prepare failed:\n%s", r.output)
+				}
+				checkSessions(t, tg, r, preparePlaces(tg))
+				for _, want := range []string{
+					"ssm get-parameter --name /golden-pipelines/tracking/" + tg.stage + "/task-definition --query Parameter.Value --output text",
+					"ecs describe-task-definition --task-definition " + stagedTaskDefinition(tg) + " --query taskDefinition --output json",
+					"ssm get-parameter --name /golden-pipelines/tracking/" + tg.stage + "/url --query Parameter.Value --output text",
+				} {
+					if got := r.called(want); len(got) != 1 || got[0] != want {
+						t.Errorf("want the call %q once, got %v", want, r.awsCalls)
+					}
+				}
+				if len(r.awsCalls) != 4 {
+					t.Errorf("want the assume-role and the three reads, got %v", r.awsCalls)
+				}
+				url := "http://" + tg.stage + ".example.com"
+				if b, _ := os.ReadFile(filepath.Join(r.work, "service-url")); strings.TrimSpace(string(b)) != url || r.exported["SERVICE_URL"] != url {
+					t.Errorf("service-url %q, exported SERVICE_URL %q, want %s", b, r.exported["SERVICE_URL"], url)
+				}
+				if b, _ := os.ReadFile(filepath.Join(r.work, "taskdef.json")); !strings.Contains(string(b), `"image": "<IMAGE1_NAME>"`) {
+					t.Errorf("taskdef.json not rendered from the target's task definition:\n%s", b)
+				}
+			})
+			t.Run("stack not deployed", func(t *testing.T) {
+				r := stagedPrepareRun(t, tg, false, nil)
+				if !r.ok {
+					t.Fatalf("the first execution failed:\n%s", r.output)
+				}
+				checkSessions(t, tg, r, preparePlaces(tg))
+				if got := r.called("codepipeline stop-pipeline-execution --pipeline-name tracking --pipeline-execution-id 9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a "); len(got) != 1 {
+					t.Errorf("want its own execution stopped once, got %v", r.awsCalls)
+				}
+				if !strings.Contains(r.output, tg.stack+" is not deployed yet: run cdk deploy "+tg.stack) {
+					t.Errorf("output does not say what to do:\n%s", r.output)
+				}
+				if len(r.called("ecs ")) != 0 {
+					t.Errorf("the step went on as if the stack existed: %v", r.awsCalls)
+				}
+			})
+			t.Run("assume-role denied", func(t *testing.T) {
+				r := stagedPrepareRun(t, tg, true, map[string]string{"DENY_ASSUME": "1"})
+				if r.ok {
+					t.Fatalf("the step passed without reaching the target:\n%s", r.output)
+				}
+				if want := "could not assume " + tg.roleARN() + ": bootstrap the target with cdk bootstrap --trust <pipeline account>"; !strings.Contains(r.output, want) {
+					t.Errorf("output lacks %q:\n%s", want, r.output)
+				}
+				if len(r.awsCalls) != 1 || !strings.HasPrefix(r.awsCalls[0], "sts assume-role --role-arn "+tg.roleARN()+" ") {
+					t.Errorf("want the one refused assume-role and nothing else, got %v", r.awsCalls)
+				}
+				for _, f := range []string{"taskdef.json", "appspec.yaml", "service-url"} {
+					if _, err := os.Stat(filepath.Join(r.work, f)); err == nil {
+						t.Errorf("a step that could not reach the target wrote %s", f)
+					}
+				}
+			})
+		})
+	}
+}
+
+// A role assumed with CodeBuild's own credentials is a chained session, which lasts at most an
+// hour: the step renews it 45 minutes after assuming it, and every call in the target runs
+// with credentials no older than that. Here the clock moves 30 minutes at each of taws's
+// readings: the task definition parameter is read at 0, the task definition at 30 minutes
+// (the same credentials), the URL parameter at 60 (new ones).
+func TestTargetSessionRenewsTheRoleAfter45Minutes(t *testing.T) {
+	tg := trackingTargets[2]
+	const clock = `#!/usr/bin/env bash
+[ "$*" = +%s ] || exec /bin/date "$@"
+n=$(cat "$AWS_STATE/clock" 2>/dev/null || echo 0); echo $((n + 1)) > "$AWS_STATE/clock"
+echo $((1767225600 + n * 30 * 60))
+`
+	r := stagedPrepareRun(t, tg, true, nil, func(work, state string) {
+		// runSpec puts its stand-ins in bin, next to the AWS state.
+		os.WriteFile(filepath.Join(filepath.Dir(state), "bin", "date"), []byte(clock), 0o755)
+	})
+	if !r.ok {
+		t.Fatalf("prepare failed:\n%s", r.output)
+	}
+	if n := len(r.called("sts assume-role --role-arn " + tg.roleARN() + " ")); n != 2 {
+		t.Errorf("assumed the role %d times, want 2 (at 0 and at 60 minutes): %v", n, r.awsCalls)
+	}
+	name := "cdk-hnb659fds-deploy-role-" + tg.account + "-" + tg.region
+	want := map[string]string{
+		"ssm get-parameter --name /golden-pipelines/tracking/production/task-definition": "token-1-for-" + name,
+		"ecs describe-task-definition":                                       "token-1-for-" + name,
+		"ssm get-parameter --name /golden-pipelines/tracking/production/url": "token-2-for-" + name,
+	}
+	seen := 0
+	for _, c := range r.sessions {
+		for prefix, token := range want {
+			if !strings.HasPrefix(c.args, prefix+" ") {
+				continue
+			}
+			seen++
+			if c.token != token || c.key != "AKIA"+tg.account || c.region != tg.region {
+				t.Errorf("%s, want the session token %s", c, token)
+			}
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("want each of the three reads once, got %v", r.awsCalls)
+	}
+}

@@ -48,14 +48,14 @@ func TestControlTowerControls(t *testing.T) {
 	}
 }
 
-// The README's table of acknowledged controls is the code's list. After an intended change,
-// UPDATE_SNAPSHOTS=1 rewrites it.
+// docs/security.md's table of acknowledged controls is the code's list. After an intended
+// change, UPDATE_SNAPSHOTS=1 rewrites it.
 func TestReadmeListsTheAcknowledgedControls(t *testing.T) {
 	g, err := controltower.Find("..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	readmeBlock(t, "control-tower-acknowledgements", controltower.Markdown(controltower.Acknowledgements, g))
+	docBlock(t, "docs/security.md", "control-tower-acknowledgements", controltower.Markdown(controltower.Acknowledgements, g))
 }
 
 // flat renders a template value with its intrinsics as text: {"Ref": "X"} is <X>, a Fn::Join its

@@ -28,10 +28,11 @@ func drawn(t *testing.T, app *synthesized) string {
 	return md
 }
 
-// The README shows the example app's pipelines as the diagram command draws them from the
-// synthesized templates. After an intended change, UPDATE_SNAPSHOTS=1 rewrites the block.
+// docs/feedback.md shows the pipelines of the fixture services (test/fixtures) as the diagram
+// command draws them from the synthesized templates. After an intended change,
+// UPDATE_SNAPSHOTS=1 rewrites the block.
 func TestReadmeShowsTheExampleDiagram(t *testing.T) {
-	readmeBlock(t, "pipeline-diagrams", drawn(t, fixture))
+	docBlock(t, "docs/feedback.md", "pipeline-diagrams", drawn(t, fixture))
 }
 
 // Golden output for the variants: custom canary and linear shifts, every predefined config,

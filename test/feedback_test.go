@@ -630,8 +630,8 @@ func TestOverviewDashboard(t *testing.T) {
 	}
 }
 
-// The README documents each figure with the exact query the dashboards run (for the orders
-// service). After an intended change, UPDATE_SNAPSHOTS=1 rewrites the block.
+// docs/feedback.md documents each figure with the exact query the dashboards run (for the
+// orders service). After an intended change, UPDATE_SNAPSHOTS=1 rewrites the block.
 func TestReadmeShowsTheQueries(t *testing.T) {
 	names, st := []string{"orders"}, spec.DeliveryStagesOf(only(fixtures(), "orders"))
 	var b strings.Builder
@@ -642,39 +642,40 @@ func TestReadmeShowsTheQueries(t *testing.T) {
 		{"Change failure rate", feedback.ChangeFailureRateQuery(names, st)},
 		{"Time to restore", feedback.TimeToRestoreQuery(names, st)},
 		{"Latest production deployments", feedback.ProductionOutcomesQuery(names, st)},
-		{"Last deployment per environment", feedback.LastDeploymentQuery([]string{"orders-staging", "orders-production"})},
+		{"Last deployment per stage", feedback.LastDeploymentQuery([]string{"orders-staging", "orders-production"})},
 	} {
 		fmt.Fprintf(&b, "%s:\n\n```\n%s\n```\n\n", q.title, q.query)
 	}
-	readmeBlock(t, "delivery-queries", strings.TrimSuffix(b.String(), "\n"))
+	docBlock(t, "docs/feedback.md", "delivery-queries", strings.TrimSuffix(b.String(), "\n"))
 }
 
-// readmeBlock compares the README's text between <!-- name:begin --> and <!-- name:end -->
-// with want, or rewrites it when UPDATE_SNAPSHOTS is set.
-func readmeBlock(t *testing.T, name, want string) {
+// docBlock compares the text of a documentation file (file: relative to the repository's root,
+// e.g. "docs/feedback.md") between <!-- name:begin --> and <!-- name:end --> with want, or
+// rewrites it when UPDATE_SNAPSHOTS is set.
+func docBlock(t *testing.T, file, name, want string) {
 	t.Helper()
-	const file = "../README.md"
-	b, err := os.ReadFile(file)
+	path := "../" + file
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	begin, end := "<!-- "+name+":begin -->\n", "<!-- "+name+":end -->"
 	i, j := strings.Index(string(b), begin), strings.Index(string(b), end)
 	if i < 0 || j < i {
-		t.Fatalf("README.md has no %q ... %q block", begin, end)
+		t.Fatalf("%s has no %q ... %q block", file, begin, end)
 	}
 	got := string(b[i+len(begin) : j])
 	if os.Getenv("UPDATE_SNAPSHOTS") != "" {
 		if got != want {
 			out := string(b[:i+len(begin)]) + want + string(b[j:])
-			if err := os.WriteFile(file, []byte(out), 0o644); err != nil {
+			if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
 		return
 	}
 	if got != want {
-		t.Errorf("README.md's %s block differs from what the code gives (-README +code); if intended, run UPDATE_SNAPSHOTS=1 go test ./test/ -run %s\n%s",
-			name, t.Name(), cmp.Diff(strings.Split(got, "\n"), strings.Split(want, "\n")))
+		t.Errorf("%s's %s block differs from what the code gives (-doc +code); if intended, run UPDATE_SNAPSHOTS=1 go test ./test/ -run %s\n%s",
+			file, name, t.Name(), cmp.Diff(strings.Split(got, "\n"), strings.Split(want, "\n")))
 	}
 }

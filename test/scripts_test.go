@@ -9,12 +9,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/golden-pipelines/microservice-pipelines/constructs/buildspec"
+	"github.com/golden-pipelines/microservice-pipelines/constructs/lambdaservice"
 	"github.com/golden-pipelines/microservice-pipelines/constructs/pipeline"
 	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
 )
@@ -70,18 +73,42 @@ type run struct {
 	ok       bool
 	output   string
 	awsCalls []string
+	sessions []awsCall // the calls with the session each ran in
 	exported map[string]string
 	work     string // the source directory the phases ran in
 	state    string // the stand-in AWS state
 }
 
-// fakeAWS is the stand-in aws command. It records every call in $AWS_STATE/calls and keeps
-// just enough state to play S3, SSM, CloudFormation, CodePipeline and ECR:
-//   - s3api put-object stores the body under $AWS_STATE/s3/<key> and, like S3's conditional
-//     write with --if-none-match '*', refuses to replace an existing object;
-//   - s3api head-object fails for a missing object;
+// awsCall is one call of the stand-in aws with the credentials and region it ran with.
+type awsCall struct {
+	args                  string
+	key, secret, token    string // AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+	region, defaultRegion string // AWS_REGION, AWS_DEFAULT_REGION
+}
+
+func (c awsCall) String() string {
+	return fmt.Sprintf("%q (key=%q secret=%q token=%q region=%q default-region=%q)", c.args, c.key, c.secret, c.token, c.region, c.defaultRegion)
+}
+
+// fakeAWS is the stand-in aws command. It records every call in $AWS_STATE/calls and, with the
+// session it ran in, in $AWS_STATE/sessions: one line a call, the tab-separated
+// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION, AWS_DEFAULT_REGION
+// and the arguments (newlines as spaces), which run.sessions reads back. It keeps just enough
+// state to play STS, S3, SSM, CloudFormation, CodePipeline and ECR:
+//   - sts assume-role of arn:aws:iam::<account>:role/<name> answers, for the query
+//     Credentials.[AccessKeyId,SecretAccessKey,SessionToken] with --output text, the three
+//     fields AKIA<account>, secret-for-<name> and token-<n>-for-<name> (n counts the
+//     assume-role calls of the run), JSON otherwise; it fails with AccessDenied, as for a
+//     target not bootstrapped to trust the pipeline's account, when $DENY_ASSUME is set;
+//   - S3 holds the objects of the home package bucket ($RELEASE_BUCKET; any bucket when it is
+//     not set) under $AWS_STATE/s3/<key>, those of any other bucket under
+//     $AWS_STATE/buckets/<bucket>/<key>. s3api put-object stores the body and, like S3's
+//     conditional write with --if-none-match '*', refuses to replace an existing object;
+//     head-object fails for a missing object; get-object copies it to its outfile;
 //   - ssm get-parameter answers the task-definition parameter ($AWS_STATE/task-definition-arn,
-//     ParameterNotFound without it), the URL parameter (http://<stage>.example.com), or the
+//     ParameterNotFound without it), the URL parameter (http://<stage>.example.com), the
+//     package bucket parameter (packages-<account>-<region> of the session that reads it:
+//     the account of its AKIA<account> key, "home" without a key, and its AWS_REGION), or the
 //     release parameter ($AWS_STATE/param), which put-parameter writes;
 //   - cloudformation plays one stack: describe-stacks fails as for a stack that does not exist
 //     when $AWS_STATE/stack-missing exists; otherwise it answers the parameter keys
@@ -100,25 +127,49 @@ type run struct {
 const fakeAWS = `#!/usr/bin/env bash
 set -u
 printf '%s\n' "$*" >> "$AWS_STATE/calls"
+printf '%s\t%s\t%s\t%s\t%s\t%s\n' "${AWS_ACCESS_KEY_ID:-}" "${AWS_SECRET_ACCESS_KEY:-}" "${AWS_SESSION_TOKEN:-}" \
+  "${AWS_REGION:-}" "${AWS_DEFAULT_REGION:-}" "${*//$'\n'/ }" >> "$AWS_STATE/sessions"
 arg() { local want=$1; shift; while [ $# -gt 0 ]; do if [ "$1" = "$want" ]; then echo "$2"; return; fi; shift; done; }
+object() { # object <bucket> <key>: where the stand-in S3 keeps it
+  if [ "$1" = "${RELEASE_BUCKET:-$1}" ]; then echo "$AWS_STATE/s3/$2"; else echo "$AWS_STATE/buckets/$1/$2"; fi
+}
 next() { # next line of a status queue file; the last line repeats
   local f=$1; [ -s "$f" ] || { echo "$2"; return; }
   head -n 1 "$f"; [ "$(wc -l < "$f")" -le 1 ] || sed -i 1d "$f"
 }
 case "$1 $2" in
+  "sts assume-role")
+    role=$(arg --role-arn "$@")
+    [ -z "${DENY_ASSUME:-}" ] || { echo "An error occurred (AccessDenied) when calling the AssumeRole operation: User: arn:aws:sts::111111111111:assumed-role/codebuild/AWSCodeBuild is not authorized to perform: sts:AssumeRole on resource: $role" >&2; exit 254; }
+    case "$role" in
+      arn:aws:iam::[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]:role/?*) ;;
+      *) echo "An error occurred (ValidationError) when calling the AssumeRole operation: $role is not a role ARN" >&2; exit 254 ;;
+    esac
+    account=${role#arn:aws:iam::}; account=${account%%:*}; name=${role##*/}
+    n=$(( $(cat "$AWS_STATE/assumed" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$AWS_STATE/assumed"
+    if [ "$(arg --query "$@")" = "Credentials.[AccessKeyId,SecretAccessKey,SessionToken]" ] && [ "$(arg --output "$@")" = text ]; then
+      printf 'AKIA%s\tsecret-for-%s\ttoken-%s-for-%s\n' "$account" "$name" "$n" "$name"
+    else
+      printf '{"Credentials": {"AccessKeyId": "AKIA%s", "SecretAccessKey": "secret-for-%s", "SessionToken": "token-%s-for-%s"}}\n' "$account" "$name" "$n" "$name"
+    fi ;;
   "s3api put-object")
     [ -z "${FAIL_UPLOAD:-}" ] || { echo "upload failed: AccessDenied" >&2; exit 1; }
-    key=$(arg --key "$@"); dest="$AWS_STATE/s3/$key"
+    dest=$(object "$(arg --bucket "$@")" "$(arg --key "$@")")
     if [ -e "$dest" ] && [ "$(arg --if-none-match "$@")" = "*" ]; then echo "An error occurred (PreconditionFailed)" >&2; exit 254; fi
     mkdir -p "$(dirname "$dest")"; cp "$(arg --body "$@")" "$dest" ;;
   "s3api head-object")
-    [ -e "$AWS_STATE/s3/$(arg --key "$@")" ] || { echo "An error occurred (404) when calling the HeadObject operation: Not Found" >&2; exit 254; } ;;
+    [ -e "$(object "$(arg --bucket "$@")" "$(arg --key "$@")")" ] || { echo "An error occurred (404) when calling the HeadObject operation: Not Found" >&2; exit 254; } ;;
+  "s3api get-object")
+    src=$(object "$(arg --bucket "$@")" "$(arg --key "$@")")
+    [ -e "$src" ] || { echo "An error occurred (NoSuchKey) when calling the GetObject operation: The specified key does not exist." >&2; exit 254; }
+    cp "$src" "${!#}"; echo '{"ContentLength": 1}' ;;
   "ssm get-parameter")
     case "$(arg --name "$@")" in
       */task-definition)
         [ -e "$AWS_STATE/task-definition-arn" ] || { echo "An error occurred (ParameterNotFound) when calling the GetParameter operation:" >&2; exit 254; }
         cat "$AWS_STATE/task-definition-arn" ;;
       */url) echo "http://$(basename "$(dirname "$(arg --name "$@")")").example.com" ;;
+      */package-bucket) account=${AWS_ACCESS_KEY_ID:+${AWS_ACCESS_KEY_ID#AKIA}}; echo "packages-${account:-home}-${AWS_REGION:-unset}" ;;
       *) cat "$AWS_STATE/param" ;;
     esac ;;
   "ssm put-parameter") arg --value "$@" > "$AWS_STATE/param" ;;
@@ -247,7 +298,16 @@ func runSpec(t *testing.T, bs map[string]interface{}, env map[string]string, set
 		}
 	}
 	cmd := exec.Command("bash", "-c", script.String())
-	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "AWS_STATE="+state, "WORK_LOG="+filepath.Join(state, "work.log"))
+	// The session the steps start in is the project's own: no credentials or region of the
+	// developer's shell leak into what the stand-in records.
+	for _, kv := range os.Environ() {
+		switch name, _, _ := strings.Cut(kv, "="); name {
+		case "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE":
+		default:
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "PATH="+bin+":"+os.Getenv("PATH"), "AWS_STATE="+state, "WORK_LOG="+filepath.Join(state, "work.log"))
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
@@ -255,6 +315,15 @@ func runSpec(t *testing.T, bs map[string]interface{}, env map[string]string, set
 	r := run{ok: err == nil, output: string(out), exported: map[string]string{}, work: work, state: state}
 	if calls, err := os.ReadFile(filepath.Join(state, "calls")); err == nil {
 		r.awsCalls = strings.Split(strings.TrimSpace(string(calls)), "\n")
+	}
+	if sessions, err := os.ReadFile(filepath.Join(state, "sessions")); err == nil {
+		for _, line := range strings.Split(strings.TrimSuffix(string(sessions), "\n"), "\n") {
+			f := strings.SplitN(line, "\t", 6)
+			if len(f) != 6 {
+				t.Fatalf("stand-in aws recorded a session line %q", line)
+			}
+			r.sessions = append(r.sessions, awsCall{key: f[0], secret: f[1], token: f[2], region: f[3], defaultRegion: f[4], args: f[5]})
+		}
 	}
 	if exp, err := os.ReadFile(filepath.Join(state, "exported")); err == nil {
 		for _, line := range strings.Split(strings.TrimSpace(string(exp)), "\n") {
@@ -671,6 +740,537 @@ func TestUserCommandsCannotEndTheGeneratedSteps(t *testing.T) {
 			}
 			if len(r.called("s3api put-object")) != 0 {
 				t.Errorf("something was released: %v", r.awsCalls)
+			}
+		})
+	}
+}
+
+// stagedHome is the home of the staged fixture services (test/fixtures/staged): their pipelines
+// and the CodeBuild projects of their steps run in 111111111111/eu-west-1.
+const (
+	stagedHomeAccount = "111111111111"
+	stagedHomeRegion  = "eu-west-1"
+	// stagedPackages is the home package bucket (the pipeline's, RELEASE_BUCKET).
+	stagedPackages = "shipping-pipeline-packages"
+)
+
+// stagedTarget is one target of a staged fixture service and the project of its deploy (Lambda)
+// or prepare (container) step.
+type stagedTarget struct {
+	project string // the step's CodeBuild project
+	stage   string
+	stackID string // the service stack's ID in the app (cdk ls)
+	stack   string // its CloudFormation stack name (STACK_NAME)
+	// account and region of the target; both empty at home, where the step needs no role.
+	account, region string
+}
+
+func (tg stagedTarget) home() bool { return tg.account == "" }
+
+// roleARN is the target's CDK bootstrap deploy role, the one role the step may assume.
+func (tg stagedTarget) roleARN() string {
+	return fmt.Sprintf("arn:aws:iam::%s:role/cdk-hnb659fds-deploy-role-%s-%s", tg.account, tg.account, tg.region)
+}
+
+// session is what a call in the target must run with: the credentials the stand-in STS answers
+// for the target's deploy role (its first assume-role of the run: one is enough, the step
+// keeps them) and the target's region; at home, no credentials of its own and the home region.
+func (tg stagedTarget) session() awsCall {
+	if tg.home() {
+		return awsCall{region: stagedHomeRegion, defaultRegion: stagedHomeRegion}
+	}
+	name := fmt.Sprintf("cdk-hnb659fds-deploy-role-%s-%s", tg.account, tg.region)
+	return awsCall{key: "AKIA" + tg.account, secret: "secret-for-" + name, token: "token-1-for-" + name,
+		region: tg.region, defaultRegion: tg.region}
+}
+
+// bucket is the package bucket the stand-in SSM names in the target.
+func (tg stagedTarget) bucket() string {
+	if tg.home() {
+		return "packages-home-" + stagedHomeRegion
+	}
+	return "packages-" + tg.account + "-" + tg.region
+}
+
+// where says whether a call runs in the target (true) or at home (false); known is false for
+// a call the step has no business making.
+type where func(args string) (inTarget, known bool)
+
+// placesOf builds a where from the commands (the call's leading arguments, up to a space or
+// the end) that run at home and those that run in the target.
+func placesOf(home, target []string) where {
+	match := func(args, prefix string) bool { return args == prefix || strings.HasPrefix(args, prefix+" ") }
+	return func(args string) (bool, bool) {
+		for _, p := range home {
+			if match(args, p) {
+				return false, true
+			}
+		}
+		for _, p := range target {
+			if match(args, p) {
+				return true, true
+			}
+		}
+		return false, false
+	}
+}
+
+// checkSessions proves that every call the step made ran where it must: a call in the target
+// with the target role's credentials and the target's region, a call at home with the
+// project's own session (no credentials set, the home region). At home every call runs with
+// the project's own session. It also checks the role: at home none is assumed; away exactly
+// one assume-role, of the target's bootstrap deploy role, made at home.
+func checkSessions(t *testing.T, tg stagedTarget, r run, w where) {
+	t.Helper()
+	if len(r.sessions) != len(r.awsCalls) {
+		t.Fatalf("%d sessions recorded for %d calls", len(r.sessions), len(r.awsCalls))
+	}
+	home := stagedTarget{}.session()
+	for _, c := range r.sessions {
+		inTarget, known := w(c.args)
+		if !known {
+			t.Errorf("unexpected call %s", c)
+			continue
+		}
+		want := home
+		if inTarget {
+			want = tg.session()
+		}
+		want.args = c.args
+		if c != want {
+			place := "at home"
+			if inTarget && !tg.home() {
+				place = "in the target " + tg.account + "/" + tg.region
+			}
+			t.Errorf("call ran with the wrong session; it must run %s:\n got %s\nwant %s", place, c, want)
+		}
+	}
+	assumed := r.called("sts assume-role")
+	if tg.home() {
+		if len(assumed) != 0 {
+			t.Errorf("at home the step assumed a role: %v", assumed)
+		}
+		return
+	}
+	want := "sts assume-role --role-arn " + tg.roleARN() + " --role-session-name golden-" + strings.Split(tg.project, "-")[0] +
+		" --duration-seconds 3600 --query Credentials.[AccessKeyId,SecretAccessKey,SessionToken] --output text"
+	if len(assumed) != 1 || assumed[0] != want {
+		t.Errorf("want exactly one assume-role of the target's deploy role (the credentials are kept):\n got %q\nwant [%q]", assumed, want)
+	}
+}
+
+// shippingTargets are the targets of the staged Lambda service, in release order.
+var shippingTargets = []stagedTarget{
+	{"shipping-deploy-dev", "dev", "shipping-dev", "shipping-dev", "", ""},
+	{"shipping-deploy-staging", "staging", "shipping-staging", "shipping-staging", "222222222222", "eu-west-1"},
+	{"shipping-deploy-production-eu-west-1", "production", "shipping-production-eu-west-1", "shipping-production", "333333333333", "eu-west-1"},
+	{"shipping-deploy-production-us-east-1", "production", "shipping-production-us-east-1", "shipping-production", "333333333333", "us-east-1"},
+	{"shipping-deploy-production-us-west-2", "production", "shipping-production-us-west-2", "shipping-production", "333333333333", "us-west-2"},
+}
+
+// trackingTargets are the targets of the staged container service, in release order.
+var trackingTargets = []stagedTarget{
+	{"tracking-prepare-staging", "staging", "tracking-staging", "tracking-staging", "222222222222", "eu-west-1"},
+	{"tracking-prepare-production-eu-west-1", "production", "tracking-production-eu-west-1", "tracking-production", "333333333333", "eu-west-1"},
+	{"tracking-prepare-production-us-east-1", "production", "tracking-production-us-east-1", "tracking-production", "333333333333", "us-east-1"},
+}
+
+// manifestStack is a stack of the staged app's cloud assembly, as cdk deploy reads it.
+type manifestStack struct {
+	Type        string `json:"type"`
+	Environment string `json:"environment"`
+	Properties  struct {
+		StackName string `json:"stackName"`
+	} `json:"properties"`
+}
+
+func stagedManifest(t *testing.T) map[string]manifestStack {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(staged.dir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Artifacts map[string]manifestStack `json:"artifacts"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m.Artifacts
+}
+
+// The target tables the runs below use are the staged app's: one entry for every deploy or
+// prepare project of its pipelines, each naming the stack cdk deploy puts in that target's
+// account and region, and the project reaching it through that account's and region's CDK
+// bootstrap deploy role (none at home).
+func TestStagedTargetsAreTheAppsTargets(t *testing.T) {
+	manifest := stagedManifest(t)
+	for _, c := range []struct {
+		stack, prefix string
+		targets       []stagedTarget
+	}{{"shipping-pipeline", "shipping-deploy-", shippingTargets}, {"tracking-pipeline", "tracking-prepare-", trackingTargets}} {
+		var projects, table []string
+		for _, r := range staged.resources(t, c.stack, "AWS::CodeBuild::Project") {
+			if name, _ := props(r)["Name"].(string); strings.HasPrefix(name, c.prefix) {
+				projects = append(projects, name)
+			}
+		}
+		for _, tg := range c.targets {
+			table = append(table, tg.project)
+		}
+		sort.Strings(projects)
+		sort.Strings(table)
+		if strings.Join(projects, " ") != strings.Join(table, " ") {
+			t.Errorf("%s has the projects %v, the table %v", c.stack, projects, table)
+		}
+		for _, tg := range c.targets {
+			account, region := tg.account, tg.region
+			if tg.home() {
+				account, region = stagedHomeAccount, stagedHomeRegion
+			}
+			a, ok := manifest[tg.stackID]
+			if !ok || a.Type != "aws:cloudformation:stack" {
+				t.Errorf("%s: no stack %s in the assembly", tg.project, tg.stackID)
+				continue
+			}
+			name := orDefault(a.Properties.StackName, tg.stackID)
+			if a.Environment != "aws://"+account+"/"+region || name != tg.stack {
+				t.Errorf("%s: stack %s is %s in %s, want %s in aws://%s/%s", tg.project, tg.stackID, name, a.Environment, tg.stack, account, region)
+			}
+			env := projectEnv(t, staged, c.stack, tg.project, nil)
+			if env["STACK_NAME"] != tg.stack || env["STAGE"] != tg.stage {
+				t.Errorf("%s: STACK_NAME %q STAGE %q, want %q %q", tg.project, env["STACK_NAME"], env["STAGE"], tg.stack, tg.stage)
+			}
+			wantRole, wantRegion := "", ""
+			if !tg.home() {
+				wantRole, wantRegion = tg.roleARN(), tg.region
+			}
+			if env["TARGET_ROLE_ARN"] != wantRole || env["TARGET_REGION"] != wantRegion {
+				t.Errorf("%s: TARGET_ROLE_ARN %q TARGET_REGION %q, want %q %q", tg.project, env["TARGET_ROLE_ARN"], env["TARGET_REGION"], wantRole, wantRegion)
+			}
+		}
+	}
+}
+
+// stagedDeploy is one run of a shipping target's deploy project against the stand-in AWS,
+// whose stack runs build-previous.
+type stagedDeploy struct {
+	statuses []string          // the stack's statuses once the update started (default UPDATE_COMPLETE)
+	env      map[string]string // more environment
+	copied   string            // what the target's package bucket holds under the release's key ("": nothing)
+	missing  bool              // the stack is not deployed
+}
+
+func stagedDeployRun(t *testing.T, tg stagedTarget, release string, c stagedDeploy) run {
+	t.Helper()
+	bs := buildSpec(t, staged, "shipping-pipeline", tg.project)
+	env := projectEnv(t, staged, "shipping-pipeline", tg.project, map[string]string{
+		"RELEASE": release, "RELEASE_BUCKET": stagedPackages, "POLL_SECONDS": "0",
+		"PIPELINE_EXECUTION_ID": "7e1d2c3b-4a5f-4e6d-9c8b-1a2b3c4d5e6f",
+		"STACK_PARAMS":          strings.Join(keys(staged.templates[tg.stackID]["Parameters"].(map[string]interface{})), "\t"),
+		// CodeBuild runs the project in the pipeline's region.
+		"AWS_REGION": stagedHomeRegion, "AWS_DEFAULT_REGION": stagedHomeRegion,
+	})
+	for k, v := range c.env {
+		env[k] = v
+	}
+	return runSpec(t, bs, env, func(work, state string) {
+		write := func(name, content string) {
+			os.MkdirAll(filepath.Dir(filepath.Join(state, name)), 0o755)
+			os.WriteFile(filepath.Join(state, name), []byte(content), 0o644)
+		}
+		write("running", "build-previous\n")
+		write("param", "build-previous\n")
+		if len(c.statuses) > 0 {
+			write("statuses", strings.Join(c.statuses, "\n")+"\n")
+		}
+		write(filepath.Join("s3", "shipping", release+".zip"), "package "+release)
+		if c.copied != "" {
+			write(filepath.Join("buckets", tg.bucket(), "shipping", release+".zip"), c.copied)
+		}
+		if c.missing {
+			write("stack-missing", "yes")
+		}
+	})
+}
+
+// deployPlaces: what the deploy step does at home (read and copy the package from the
+// pipeline's bucket, stop its own execution, assume the role) and what in the target
+// (everything on the stack, its release parameter and its package bucket).
+func deployPlaces(tg stagedTarget) where {
+	releaseParameter := "/golden-pipelines/shipping/" + tg.stage + "/release"
+	return placesOf([]string{
+		"sts assume-role",
+		"s3api head-object --bucket " + stagedPackages,
+		"s3api get-object --bucket " + stagedPackages,
+		"codepipeline stop-pipeline-execution --pipeline-name shipping",
+	}, []string{
+		"ssm get-parameter --name /golden-pipelines/package-bucket",
+		"ssm get-parameter --name " + releaseParameter,
+		"ssm put-parameter --name " + releaseParameter,
+		"cloudformation describe-stacks --stack-name " + tg.stack,
+		"cloudformation update-stack --stack-name " + tg.stack,
+		"cloudformation cancel-update-stack --stack-name " + tg.stack,
+		"cloudformation describe-stack-events --stack-name " + tg.stack,
+		"s3api head-object --bucket " + tg.bucket(),
+		"s3api put-object --bucket " + tg.bucket(),
+	})
+}
+
+// The deploy step of every shipping target releases through the target's bootstrap deploy
+// role: every call on the target's stack, release parameter and package bucket runs as that
+// role in the target's region, and only the pipeline's own package bucket and execution are
+// reached from home; at home (dev) nothing assumes a role. Away, the package is copied to the
+// target's bucket once, before the release parameter names it, and never again.
+func TestStagedDeployReachesEachTargetThroughItsDeployRole(t *testing.T) {
+	for _, tg := range shippingTargets {
+		t.Run(tg.project, func(t *testing.T) {
+			key := "shipping/build-61.zip"
+			t.Run("release", func(t *testing.T) {
+				r := stagedDeployRun(t, tg, "build-61", stagedDeploy{statuses: []string{"UPDATE_IN_PROGRESS", "UPDATE_COMPLETE"}})
+				if !r.ok {
+					t.Fatalf("deploy failed:\n%s", r.output)
+				}
+				if want := "released build-61 to " + tg.stage + " (" + tg.stack + " is UPDATE_COMPLETE)"; !strings.Contains(r.output, want) {
+					t.Errorf("output lacks %q:\n%s", want, r.output)
+				}
+				if got := param(t, r); got != "build-61" {
+					t.Errorf("release parameter %q, want build-61", got)
+				}
+				checkSessions(t, tg, r, deployPlaces(tg))
+				// Every kind of call that must reach the target did, as checked above.
+				for _, op := range []string{"cloudformation describe-stacks --stack-name " + tg.stack + " ",
+					"cloudformation update-stack --stack-name " + tg.stack + " ",
+					"ssm put-parameter --name /golden-pipelines/shipping/" + tg.stage + "/release ",
+					"s3api head-object --bucket " + stagedPackages + " --key " + key} {
+					if len(r.called(op)) == 0 {
+						t.Errorf("no call %q: %v", op, r.awsCalls)
+					}
+				}
+				gets, puts := r.called("s3api get-object"), r.called("s3api put-object")
+				if tg.home() {
+					if len(gets)+len(puts)+len(r.called("ssm get-parameter")) != 0 {
+						t.Errorf("at home the package was copied: %v", r.awsCalls)
+					}
+					return
+				}
+				if len(r.called("ssm get-parameter --name /golden-pipelines/package-bucket --query Parameter.Value --output text")) != 1 {
+					t.Errorf("the target's package bucket was not read once from its parameter: %v", r.awsCalls)
+				}
+				if len(r.called("s3api head-object --bucket "+tg.bucket()+" --key "+key)) != 1 {
+					t.Errorf("the step did not look for the package in the target's bucket once: %v", r.awsCalls)
+				}
+				if len(gets) != 1 || !strings.HasPrefix(gets[0], "s3api get-object --bucket "+stagedPackages+" --key "+key+" ") {
+					t.Errorf("want the package read once from the home bucket, got %v", gets)
+				}
+				sum := sha256.Sum256([]byte("package build-61"))
+				want := "s3api put-object --bucket " + tg.bucket() + " --key " + key + " --body "
+				if len(puts) != 1 || !strings.HasPrefix(puts[0], want) ||
+					!strings.HasSuffix(puts[0], " --if-none-match * --metadata build-tag=build-61,code-sha256="+base64.StdEncoding.EncodeToString(sum[:])) {
+					t.Errorf("want one conditional copy into %s with the package's CodeSha256, got %v", tg.bucket(), puts)
+				}
+				copied, err := os.ReadFile(filepath.Join(r.state, "buckets", tg.bucket(), key))
+				if err != nil || string(copied) != "package build-61" {
+					t.Errorf("the target's bucket holds %q (%v), want the home package", copied, err)
+				}
+				order := strings.Join(r.awsCalls, "\n")
+				if strings.Index(order, "s3api put-object") > strings.Index(order, "ssm put-parameter") {
+					t.Error("the release parameter named the build before its package was in the target's bucket")
+				}
+				if !strings.Contains(r.output, "copied "+key+" to s3://"+tg.bucket()+" in "+tg.region) {
+					t.Errorf("output does not say where the package was copied:\n%s", r.output)
+				}
+			})
+			if !tg.home() {
+				t.Run("package already in the target", func(t *testing.T) {
+					r := stagedDeployRun(t, tg, "build-61", stagedDeploy{copied: "copied by an earlier run"})
+					if !r.ok {
+						t.Fatalf("deploy failed:\n%s", r.output)
+					}
+					checkSessions(t, tg, r, deployPlaces(tg))
+					if n := len(r.called("s3api get-object")) + len(r.called("s3api put-object")); n != 0 {
+						t.Errorf("the package was copied again: %v", r.awsCalls)
+					}
+					if len(r.called("s3api head-object --bucket "+tg.bucket()+" --key "+key)) != 1 {
+						t.Errorf("the step did not find the package in the target's bucket: %v", r.awsCalls)
+					}
+					if b, _ := os.ReadFile(filepath.Join(r.state, "buckets", tg.bucket(), key)); string(b) != "copied by an earlier run" {
+						t.Errorf("the copy in the target was replaced: %q", b)
+					}
+					if got := param(t, r); got != "build-61" {
+						t.Errorf("release parameter %q, want build-61", got)
+					}
+				})
+			}
+			// A timed-out update is cancelled in the target, its failure events read there, and
+			// the parameter restored there.
+			t.Run("timeout and rollback", func(t *testing.T) {
+				r := stagedDeployRun(t, tg, "build-61", stagedDeploy{env: map[string]string{"TIMEOUT_MINUTES": "0"},
+					statuses: []string{"UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE"}})
+				if r.ok {
+					t.Fatalf("a rolled back release passed:\n%s", r.output)
+				}
+				checkSessions(t, tg, r, deployPlaces(tg))
+				if len(r.called("cloudformation cancel-update-stack --stack-name "+tg.stack)) != 1 ||
+					len(r.called("cloudformation describe-stack-events --stack-name "+tg.stack)) != 1 {
+					t.Errorf("want one cancel and one read of the events: %v", r.awsCalls)
+				}
+				if got := param(t, r); got != "build-previous" {
+					t.Errorf("release parameter %q after a rollback, want build-previous", got)
+				}
+			})
+			// The stack is read in the target; the pipeline's own execution is stopped at home.
+			t.Run("stack not deployed", func(t *testing.T) {
+				r := stagedDeployRun(t, tg, "build-61", stagedDeploy{missing: true})
+				if !r.ok {
+					t.Fatalf("the first execution failed:\n%s", r.output)
+				}
+				checkSessions(t, tg, r, deployPlaces(tg))
+				stops := r.called("codepipeline stop-pipeline-execution --pipeline-name shipping --pipeline-execution-id 7e1d2c3b-4a5f-4e6d-9c8b-1a2b3c4d5e6f ")
+				if len(stops) != 1 || len(r.called("cloudformation describe-stacks --stack-name "+tg.stack+" ")) == 0 {
+					t.Errorf("want the stack looked for and the execution stopped once: %v", r.awsCalls)
+				}
+				if !strings.Contains(r.output, tg.stack+" is not deployed yet: run cdk deploy "+tg.stack) {
+					t.Errorf("output does not say what to do:\n%s", r.output)
+				}
+				if n := len(r.called("ssm put-parameter")) + len(r.called("s3api put-object")) + len(r.called("cloudformation update-stack")); n != 0 {
+					t.Errorf("a step for a stack that does not exist changed something: %v", r.awsCalls)
+				}
+			})
+			if tg.home() {
+				return
+			}
+			// A target that does not trust the pipeline's account: the step fails, names the
+			// fix, and neither reads nor writes anything there.
+			t.Run("assume-role denied", func(t *testing.T) {
+				r := stagedDeployRun(t, tg, "build-61", stagedDeploy{env: map[string]string{"DENY_ASSUME": "1"}})
+				if r.ok {
+					t.Fatalf("the step passed without reaching the target:\n%s", r.output)
+				}
+				for _, want := range []string{"could not assume " + tg.roleARN() + ": bootstrap the target with cdk bootstrap --trust <pipeline account>",
+					"nothing was released"} {
+					if !strings.Contains(r.output, want) {
+						t.Errorf("output lacks %q:\n%s", want, r.output)
+					}
+				}
+				if len(r.awsCalls) != 1 || !strings.HasPrefix(r.awsCalls[0], "sts assume-role --role-arn "+tg.roleARN()+" ") {
+					t.Errorf("want the one refused assume-role and nothing else, got %v", r.awsCalls)
+				}
+				if got := param(t, r); got != "build-previous" {
+					t.Errorf("release parameter %q, want build-previous", got)
+				}
+				if _, err := os.Stat(filepath.Join(r.state, "buckets")); err == nil {
+					t.Error("something was copied to a target bucket")
+				}
+			})
+		})
+	}
+}
+
+// The no-revert guarantee, target by target: the release parameter the deploy step writes,
+// in the account and region it writes it, is the one the target's stack resolves (its
+// Release parameter's default, of type AWS::SSM::Parameter::Value<String>), and the package
+// it copies is where the resolved code reads it (key and bucket). So a later cdk deploy of
+// any target's stack resolves the release the pipeline last wrote for it, never a build its
+// template names.
+func TestNoRevertEachTargetResolvesWhatItsDeployStepWrites(t *testing.T) {
+	manifest := stagedManifest(t)
+	const release = "build-62"
+	for _, tg := range shippingTargets {
+		t.Run(tg.project, func(t *testing.T) {
+			tpl := staged.templates[tg.stackID]
+			if strings.Contains(string(staged.raw[tg.stackID]), "build-") {
+				t.Errorf("%s: the template names a build; a deploy of it could put that build back", tg.stackID)
+			}
+			p := tpl["Parameters"].(map[string]interface{})[lambdaservice.ReleaseParameterID].(map[string]interface{})
+			name := "/golden-pipelines/shipping/" + tg.stage + "/release"
+			env := projectEnv(t, staged, "shipping-pipeline", tg.project, nil)
+			if p["Type"] != "AWS::SSM::Parameter::Value<String>" || p["Default"] != name || env["RELEASE_PARAMETER"] != name {
+				t.Errorf("%s resolves %v (%v); the step writes %q; want %s", tg.stackID, p["Default"], p["Type"], env["RELEASE_PARAMETER"], name)
+			}
+			r := stagedDeployRun(t, tg, release, stagedDeploy{})
+			if !r.ok {
+				t.Fatalf("deploy failed:\n%s", r.output)
+			}
+			// Where the stack lives (cdk deploy puts it there) is where the step writes.
+			a := manifest[tg.stackID]
+			account, region := strings.TrimPrefix(a.Environment, "aws://"), ""
+			account, region, _ = strings.Cut(account, "/")
+			writes := 0
+			for _, c := range r.sessions {
+				if !strings.HasPrefix(c.args, "ssm put-parameter") {
+					continue
+				}
+				writes++
+				if c.args != "ssm put-parameter --name "+name+" --type String --overwrite --value "+release {
+					t.Errorf("the step wrote %q, want %s=%s", c.args, name, release)
+				}
+				in := stagedHomeAccount
+				if c.key != "" {
+					in = strings.TrimPrefix(c.key, "AKIA")
+				}
+				if in != account || c.region != region {
+					t.Errorf("the parameter was written in %s/%s, the stack %s resolves it in %s/%s", in, c.region, tg.stackID, account, region)
+				}
+			}
+			if writes != 2 {
+				t.Errorf("want the parameter written twice (release, settle), got %d: %v", writes, r.awsCalls)
+			}
+			if got := r.called("cloudformation update-stack"); len(got) != 1 || !strings.HasPrefix(got[0], "cloudformation update-stack --stack-name "+orDefault(a.Properties.StackName, tg.stackID)+" ") {
+				t.Errorf("the step updated %v, not the stack %s", got, tg.stackID)
+			}
+			// The code the stack resolves for the release is the package the step put there.
+			fn := props(tpl["Resources"].(map[string]interface{})[functionID(t, staged, tg.stackID, tg.stack)].(map[string]interface{}))
+			code, ok := eval(t, tpl, map[string]string{lambdaservice.ReleaseParameterID: release}, fn["Code"]).(map[string]interface{})
+			key := "shipping/" + release + ".zip"
+			if !ok || code["S3Key"] != key {
+				t.Fatalf("%s: with %s the code is %v, want S3Key %s", tg.stackID, release, code, key)
+			}
+			out, _ := code["S3Bucket"].(map[string]interface{})["Fn::GetStackOutput"].(map[string]interface{})
+			// The stack and output the bucket comes from, and the bucket's Ref there.
+			from, bucketRef := "shipping-pipeline", map[string]interface{}{"Ref": "PipelinePackages6D702CC3"}
+			if !tg.home() {
+				from = "golden-pipelines-shared-" + tg.account + "-" + tg.region
+				if got := r.called("s3api put-object --bucket " + tg.bucket() + " --key " + key + " "); len(got) != 1 {
+					t.Errorf("the step did not copy %s to the target's bucket: %v", key, r.awsCalls)
+				}
+				// The step copies into the bucket the target's /golden-pipelines/package-bucket
+				// names; the shared stack of the target writes that parameter.
+				var named interface{}
+				for _, res := range staged.resources(t, from, "AWS::SSM::Parameter") {
+					if props(res)["Name"] == env["PACKAGE_BUCKET_PARAMETER"] {
+						named = props(res)["Value"]
+					}
+				}
+				if env["PACKAGE_BUCKET_PARAMETER"] != "/golden-pipelines/package-bucket" || named == nil {
+					t.Fatalf("%s writes no parameter %q", from, env["PACKAGE_BUCKET_PARAMETER"])
+				}
+				bucketRef = named.(map[string]interface{})
+			} else {
+				// At home the code is read from the pipeline's bucket, the step's RELEASE_BUCKET.
+				var projectBucket interface{}
+				for _, res := range staged.resources(t, "shipping-pipeline", "AWS::CodeBuild::Project") {
+					if props(res)["Name"] == tg.project {
+						for _, v := range props(res)["Environment"].(map[string]interface{})["EnvironmentVariables"].([]interface{}) {
+							if v.(map[string]interface{})["Name"] == "RELEASE_BUCKET" {
+								projectBucket = v.(map[string]interface{})["Value"]
+							}
+						}
+					}
+				}
+				if !reflect.DeepEqual(projectBucket, bucketRef) {
+					t.Errorf("the step reads the package from %v, the function from %v", projectBucket, bucketRef)
+				}
+				if len(r.called("s3api head-object --bucket "+stagedPackages+" --key "+key)) != 1 {
+					t.Errorf("the step did not check for %s in the pipeline's bucket: %v", key, r.awsCalls)
+				}
+			}
+			fromStack := manifest[from]
+			outputs, _ := staged.templates[from]["Outputs"].(map[string]interface{})
+			output, _ := outputs[fmt.Sprint(out["OutputName"])].(map[string]interface{})
+			if out["StackName"] != orDefault(fromStack.Properties.StackName, from) || out["Region"] != region ||
+				fromStack.Environment != a.Environment || output == nil || !reflect.DeepEqual(output["Value"], bucketRef) {
+				t.Errorf("%s reads its code from %v; want an output of %s (in %s) that is %v; it is %v", tg.stackID, out, from, fromStack.Environment, bucketRef, output)
 			}
 		})
 	}

@@ -224,9 +224,9 @@ func stageOf(pipelineStage string) string {
 // at home they get neither.
 func TestStepsReachTargetsThroughTheirDeployRole(t *testing.T) {
 	for project, want := range map[string]string{
-		"shipping-deploy-dev":                  "",
-		"shipping-deploy-staging":              "arn:aws:iam::222222222222:role/cdk-hnb659fds-deploy-role-222222222222-eu-west-1 eu-west-1",
-		"shipping-deploy-production-us-west-2": "arn:aws:iam::333333333333:role/cdk-hnb659fds-deploy-role-333333333333-us-west-2 us-west-2",
+		"shipping-deploy-dev":                   "",
+		"shipping-deploy-staging":               "arn:aws:iam::222222222222:role/cdk-hnb659fds-deploy-role-222222222222-eu-west-1 eu-west-1",
+		"shipping-deploy-production-us-west-2":  "arn:aws:iam::333333333333:role/cdk-hnb659fds-deploy-role-333333333333-us-west-2 us-west-2",
 		"tracking-prepare-production-us-east-1": "arn:aws:iam::333333333333:role/cdk-hnb659fds-deploy-role-333333333333-us-east-1 us-east-1",
 	} {
 		stack := strings.SplitN(project, "-", 2)[0] + "-pipeline"

@@ -166,6 +166,10 @@ func (s *EcsService) loadBalancer(svc *spec.Service, st *spec.Stage, props *Prop
 		// or by cdk destroy (which then fails until the protection is turned off; see the docs).
 		DeletionProtection: jsii.Bool(st.IsProduction()),
 	})
+	// The role tag says, in the template, why a pre-production load balancer has no deletion
+	// protection (the Control Tower acknowledgement reads it; the stack's own tags reach the
+	// resources only when CloudFormation deploys them).
+	awscdk.Tags_Of(s.LoadBalancer).Add(jsii.String("role"), jsii.String(st.Role), nil)
 	policy.Suppress(albSG, "AwsSolutions-EC23",
 		"the production listener of an internet-facing service is open to everyone by design; the test listener's port is open only to the VPC's NAT address")
 	s.accessLogs(awscdk.Stack_Of(node), svc.LogRetentionDays)

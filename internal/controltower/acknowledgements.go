@@ -16,12 +16,15 @@ type Acknowledgement struct {
 	// Resources limits the acknowledgement to the resources whose construct path matches this
 	// regular expression (anchored at both ends); empty: every resource the control reports.
 	Resources string
+	// Tag limits it to resources with that tag ("key=value", e.g. "role=pre-production": the
+	// stack tags the CDK applies to every taggable resource).
+	Tag string
 	// EnvironmentAgnosticOnly limits it to stacks synthesized without an account and region.
 	EnvironmentAgnosticOnly bool
 }
 
 // Acknowledgements are the controls a golden pipeline does not satisfy, each with its reason;
-// README.md's table is rendered from them (Markdown). A control missing here fails the check
+// docs/security.md's table is rendered from them (Markdown). A control missing here fails the check
 // wherever it fires; an acknowledgement no example stack needs fails the tests (stale).
 var Acknowledgements = []Acknowledgement{
 	{
@@ -40,13 +43,14 @@ var Acknowledgements = []Acknowledgement{
 		Control:   "CT.ELASTICLOADBALANCING.PR.1",
 		Resources: `[^/]+/Service/LoadBalancer/(Listener|TestListener)/Resource`,
 		Reason: "A definition gives no certificate, so a load balancer has no HTTPS listener to redirect to: its listeners serve HTTP, " +
-			"and TLS must be terminated in front of it (see Limits). A redirect to HTTPS without a certificate would fail every request.",
+			"and TLS must be terminated in front of it (docs/development.md, Limits). A redirect to HTTPS without a certificate would fail every request.",
 	},
 	{
 		Control:   "CT.ELASTICLOADBALANCING.PR.5",
-		Resources: `[^/]+-staging/Service/LoadBalancer/Resource`,
-		Reason: "Staging load balancers carry no deletion protection, so that `cdk destroy` removes a staging stack in one step; " +
-			"production load balancers have it (a production stack is destroyed only after turning it off, see Hardening).",
+		Resources: `[^/]+/Service/LoadBalancer/Resource`,
+		Tag:       "role=pre-production",
+		Reason: "Load balancers of pre-production stages carry no deletion protection, so that `cdk destroy` removes such a stack in one step; " +
+			"production stages' load balancers have it (a production stack is destroyed only after turning it off: docs/security.md, Hardening).",
 	},
 	{
 		Control:                 "CT.ELASTICLOADBALANCING.PR.6",
@@ -88,6 +92,12 @@ func (a Acknowledgement) Covers(f Finding) bool {
 	if f.Control.ID != a.Control || (a.EnvironmentAgnosticOnly && !f.Stack.EnvironmentAgnostic) {
 		return false
 	}
+	if a.Tag != "" {
+		k, v, _ := strings.Cut(a.Tag, "=")
+		if got, ok := f.Tags[k]; !ok || got != v {
+			return false
+		}
+	}
 	return a.Resources == "" || regexp.MustCompile(`^(?:`+a.Resources+`)$`).MatchString(f.Path)
 }
 
@@ -128,7 +138,10 @@ func Validate(acks []Acknowledgement, g *Guard) error {
 		if _, err := regexp.Compile(a.Resources); err != nil {
 			problems = append(problems, fmt.Sprintf("%s: resources: %v", where, err))
 		}
-		key := fmt.Sprintf("%s %s %v", a.Control, a.Resources, a.EnvironmentAgnosticOnly)
+		if k, v, ok := strings.Cut(a.Tag, "="); a.Tag != "" && (!ok || k == "" || v == "") {
+			problems = append(problems, fmt.Sprintf("%s: tag %q: want key=value", where, a.Tag))
+		}
+		key := fmt.Sprintf("%s %s %s %v", a.Control, a.Resources, a.Tag, a.EnvironmentAgnosticOnly)
 		if seen[key] {
 			problems = append(problems, where+": acknowledged twice for the same resources")
 		}
@@ -140,7 +153,7 @@ func Validate(acks []Acknowledgement, g *Guard) error {
 	return nil
 }
 
-// Markdown renders the acknowledgements as README.md's table.
+// Markdown renders the acknowledgements as docs/security.md's table.
 func Markdown(acks []Acknowledgement, g *Guard) string {
 	var b strings.Builder
 	b.WriteString("| control | requires | where | why not |\n| --- | --- | --- | --- |\n")
@@ -156,6 +169,9 @@ func Markdown(acks []Acknowledgement, g *Guard) string {
 		where := "every resource it checks"
 		if a.Resources != "" {
 			where = "`" + a.Resources + "`"
+		}
+		if a.Tag != "" {
+			where += ", tagged `" + a.Tag + "`"
 		}
 		if a.EnvironmentAgnosticOnly {
 			where += ", environment-agnostic stacks only"

@@ -52,6 +52,9 @@ type Finding struct {
 	Path string
 	// Type is the resource type.
 	Type string
+	// Tags are the resource's tags (Properties.Tags as a list of Key and Value), e.g. the
+	// stack's tags the CDK applies to every taggable resource (service, stage, role).
+	Tags map[string]string
 }
 
 func (f Finding) String() string {
@@ -176,12 +179,31 @@ func (g *Guard) parse(s *Stack, out []byte) ([]Finding, error) {
 				if r, ok := s.resources[id]; ok {
 					f.Type = r.Type
 					f.Path, _ = r.Metadata["aws:cdk:path"].(string)
+					f.Tags = tags(r.Properties["Tags"])
 				}
 				findings = append(findings, f)
 			}
 		}
 	}
 	return findings, nil
+}
+
+// tags reads a resource's Tags property written as a list of {Key, Value}.
+func tags(v interface{}) map[string]string {
+	list, _ := v.([]interface{})
+	if len(list) == 0 {
+		return nil
+	}
+	out := map[string]string{}
+	for _, t := range list {
+		m, _ := t.(map[string]interface{})
+		k, _ := m["Key"].(string)
+		v, _ := m["Value"].(string)
+		if k != "" {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // values returns the elements of a list, or the values of an object (cfn-guard writes an empty

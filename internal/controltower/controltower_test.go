@@ -118,6 +118,21 @@ func TestTriageHonoursTheScope(t *testing.T) {
 	}
 }
 
+// An acknowledgement limited to a tag covers only findings on resources with that tag: a
+// pre-production stage's resources, whatever the stage is called.
+func TestTriageHonoursTheTag(t *testing.T) {
+	c := &Control{ID: "CT.ELASTICLOADBALANCING.PR.5"}
+	findings := []Finding{
+		{Control: c, Stack: &Stack{Name: "svc-dev"}, Path: "svc-dev/Service/LoadBalancer/Resource", Tags: map[string]string{"role": "pre-production"}},
+		{Control: c, Stack: &Stack{Name: "svc-production"}, Path: "svc-production/Service/LoadBalancer/Resource", Tags: map[string]string{"role": "production"}},
+		{Control: c, Stack: &Stack{Name: "svc-staging"}, Path: "svc-staging/Service/LoadBalancer/Resource"},
+	}
+	open, covered := Triage(findings, []Acknowledgement{{Control: c.ID, Resources: `[^/]+/Service/LoadBalancer/Resource`, Tag: "role=pre-production", Reason: "r"}})
+	if len(covered[0]) != 1 || covered[0][0].Stack.Name != "svc-dev" || len(open) != 2 {
+		t.Errorf("covered %v, open %v", covered[0], open)
+	}
+}
+
 // A control cannot be acknowledged without a reason, under an unknown ID, with a scope that
 // does not compile, or twice.
 func TestValidateRefusesBadAcknowledgements(t *testing.T) {
@@ -132,12 +147,14 @@ func TestValidateRefusesBadAcknowledgements(t *testing.T) {
 		{Control: "CT.S3.PR.2", Resources: "(", Reason: reason},
 		{Control: "CT.S3.PR.9", Reason: reason},
 		{Control: "CT.S3.PR.9", Reason: reason},
+		{Control: "CT.S3.PR.10", Tag: "role", Reason: reason},
 	}, g)
 	for _, want := range []string{
 		"acknowledgement 1 (CT.LAMBDA.PR.3): no reason",
 		"acknowledgement 2 (CT.NOPE.PR.1): no such control",
 		"acknowledgement 3 (CT.S3.PR.2): resources: error parsing regexp",
 		"acknowledgement 5 (CT.S3.PR.9): acknowledged twice",
+		`acknowledgement 6 (CT.S3.PR.10): tag "role": want key=value`,
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("want %q in %v", want, err)

@@ -24,7 +24,8 @@ taws() {
   read -r expires key secret token < "$target_credentials" || expires=0
   if [ "${expires:-0}" -le "$now" ]; then
     read -r key secret token < <(aws sts assume-role --role-arn "$TARGET_ROLE_ARN" --role-session-name "golden-$PIPELINE_NAME" \
-      --duration-seconds 3600 --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)
+      --duration-seconds 3600 --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text) || token=""
+    # (read fails on no answer; the check below says why, wherever taws is called from)
     [ -n "${token:-}" ] || { echo "could not assume $TARGET_ROLE_ARN: bootstrap the target with cdk bootstrap --trust <pipeline account>" >&2; return 1; }
     printf '%s %s %s %s\n' "$((now + 45 * 60))" "$key" "$secret" "$token" > "$target_credentials"
   fi
