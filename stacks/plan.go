@@ -99,6 +99,16 @@ func newPlan(services []spec.Service, env *awscdk.Environment) (*plan, error) {
 	for _, s := range services {
 		home := s.Home.Resolve(p.app)
 		p.homes[s.Name] = home
+		if home != s.Home {
+			// The app's account and region complete the home: the rules that read it (a target
+			// named twice, spelled out and left to the home; the partition) apply again.
+			resolved := s
+			resolved.Home = home
+			if err := resolved.Validate(); err != nil {
+				problems = append(problems, err.(spec.Problems)...)
+				continue
+			}
+		}
 		h := p.use(home)
 		h.homeOf = append(h.homeOf, s)
 		if i, t := s.NamedTarget(); i >= 0 && (home.Account == "" || home.Region == "") {

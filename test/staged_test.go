@@ -6,6 +6,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/golden-pipelines/microservice-pipelines/constructs/feedback"
 	"github.com/golden-pipelines/microservice-pipelines/constructs/pipeline"
 	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
 )
@@ -259,4 +264,48 @@ func TestEveryDeployingStepDeclaresItsRole(t *testing.T) {
 			}
 		}
 	}
+}
+
+// An account and region that more than five homes deploy to forwards their CodeDeploy events
+// with a rule for every five (EventBridge: at most 5 targets per rule, "Amazon EventBridge
+// quotas").
+func TestForwardingRulesHoldAtMostFiveTargets(t *testing.T) {
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+	stack := awscdk.NewStack(app, jsii.String("target"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("333333333333"), Region: jsii.String("eu-west-1")}})
+	var homes []feedback.Home
+	for i := 0; i < 7; i++ {
+		homes = append(homes, feedback.Home{Account: fmt.Sprintf("11111111111%d", i), Region: "eu-west-1"})
+	}
+	f := feedback.NewTargetFeedback(stack, "TargetFeedback", &feedback.TargetFeedbackProps{Homes: homes})
+	tpl := assertions.Template_FromStack(stack, nil)
+	var got []string
+	for _, r := range *tpl.FindResources(jsii.String("AWS::Events::Rule"), nil) {
+		rule := (*r)["Properties"].(map[string]interface{})
+		got = append(got, fmt.Sprintf("%s:%d", rule["Name"], len(rule["Targets"].([]interface{}))))
+	}
+	slices.Sort(got)
+	if len(f.Forward) != 2 || strings.Join(got, " ") != "golden-pipelines-forward-deployments-2:2 golden-pipelines-forward-deployments:5" {
+		t.Errorf("rules %v", got)
+	}
+}
+
+// The us-east-1 artifact store's bucket and key policies name the deploy action role of the
+// production account there: its stack is deployed after the role's (S3 and KMS refuse a policy
+// naming a principal that does not exist: "Invalid principal in policy").
+func TestArtifactStoresDeployAfterTheRolesTheyName(t *testing.T) {
+	svc := staged.service(t, "tracking")
+	for _, s := range svc.SupportStacks {
+		if *s.Node().Id() != "tracking-support-111111111111-us-east-1" {
+			continue
+		}
+		var deps []string
+		for _, d := range *s.Dependencies() {
+			deps = append(deps, *d.Node().Id())
+		}
+		if !slices.Contains(deps, "tracking-support-333333333333-us-east-1") {
+			t.Errorf("the us-east-1 store depends on %v", deps)
+		}
+		return
+	}
+	t.Error("no us-east-1 store")
 }

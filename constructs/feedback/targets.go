@@ -41,12 +41,16 @@ type TargetFeedbackProps struct {
 // alarm actions publish to a topic in the alarm's own region.
 type TargetFeedback struct {
 	constructs.Construct
-	// Forward sends the CodeDeploy events to every home's default bus.
-	Forward awsevents.Rule
+	// Forward sends the CodeDeploy events to every home's default bus: a rule for every
+	// MaxRuleTargets homes.
+	Forward []awsevents.Rule
 	// AlarmTopic (golden-pipelines-alarms) receives the notifications of the deployment alarms
 	// of every service deployed here.
 	AlarmTopic awssns.Topic
 }
+
+// MaxRuleTargets is how many targets an EventBridge rule may have.
+const MaxRuleTargets = 5
 
 // AlarmTopicName is the topic of an account and region away from home that the deployment
 // alarms there notify.
@@ -61,12 +65,21 @@ func NewTargetFeedback(scope constructs.Construct, id string, props *TargetFeedb
 		bus := awsevents.EventBus_FromEventBusArn(f.Construct, jsii.String(fmt.Sprintf("Home%d", i)), jsii.String(h.busArn(stack.Partition())))
 		targets = append(targets, awseventstargets.NewEventBus(bus, nil))
 	}
-	f.Forward = awsevents.NewRule(f.Construct, jsii.String("ForwardDeployments"), &awsevents.RuleProps{
-		RuleName:     jsii.String("golden-pipelines-forward-deployments"),
-		Description:  jsii.String("CodeDeploy deployment state changes to the pipelines' home event buses (notifications, delivery figures)"),
-		EventPattern: DeploymentEventsPattern(),
-		Targets:      &targets,
-	})
+	// A rule has at most 5 targets ("Amazon EventBridge quotas": targets per rule, not
+	// adjustable): a rule for every 5 homes.
+	for i := 0; i < len(targets); i += MaxRuleTargets {
+		chunk := targets[i:min(i+MaxRuleTargets, len(targets))]
+		id, name := "ForwardDeployments", "golden-pipelines-forward-deployments"
+		if i > 0 {
+			id, name = fmt.Sprintf("%s%d", id, i/MaxRuleTargets+1), fmt.Sprintf("%s-%d", name, i/MaxRuleTargets+1)
+		}
+		f.Forward = append(f.Forward, awsevents.NewRule(f.Construct, jsii.String(id), &awsevents.RuleProps{
+			RuleName:     jsii.String(name),
+			Description:  jsii.String("CodeDeploy deployment state changes to the pipelines' home event buses (notifications, delivery figures)"),
+			EventPattern: DeploymentEventsPattern(),
+			Targets:      &chunk,
+		}))
+	}
 	key := awskms.NewKey(f.Construct, jsii.String("AlarmKey"), &awskms.KeyProps{
 		Description:       jsii.String("Encrypts " + AlarmTopicName),
 		EnableKeyRotation: jsii.Bool(true),

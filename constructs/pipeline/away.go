@@ -129,6 +129,9 @@ func (p *MicroservicePipeline) ecsDeployRole(t *Target, s *support, config strin
 	if t.Region != p.home.Region {
 		store := p.artifactStore(t.Region)
 		bucket, keyRegion = store.store, t.Region
+		// The store's policies name the role: it must exist first (S3 and KMS refuse a policy
+		// whose principal does not: "Invalid principal in policy", MalformedPolicyDocument).
+		store.stack.AddStackDependency(s.stack, jsii.String("the deploy action role its policies name"))
 		// The store is the pipeline account's: its policies let the role in.
 		store.store.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid: jsii.String("DeployActionReads" + t.id), Principals: &[]awsiam.IPrincipal{role},

@@ -219,6 +219,8 @@ func offend(app awscdk.App) {
 	unpinned := ecs(pre)
 	delete(unpinned[1].(map[string]interface{})["Configuration"].(map[string]interface{}), "Image1ArtifactName")
 	pipeline("ImageFromTemplate", stage{"Source", source}, stage{"Scan", scan}, stage{"Staging", unpinned}, stage{"Production", ecs(prod)})
+	// A role that is none (a typo): it counts as neither.
+	pipeline("UnknownRole", stage{"Source", source}, stage{"Scan", scan}, stage{"Staging", ecs(pre)}, stage{"Production", ecs("prod")})
 	// A deploying stage that declares no role: whether it is production cannot be told.
 	pipeline("UnknownTarget", stage{"Source", source}, stage{"Scan", scan},
 		stage{"Staging", []interface{}{ecsDeploy("blue")}}, stage{"Production", ecs(prod)})
@@ -371,7 +373,7 @@ func TestEachRuleFailsItsOffendingStack(t *testing.T) {
 		"ecr-immutable-scanned": {"repositories/Mutable/Resource"},
 		// UnknownTarget twice: its undeclared target, and its production deployment after no pre-production.
 		"pre-production-before-production": {"pipelines/LambdaProductionFirst", "pipelines/ProductionFirst", "pipelines/SameStage",
-			"pipelines/UnknownTarget", "pipelines/UnknownTarget"},
+			"pipelines/UnknownRole", "pipelines/UnknownTarget", "pipelines/UnknownTarget"},
 		"images-scanned-before-deploy": {"pipelines/ToothlessScan", "pipelines/Unscanned"},
 		"iam-wildcards": {"iam/Admin/DefaultPolicy/Resource", "iam/AnyKey/DefaultPolicy/Resource", "iam/AnyLogGroup/DefaultPolicy/Resource",
 			"iam/FromParameter/DefaultPolicy/Resource", "iam/KeyByAnyAlias/DefaultPolicy/Resource",

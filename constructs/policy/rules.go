@@ -241,6 +241,11 @@ func checkStageOrder(t *Template) []Finding {
 		for _, stage := range list(t.Resources[id].Properties["Stages"]) {
 			name := render(get(stage, "Name"))
 			roles := stageRoles(t, stage)
+			for role, action := range roles {
+				if role != "?" && !slices.Contains(spec.Roles, role) {
+					out = append(out, Finding{id, fmt.Sprintf("action %s/%s declares TARGET_ROLE %q, which is no role: use pre-production or production", name, action, role)})
+				}
+			}
 			if action, ok := roles["?"]; ok {
 				out = append(out, Finding{id, fmt.Sprintf("action %s/%s deploys, but whether to production cannot be told: declare the target's role (TARGET_ROLE pre-production or production) on a CodeBuild action of the stage", name, action)})
 			}

@@ -128,6 +128,8 @@ func TestStagesValidation(t *testing.T) {
 		{"empty wave", func(s *Service) { s.Stages[2].Waves[1].Targets = nil }, "stages[2].waves[1].targets", "is empty"},
 		{"duplicate wave", func(s *Service) { s.Stages[2].Waves[1].Name = "eu" }, "stages[2].waves[1].name", "names two waves"},
 		{"target twice", func(s *Service) { s.Stages[2].Waves[1].Targets[0].Region = "eu-west-1" }, "stages[2].waves[1].targets[0]", "deploys to a target once"},
+		{"home twice", func(s *Service) { s.Stages[0].Targets = []Target{{}, {Account: "111111111111", Region: "eu-west-1"}} },
+			"stages[0].targets[1]", "111111111111/eu-west-1 is also stages[0].targets[0]"},
 		{"bad account", func(s *Service) { s.Stages[2].Waves[0].Targets[0].Account = "2222" }, "stages[2].waves[0].targets[0].account", ""},
 		{"bad region", func(s *Service) { s.Stages[2].Waves[0].Targets[0].Region = "Europe" }, "stages[2].waves[0].targets[0].region", ""},
 		{"other partition", func(s *Service) { s.Stages[2].Waves[1].Targets[0].Region = "cn-north-1" }, "stages[2].waves[1].targets[0].region", "aws-cn partition"},

@@ -130,10 +130,12 @@ func (v *validator) waves(field string, st Stage) {
 		}
 		for t, target := range wave.Targets {
 			tf := fmt.Sprintf("%s.targets[%d]", wf, t)
-			if other, ok := seen[target]; ok {
-				v.add(tf, fmt.Sprintf("%s is also %s: a stage deploys to a target once", target, v.shown(other)), "remove one of them")
+			// The same account and region, spelled out or left to the home, is one target.
+			where := target.Resolve(v.home)
+			if other, ok := seen[where]; ok {
+				v.add(tf, fmt.Sprintf("%s is also %s: a stage deploys to a target once", where, v.shown(other)), "remove one of them")
 			}
-			seen[target] = tf
+			seen[where] = tf
 		}
 	}
 }

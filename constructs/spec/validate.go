@@ -95,7 +95,7 @@ var (
 // where it does not apply, or whose text breaks the text policy or its TextRule, is not checked
 // again by the checks that follow.
 func (s Service) Validate() error {
-	v := &validator{service: s.Name, bad: map[string]bool{}, shorthand: s.fromShorthand}
+	v := &validator{service: s.Name, bad: map[string]bool{}, shorthand: s.fromShorthand, home: s.Home}
 	if s.Name == "" {
 		v.report("name", "is missing", `name the service, e.g. name: "orders"`)
 	}
@@ -200,6 +200,8 @@ type validator struct {
 	// bad are the fields already reported by applicability or the text policy: the checks
 	// that follow do not report them (or anything inside them) again.
 	bad map[string]bool
+	// home is the service's own account and region (its parts "" when left to the app).
+	home Target
 }
 
 // add reports a problem, unless its field (or one it belongs to) is already reported as bad.
