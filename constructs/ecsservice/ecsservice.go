@@ -105,10 +105,8 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 		return s
 	}
 	svc, st, ok := cdkutil.ServiceFor(s.Construct, props.Service, cdkutil.ContainerService, props.Stage)
-	if props.Repository == nil {
-		cdkutil.Invalid(s.Construct, fmt.Sprintf("service %q: Props.Repository: missing; fix: pass the pipeline's image repository (pipeline.MicroservicePipeline.Repository)", svc.Name))
-		ok = false
-	}
+	ok = cdkutil.Required(s.Construct, svc, props.Repository != nil, "Props.Repository",
+		"pass the pipeline's image repository (pipeline.MicroservicePipeline.Repository)") && ok
 	if !ok {
 		return s
 	}

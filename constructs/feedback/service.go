@@ -75,10 +75,8 @@ func NewServiceFeedback(scope constructs.Construct, id string, props *ServicePro
 		return f
 	}
 	svc, _, ok := cdkutil.ServiceFor(f.Construct, props.Service, cdkutil.AnyService, "")
-	if props.Pipeline == nil || props.Key == nil {
-		cdkutil.Invalid(f.Construct, fmt.Sprintf("service %q: Props.Pipeline and Props.Key: missing; fix: pass the service's pipeline and its key (pipeline.MicroservicePipeline.Pipeline, .Key)", svc.Name))
-		ok = false
-	}
+	ok = cdkutil.Required(f.Construct, svc, props.Pipeline != nil && props.Key != nil, "Props.Pipeline and Props.Key",
+		"pass the service's pipeline and its key (pipeline.MicroservicePipeline.Pipeline, .Key)") && ok
 	if !ok {
 		return f
 	}

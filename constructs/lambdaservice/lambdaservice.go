@@ -97,10 +97,8 @@ func NewLambdaService(scope constructs.Construct, id string, props *Props) *Lamb
 		return s
 	}
 	svc, st, ok := cdkutil.ServiceFor(s.Construct, props.Service, cdkutil.LambdaService, props.Stage)
-	if props.PackageBucket == nil {
-		cdkutil.Invalid(s.Construct, fmt.Sprintf("service %q: Props.PackageBucket: missing; fix: pass the bucket the pipeline's packages are in (pipeline.MicroservicePipeline.PackageBucket at home)", svc.Name))
-		ok = false
-	}
+	ok = cdkutil.Required(s.Construct, svc, props.PackageBucket != nil, "Props.PackageBucket",
+		"pass the bucket the pipeline's packages are in (pipeline.MicroservicePipeline.PackageBucket at home)") && ok
 	if !ok {
 		return s
 	}

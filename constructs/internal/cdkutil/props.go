@@ -59,3 +59,12 @@ func ServiceFor(c constructs.Construct, svc spec.Service, kind, stage string) (s
 	}
 	return svc, st, true
 }
+
+// Required reports whether a required prop is present; when it is not, it makes the synthesis
+// fail naming the prop and the fix, as ServiceFor does for the definition's fields.
+func Required(c constructs.Construct, svc spec.Service, present bool, prop, fix string) bool {
+	if !present {
+		Invalid(c, fmt.Sprintf("service %q: %s: missing; fix: %s", svc.Name, prop, fix))
+	}
+	return present
+}
