@@ -69,8 +69,10 @@ func (c *checker) check(n *yaml.Node, field string, t reflect.Type, key string) 
 	}
 	c.visited[n] = true
 	resolve12(n)
+	// A pointer field tells 0 from its default (safety.bakeMinutes: 0 turns the bake off).
+	zeroIsAValue := false
 	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
+		t, zeroIsAValue = t.Elem(), true
 	}
 	switch t.Kind() {
 	case reflect.Struct:
@@ -82,7 +84,7 @@ func (c *checker) check(n *yaml.Node, field string, t reflect.Type, key string) 
 	case reflect.String:
 		c.checkText(n, field)
 	case reflect.Int:
-		c.checkInt(n, field, key)
+		c.checkInt(n, field, key, zeroIsAValue)
 	case reflect.Float64:
 		c.checkFloat(n, field)
 	case reflect.Bool:
@@ -212,7 +214,7 @@ func neutralize(n *yaml.Node) { n.Kind, n.Tag, n.Value, n.Style = yaml.ScalarNod
 
 // checkInt reads a whole number as YAML 1.2 does, and writes it back in decimal for yaml.v3 to
 // decode (01024 is 1024, not octal 532). Its range (spec.Ranges) is in every message.
-func (c *checker) checkInt(n *yaml.Node, field, key string) {
+func (c *checker) checkInt(n *yaml.Node, field, key string, zeroIsAValue bool) {
 	r := spec.Ranges[key]
 	use := fmt.Sprintf("use %d to %d", r.Min, r.Max)
 	if r.Max == 0 {
@@ -231,8 +233,9 @@ func (c *checker) checkInt(n *yaml.Node, field, key string) {
 	case !ok:
 		c.add(n, field, fmt.Sprintf("%s is not a whole number", n.Value), use)
 		neutralize(n)
-	case v.Sign() == 0:
-		// 0 would silently mean "the default": no whole-number field takes 0.
+	case v.Sign() == 0 && !zeroIsAValue:
+		// 0 would silently mean "the default": no whole-number field takes 0, but those that
+		// tell it from their default.
 		c.add(n, field, "is 0, which no setting of this field allows", "remove it for its default, or "+use)
 	case !v.IsInt64() || v.Int64() < -1<<31 || v.Int64() > 1<<31-1:
 		c.add(n, field, fmt.Sprintf("%s is out of range", n.Value), use)

@@ -52,6 +52,14 @@ stages:
       install: [pip install -r it.txt]
       commands: [pytest it]
       timeoutMinutes: 15
+    safety:
+      alarmGate: true
+      gateAlarms: [platform-incident]
+      bakeMinutes: 0
+      noBakeReason: dev is rebuilt every night
+      windows: [{cron: "* * 8-18 ? * MON-FRI *", timeZone: Europe/Berlin}]
+      onFailure: stop
+      canary: {minimumInvocations: 5}
   - name: production
     role: production
     waves:
@@ -69,6 +77,7 @@ stages:
       custom:
         - {name: lag, namespace: Shop, metricName: Lag, dimensions: {Env: prod}, statistic: Average, threshold: 9, comparison: ">", periodSeconds: 120, evaluationPeriods: 2}
     hooks: {preTraffic: hooks.pre2, postTraffic: hooks.post2}
+    safety: {watchTargetAlarms: true, bakeMinutes: 45, onFailure: rollback}
 notifications:
   emails: [inventory-team@example.com]
   webhooks: [https://events.example.com/sns/inventory]
@@ -173,6 +182,7 @@ build:
   test: [make test]
 staging:
   alarms: {target5xxThreshold: 2, loadBalancer5xxThreshold: 3, unhealthyHostsThreshold: 2, p99LatencyMillis: 800}
+  safety: {canary: {path: /inventory}}
   hooks: {beforeInstall: CodeDeployHook_a, afterInstall: CodeDeployHook_b, afterAllowTestTraffic: CodeDeployHook_c,
     beforeAllowTraffic: CodeDeployHook_d, afterAllowTraffic: CodeDeployHook_e}
 production:

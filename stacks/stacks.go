@@ -4,6 +4,7 @@
 package stacks
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -56,10 +57,42 @@ type Target struct {
 // An error the CDK raises while creating the constructs (a jsii panic) is caught: the error is
 // then CDKErrors, one for each service (or shared stack) whose constructs raised one, and the
 // app must not be synthesized.
+// GateAlarmsContext is the context key of the platform's gate alarms: alarm names (in every
+// target's account and region) that every stage's alarm gate and bake watch beside its own,
+// e.g. "golden-pipelines:gateAlarms": ["platform-incident"] in cdk.json.
+const GateAlarmsContext = "golden-pipelines:gateAlarms"
+
+// platformGateAlarms reads GateAlarmsContext: a list of names, or nothing.
+func platformGateAlarms(app awscdk.App) ([]string, error) {
+	v := app.Node().TryGetContext(jsii.String(GateAlarmsContext))
+	if v == nil {
+		return nil, nil
+	}
+	list, ok := v.([]interface{})
+	var out []string
+	for _, item := range list {
+		name, isText := item.(string)
+		if !isText || name == "" {
+			ok = false
+			break
+		}
+		out = append(out, name)
+	}
+	if !ok {
+		return nil, spec.Problems{{Field: "context " + GateAlarmsContext, What: fmt.Sprintf("is %v, not a list of alarm names", v),
+			Fix: `write a list of names in cdk.json's context, e.g. "` + GateAlarmsContext + `": ["platform-incident"]`}}
+	}
+	return out, nil
+}
+
 func AddServices(app awscdk.App, services []spec.Service, env *awscdk.Environment) ([]*Service, error) {
+	platform, err := platformGateAlarms(app)
+	if err != nil {
+		return nil, err
+	}
 	defaulted := make([]spec.Service, len(services))
 	for i, s := range services {
-		defaulted[i] = s.WithDefaults()
+		defaulted[i] = s.WithDefaults().WithPlatformGateAlarms(platform)
 	}
 	if err := spec.ValidateAll(defaulted); err != nil {
 		return nil, err

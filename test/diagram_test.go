@@ -123,7 +123,7 @@ func TestDiagramShowsWhatIsDeployed(t *testing.T) {
 					}
 				}
 				if svc.IsContainer() {
-					wantStrategy += fmt.Sprintf(", blue/green, blue tasks kept %d min", svc.Container.TerminationWaitMinutes)
+					wantStrategy += fmt.Sprintf(", blue/green, blue tasks kept %d min", svc.BlueTasksKeptMinutes(svc.Stage(env)))
 				}
 				if d.Strategy != wantStrategy || d.Rollback != "rolls back on failure, stop, alarm" {
 					t.Errorf("%s/%s: %q, %q; want %q", p.Name, s.Name, d.Strategy, d.Rollback, wantStrategy)

@@ -278,12 +278,13 @@ func TestDeployProjectsAreScopedToTheirEnvironment(t *testing.T) {
 	// The step waits for the shift, 30 minutes for the update, an hour for each hook (CodeDeploy
 	// waits that long for a hook's status: "AppSpec 'hooks' section", CodeDeploy User Guide);
 	// the project adds 15 minutes for a busy stack, 15 to settle and 5 of slack.
+	// Production bakes 30 minutes inside the update (its rollback trigger's monitoring time).
 	for _, c := range []struct {
 		env, role string
 		timeout   float64
 	}{
-		{"staging", spec.RolePreProduction, 0 + 30 + 60},   // AllAtOnce, one hook
-		{"production", spec.RoleProduction, 5 + 30 + 2*60}, // Canary10Percent5Minutes, two hooks
+		{"staging", spec.RolePreProduction, 0 + 30 + 60},        // AllAtOnce, one hook
+		{"production", spec.RoleProduction, 5 + 30 + 2*60 + 30}, // Canary10Percent5Minutes, two hooks, a bake
 	} {
 		assert(t, c.env+" deploy project", func() {
 			tpl.HasResourceProperties(jsii.String("AWS::CodeBuild::Project"), &m{
@@ -332,7 +333,7 @@ func TestDeployProjectsAreScopedToTheirEnvironment(t *testing.T) {
 	// payments production shifts 10% every 2 minutes: 18 minutes of shifting.
 	assert(t, "linear timeout", func() {
 		fixture.template(t, "payments-pipeline").HasResourceProperties(jsii.String("AWS::CodeBuild::Project"), &m{
-			"Name": "payments-deploy-production", "TimeoutInMinutes": 15 + 18 + 30 + 15 + 5,
+			"Name": "payments-deploy-production", "TimeoutInMinutes": 15 + 18 + 30 + 30 + 15 + 5,
 		})
 	})
 }

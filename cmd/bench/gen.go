@@ -288,12 +288,15 @@ func explicitStages(s spec.Service) spec.Service {
 	approve, noApproval := *s.ManualApproval, false
 	test := s.IntegrationTest
 	test.Install, test.Commands = append([]string(nil), test.Install...), append([]string(nil), test.Commands...)
+	yes, no, bake, noBake := true, false, spec.DefaultProductionBakeMinutes, 0
 	s.Stages = []spec.Stage{
 		{Name: spec.DefaultFirstStage, Role: spec.RolePreProduction, Approval: &noApproval, Targets: []spec.Target{{}},
-			Deployment: s.Staging.Deployment, Alarms: s.Staging.Alarms, Hooks: s.Staging.Hooks, IntegrationTest: test},
+			Deployment: s.Staging.Deployment, Alarms: s.Staging.Alarms, Hooks: s.Staging.Hooks, IntegrationTest: test,
+			Safety: spec.Safety{AlarmGate: &no, WatchTargetAlarms: &yes, BakeMinutes: &noBake, OnFailure: spec.OnFailureRetry}},
 		{Name: spec.DefaultLastStage, Role: spec.RoleProduction, Approval: &approve, Targets: []spec.Target{{}},
 			Deployment: s.Production.Deployment, Alarms: s.Production.Alarms, Hooks: s.Production.Hooks,
-			IntegrationTest: spec.IntegrationTest{TimeoutMinutes: spec.DefaultTestTimeoutMinutes}},
+			IntegrationTest: spec.IntegrationTest{TimeoutMinutes: spec.DefaultTestTimeoutMinutes},
+			Safety:          spec.Safety{AlarmGate: &yes, WatchTargetAlarms: &yes, BakeMinutes: &bake, OnFailure: spec.OnFailureRollback}},
 	}
 	s.Staging, s.Production, s.ManualApproval, s.IntegrationTest = spec.Environment{}, spec.Environment{}, nil, spec.IntegrationTest{}
 	return s

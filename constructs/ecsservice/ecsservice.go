@@ -275,7 +275,9 @@ func (s *EcsService) deploymentGroup(svc *spec.Service, st *spec.Stage) {
 		BlueGreenDeploymentConfig: &awscodedeploy.EcsBlueGreenDeploymentConfig{
 			BlueTargetGroup: s.BlueTarget, GreenTargetGroup: s.GreenTarget,
 			Listener: s.Listener, TestListener: s.TestListener,
-			TerminationWaitTime: awscdk.Duration_Minutes(jsii.Number(float64(svc.Container.TerminationWaitMinutes))),
+			// The bake: the original tasks stay behind the test listener, and CodeDeploy keeps
+			// watching the alarms (and rolls back to them when one fires) until they end.
+			TerminationWaitTime: awscdk.Duration_Minutes(jsii.Number(float64(svc.BlueTasksKeptMinutes(st)))),
 		},
 		Alarms:       s.Guard.AlarmRefs(),
 		AutoRollback: guard.AutoRollback(),
@@ -354,7 +356,8 @@ func (s *EcsService) guard(svc *spec.Service, env string, a spec.Alarms, notify 
 			Threshold: float64(a.P99LatencyMillis) / 1000, Comparison: ">=", EvaluationPeriods: 1})
 	return guard.New(s.Construct, &guard.Props{
 		Defaults: defaults, Custom: a.Custom, Topic: notify,
-		AlarmName: func(name string) string { return svc.AlarmName(env, name) },
+		AlarmName:       func(name string) string { return svc.AlarmName(env, name) },
+		HealthAlarmName: svc.HealthAlarmName(env),
 	})
 }
 

@@ -31,6 +31,13 @@ type Alarm struct {
 	Threshold         float64
 	Comparison        string
 	EvaluationPeriods int
+	// MissingData: how the alarm treats a minute without data. Default: not breaching (an idle
+	// target must not block or roll back). A canary's alarm chooses otherwise: a canary that
+	// does not report proves nothing.
+	MissingData awscloudwatch.TreatMissingData
+	// DeploymentOnly: the alarm guards deployments but stays out of the health alarm (an alarm
+	// that is in ALARM whenever nobody calls the target, which must not close the gate).
+	DeploymentOnly bool
 }
 
 // Props of a Guard.
@@ -43,8 +50,14 @@ type Props struct {
 	// alias), otherwise the alarm is on its namespace, metric and dimensions.
 	Custom []spec.CustomAlarm
 	Metric func(c spec.CustomAlarm, opts *awscloudwatch.MetricOptions) awscloudwatch.IMetric
+	// Extra are the alarms the stage's safety block adds (its canary's), after the custom ones.
+	Extra []Alarm
 	// AlarmName names a custom alarm (svc.AlarmName(stage, name)).
 	AlarmName func(name string) string
+	// HealthAlarmName names the health alarm: a composite alarm in ALARM while any alarm of
+	// the guard (but the deployment-only ones) is, which the pipeline's alarm gate and bake watch and a
+	// Lambda stack update names as its rollback trigger.
+	HealthAlarmName string
 	// Topic receives every alarm's notifications.
 	Topic awssns.ITopic
 }
@@ -52,8 +65,12 @@ type Props struct {
 // Guard is the alarms of one deployment target and what CodeDeploy does when they fire.
 type Guard struct {
 	constructs.Construct
-	// Alarms are the defaults, then the definition's own, in that order.
+	// Alarms are the defaults, then the definition's own, then the extra ones, in that order.
 	Alarms []awscloudwatch.Alarm
+	// Health is the health alarm (Props.HealthAlarmName).
+	Health awscloudwatch.CompositeAlarm
+
+	healthy []awscloudwatch.IAlarmRule
 }
 
 // New creates the alarms under scope (their construct IDs are the ones the Props give, so
@@ -85,11 +102,24 @@ func New(scope constructs.Construct, props *Props) *Guard {
 		g.add(Alarm{ID: "Alarm" + c.Name, Name: props.AlarmName(c.Name), What: c.Namespace + " " + c.MetricName, Metric: metric,
 			Threshold: *c.Threshold, Comparison: c.Comparison, EvaluationPeriods: c.EvaluationPeriods}, props.Topic)
 	}
+	for _, a := range props.Extra {
+		g.add(a, props.Topic)
+	}
+	g.Health = awscloudwatch.NewCompositeAlarm(g.Construct, jsii.String("HealthAlarm"), &awscloudwatch.CompositeAlarmProps{
+		CompositeAlarmName: jsii.String(props.HealthAlarmName),
+		AlarmDescription: jsii.String(props.HealthAlarmName + ": in ALARM while any of the target's deployment alarms is; " +
+			"the pipeline's alarm gate and bake watch it, and a Lambda stack update rolls back when it fires"),
+		AlarmRule: awscloudwatch.AlarmRule_AnyOf(g.healthy...),
+	})
 	return g
 }
 
 func (g *Guard) add(a Alarm, topic awssns.ITopic) {
-	g.Alarms = append(g.Alarms, cdkutil.DeploymentAlarm(g.Construct, a.ID, a.Name, a.What, a.Metric, a.Threshold, a.Comparison, a.EvaluationPeriods, topic))
+	alarm := cdkutil.DeploymentAlarm(g.Construct, a.ID, a.Name, a.What, a.Metric, a.Threshold, a.Comparison, a.EvaluationPeriods, a.MissingData, topic)
+	g.Alarms = append(g.Alarms, alarm)
+	if !a.DeploymentOnly {
+		g.healthy = append(g.healthy, alarm)
+	}
 }
 
 // AlarmRefs are the alarms as a deployment group takes them.

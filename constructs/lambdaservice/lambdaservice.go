@@ -104,7 +104,7 @@ func NewLambdaService(scope constructs.Construct, id string, props *Props) *Lamb
 	}
 	code := s.releasedCode(&svc, st.Name, props.PackageBucket)
 	s.functionAndAlias(code)
-	s.Guard = s.guard(&svc, st.Name, st.Alarms, cdkutil.NotificationTopic(s.Construct, &svc, props.Topic))
+	s.Guard = s.guard(&svc, st, cdkutil.NotificationTopic(s.Construct, &svc, props.Topic))
 	s.Alarms = s.Guard.Alarms
 	s.deploymentGroup(code, st)
 	if props.PipelineAccount != "" && len(st.IntegrationTest.Commands) > 0 {
@@ -311,8 +311,10 @@ exports.handler = async (event) => {
 }
 
 // guard creates the alarms of the environment: errors, throttles and p99 duration on the live
-// alias, then the definition's own (an AWS/Lambda one on the live alias too).
-func (s *LambdaService) guard(svc *spec.Service, env string, a spec.Alarms, notify awssns.ITopic) *guard.Guard {
+// alias, then the definition's own (an AWS/Lambda one on the live alias too), then the stage's
+// minimum-invocations alarm (if any), and the health alarm over them.
+func (s *LambdaService) guard(svc *spec.Service, st *spec.Stage, notify awssns.ITopic) *guard.Guard {
+	env, a := st.Name, st.Alarms
 	minute := awscdk.Duration_Minutes(jsii.Number(1))
 	opts := func(statistic string) *awscloudwatch.MetricOptions {
 		return &awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String(statistic)}
@@ -333,7 +335,25 @@ func (s *LambdaService) guard(svc *spec.Service, env string, a spec.Alarms, noti
 			}
 			return nil
 		},
-		AlarmName: func(name string) string { return svc.AlarmName(env, name) },
-		Topic:     notify,
+		Extra:           s.invocationsAlarm(svc, st, opts("Sum")),
+		AlarmName:       func(name string) string { return svc.AlarmName(env, name) },
+		HealthAlarmName: svc.HealthAlarmName(env),
+		Topic:           notify,
 	})
+}
+
+// invocationsAlarm is the stage's minimum-invocations alarm: a shift that nobody calls proves
+// nothing, so the alarm counts a minute with fewer invocations of the live alias than the
+// minimum, or none at all (missing data is breaching), and CodeDeploy fails and rolls back a
+// deployment it sees in ALARM. It notifies the team when the traffic falls below the minimum
+// (a release now would fail), and stays out of the health alarm: a quiet hour must not close
+// the gate or roll back a bake.
+func (s *LambdaService) invocationsAlarm(svc *spec.Service, st *spec.Stage, opts *awscloudwatch.MetricOptions) []guard.Alarm {
+	min := st.Safety.Canary.MinimumInvocations
+	if min == 0 {
+		return nil
+	}
+	return []guard.Alarm{{ID: "InvocationsAlarm", Name: svc.AlarmName(st.Name, spec.InvocationsAlarm), What: "invocations a minute of the live alias",
+		Metric: s.Alias.MetricInvocations(opts), Threshold: float64(min), Comparison: "<", EvaluationPeriods: 1,
+		MissingData: awscloudwatch.TreatMissingData_BREACHING, DeploymentOnly: true}}
 }

@@ -60,6 +60,10 @@ func (p *MicroservicePipeline) deployProject(t *Target) awscodebuild.PipelinePro
 	if !t.Home {
 		vars["PACKAGE_BUCKET_PARAMETER"] = jsii.String(PackageBucketParameter)
 	}
+	if arn := p.rollbackTrigger(t); arn != nil {
+		vars["ROLLBACK_ALARM_ARN"] = arn
+		vars["MONITORING_MINUTES"] = jsii.String(fmt.Sprint(t.stage.Bake()))
+	}
 	project := p.project(t.id+"Deploy", t.project(svc.Name, "deploy"), DeploySpec().Object(),
 		"SMALL", spec.DeployBusyMinutes+timeout+spec.DeploySettleMinutes+spec.DeployProjectSlackMinutes, p.Logs, vars)
 	p.PackageBucket.GrantRead(project, jsii.String(svc.Name+"/*"))
@@ -72,8 +76,28 @@ func (p *MicroservicePipeline) deployProject(t *Target) awscodebuild.PipelinePro
 	return project
 }
 
+// rollbackTrigger is the ARN of the target's health alarm when its stage bakes and watches its
+// targets' alarms: the deploy step's rollback trigger (steps/deploy-lambda.sh); else nil.
+func (p *MicroservicePipeline) rollbackTrigger(t *Target) *string {
+	if t.stage.Bake() == 0 || !*t.stage.Safety.WatchTargetAlarms {
+		return nil
+	}
+	return p.targetArn(t, &awscdk.ArnComponents{
+		Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"), ResourceName: jsii.String(p.svc.HealthAlarmName(t.Stage)),
+		ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+	})
+}
+
 // allowHomeDeploy lets a deploy project at home do what its step does, and nothing more.
 func (p *MicroservicePipeline) allowHomeDeploy(t *Target, project awscodebuild.PipelineProject) {
+	// CloudFormation reads the rollback trigger's state with the caller's credentials (describing
+	// a composite alarm needs the action on "*": CloudWatch User Guide, "CloudWatch permissions
+	// reference"); the action reads alarm states, no data.
+	if p.rollbackTrigger(t) != nil {
+		project.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid: jsii.String("WatchTheRollbackTrigger"), Actions: jsii.Strings("cloudwatch:DescribeAlarms"), Resources: jsii.Strings("*"),
+		}))
+	}
 	paramArn := parameterArn(p.stack, t.ReleaseParameterName, "", "")
 	project.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("MoveTheRelease"),

@@ -82,6 +82,10 @@ type MicroservicePipeline struct {
 	retention    int
 	supportScope SupportScope
 	supports     map[spec.Target]*support
+	// watchesAlarmsAtHome: a stage condition checks alarms in the pipeline's account and region;
+	// ruleRoles are the condition rules that check them elsewhere (stageConditions).
+	watchesAlarmsAtHome bool
+	ruleRoles           []ruleRole
 	// qualifier is the pipeline stack's CDK bootstrap qualifier, read from the context once
 	// (each read is a round trip to the jsii kernel); see bootstrapQualifier.
 	qualifier string
@@ -137,6 +141,7 @@ func NewMicroservicePipeline(scope constructs.Construct, id string, props *Props
 		ArtifactBucket:                artifactBucket,
 		CrossRegionReplicationBuckets: stores,
 	})
+	p.allowConditions(stages)
 	if p.awayInAnotherAccount() {
 		// Roles in other accounts use the key by its alias (ecsDeployRole).
 		awskms.NewAlias(p.Construct, jsii.String("KeyAlias"), &awskms.AliasProps{AliasName: jsii.String(KeyAlias(&svc)), TargetKey: p.Key})

@@ -71,6 +71,15 @@ func NewTargetAccess(scope constructs.Construct, id string, props *TargetAccessP
 			Actions:   jsii.Strings("cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents", "cloudformation:CancelUpdateStack"),
 			Resources: stackArns(stack, props.StackNames),
 		}),
+		// The pipelines' stage conditions (alarm gate, bake) check the targets' alarms as this
+		// role, and a Lambda stack update names them as rollback triggers. Describing a
+		// composite alarm needs the action on "*" (CloudWatch User Guide, "CloudWatch
+		// permissions reference"); it reads alarm states, no data.
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("CheckTheAlarms"),
+			Actions:   jsii.Strings("cloudwatch:DescribeAlarms"),
+			Resources: jsii.Strings("*"),
+		}),
 	}
 	if props.Packages {
 		statements = append(statements, a.packages(retention)...)

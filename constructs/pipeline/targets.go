@@ -98,16 +98,20 @@ func (p *MicroservicePipeline) releaseStages(a artifacts) []*awscodepipeline.Sta
 		names := st.PipelineStageNames()
 		for w, wave := range st.WaveList() {
 			var actions []awscodepipeline.IAction
+			var targets []*Target
 			for _, target := range wave.Targets {
 				t := p.newTarget(st, wave.Name, target)
 				p.Targets = append(p.Targets, t)
+				targets = append(targets, t)
 				if p.svc.IsContainer() {
 					actions = append(actions, p.containerTarget(t, a)...)
 				} else {
 					actions = append(actions, p.lambdaTarget(t, a)...)
 				}
 			}
-			out = append(out, &awscodepipeline.StageProps{StageName: jsii.String(names[w]), Actions: &actions})
+			props := &awscodepipeline.StageProps{StageName: jsii.String(names[w]), Actions: &actions}
+			p.stageConditions(props, st, targets)
+			out = append(out, props)
 		}
 	}
 	return out

@@ -39,6 +39,7 @@ var UnscopedActions = []Allowed{
 	{"ecs:DescribeTaskDefinition", "the prepare step and CodeDeployToECS read task definitions: DescribeTaskDefinition has no resource type"},
 	{"iam:PassRole", "the CodeDeployToECS action passes the task and execution roles of the task definition it registers, which live in the service stacks; written by the CDK's CodeDeployEcsDeployAction with the condition iam:PassedToService ecs-tasks.amazonaws.com"},
 	{"inspector-scan:ScanSbom", "the image scan action: Amazon Inspector's ScanSbom has no resource type"},
+	{"cloudwatch:DescribeAlarms", "the stage conditions (alarm gate, bake) and the Lambda stack updates' rollback triggers read the health alarms' states: describing a composite alarm needs the action on * (\"To retrieve information about composite alarms, your cloudwatch:DescribeAlarms permission must have a * scope\", CloudWatch User Guide, CloudWatch permissions reference); it reads alarm states, no data"},
 }
 
 // ScopedResources are the resource ARNs with a wildcard a statement may name: each wildcard

@@ -127,6 +127,7 @@ func (v *validator) containerStage(name string, st Stage) {
 	for _, n := range ecsDefaultAlarms {
 		names[n] = true
 	}
+	reservedAlarmNames(names, st)
 	for i, c := range a.Custom {
 		f := fmt.Sprintf("%s.alarms.custom[%d]", name, i)
 		if c.Namespace == "" {

@@ -90,7 +90,7 @@ func (st *Stage) LambdaHookCount() int {
 // before it cancels the update: the traffic shift, the fixed allowance for the stack update,
 // and CodeDeploy's wait for each hook.
 func (st *Stage) LambdaDeployTimeoutMinutes() int {
-	return st.Deployment.DeployTimeoutMinutes() + st.LambdaHookCount()*HookWaitMinutes
+	return st.Deployment.DeployTimeoutMinutes() + st.LambdaHookCount()*HookWaitMinutes + st.Bake()
 }
 
 func predefined(name string) (PredefinedConfig, bool) {

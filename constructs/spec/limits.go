@@ -60,7 +60,7 @@ func (v *validator) limits(s Service) {
 			"ECS for a task definition (64 KiB), of which the variables may take half")
 		if s.Container.TerminationWaitMinutes >= 1 {
 			for i, st := range s.Stages {
-				v.ecsDeploymentTime(v.stageField(i), st.Deployment, s.Container.TerminationWaitMinutes)
+				v.ecsDeploymentTime(v.stageField(i), st.Deployment, s.BlueTasksKeptMinutes(&s.Stages[i]))
 			}
 		}
 	} else {
@@ -153,7 +153,7 @@ func (v *validator) ecsDeploymentTime(env string, d Deployment, terminationWait 
 	if total > MaxEcsDeploymentMinutes {
 		v.add(env+".deployment", fmt.Sprintf("takes about %d minutes (a %d-minute shift, %d minutes of blue tasks, %d for the rest), longer than the %d (5 days) CodePipeline lets a CodeDeploy ECS action run",
 			total, d.ShiftMinutes(), terminationWait, EcsDeployOverheadMinutes, MaxEcsDeploymentMinutes),
-			"use fewer steps or shorter intervals, or a shorter container.terminationWaitMinutes")
+			"use fewer steps or shorter intervals, or a shorter container.terminationWaitMinutes or safety.bakeMinutes (the blue tasks stay for the longer of the two)")
 	}
 }
 

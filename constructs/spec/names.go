@@ -80,6 +80,9 @@ func (s *Service) DeploymentAlarmNames(env string) []string {
 		for _, c := range st.Alarms.Custom {
 			out = append(out, s.AlarmName(env, c.Name))
 		}
+		if a := st.Safety.Canary.alarm(); a != "" {
+			out = append(out, s.AlarmName(env, a))
+		}
 	}
 	return out
 }

@@ -145,6 +145,8 @@ type Environment struct {
 	Alarms Alarms `json:"alarms,omitempty" yaml:"alarms,omitempty"`
 	// Hooks are optional validation functions run by CodeDeploy around the traffic shift.
 	Hooks Hooks `json:"hooks,omitempty" yaml:"hooks,omitempty"`
+	// Safety protects the stage beyond its traffic shift (Stage.safety).
+	Safety Safety `json:"safety,omitempty" yaml:"safety,omitempty"`
 }
 
 // Deployment selects a CodeDeploy deployment configuration: either a predefined one by name

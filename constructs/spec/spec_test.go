@@ -87,9 +87,12 @@ func TestContainerDefaults(t *testing.T) {
 }
 
 // The longest Lambda shift fits in CodeBuild's timeout with the deploy step's allowances; a
-// container's shift is not bounded by CodeBuild.
+// container's shift is not bounded by CodeBuild. (Production here bakes 0 minutes: the bake
+// is watched by the stack update too, and takes its time from the shift, below.)
 func TestShiftLimits(t *testing.T) {
 	ok := minimal()
+	noBake := Safety{BakeMinutes: new(int), NoBakeReason: "the shift limit alone"}
+	ok.Production.Safety = noBake
 	ok.Production.Deployment = Deployment{Custom: &CustomDeployment{Type: "canary", Percentage: 10, IntervalMinutes: MaxShiftMinutes}}
 	if err := ok.WithDefaults().Validate(); err != nil {
 		t.Errorf("a %d-minute shift is rejected: %v", MaxShiftMinutes, err)
@@ -107,7 +110,15 @@ func TestShiftLimits(t *testing.T) {
 	if got, want := hooked.WithDefaults().Stages[1].LambdaDeployTimeoutMinutes(), MaxShiftMinutes+deployOverheadMinutes+2*HookWaitMinutes; got != want {
 		t.Errorf("deploy timeout with two hooks %d, want %d", got, want)
 	}
+	// A bake is part of the stack update (CloudFormation's monitoring time): it takes from the
+	// shift what it adds to the wait.
+	baked := ok
+	baked.Production.Safety = Safety{}
+	if err := baked.WithDefaults().Validate(); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("longer than the pipeline can wait (%d)", MaxShiftMinutes-DefaultProductionBakeMinutes)) {
+		t.Errorf("a %d-minute shift with a %d-minute bake is accepted: %v", MaxShiftMinutes, DefaultProductionBakeMinutes, err)
+	}
 	tooLong := minimal()
+	tooLong.Production.Safety = noBake
 	tooLong.Production.Deployment = Deployment{Custom: &CustomDeployment{Type: "canary", Percentage: 10, IntervalMinutes: MaxShiftMinutes + 1}}
 	if err := tooLong.WithDefaults().Validate(); err == nil || !strings.Contains(err.Error(), "longer than the pipeline can wait") {
 		t.Errorf("a %d-minute shift is accepted: %v", MaxShiftMinutes+1, err)

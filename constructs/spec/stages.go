@@ -50,6 +50,9 @@ type Stage struct {
 	// IntegrationTest runs against every target of the stage after its deployment; a failure
 	// stops the release. Empty commands: no integration test.
 	IntegrationTest IntegrationTest `json:"integrationTest,omitempty" yaml:"integrationTest,omitempty"`
+	// Safety protects the stage beyond its traffic shift: an alarm gate and windows before each
+	// wave, a bake after it, a rollback or retry when it fails, a canary on its targets.
+	Safety Safety `json:"safety,omitempty" yaml:"safety,omitempty"`
 }
 
 // Wave is a set of targets deployed together.
@@ -232,9 +235,9 @@ func (s *Service) defaultStages() []Stage {
 	approve := s.ManualApproval == nil || *s.ManualApproval
 	return []Stage{
 		{Name: DefaultFirstStage, Role: RolePreProduction, Deployment: s.Staging.Deployment, Alarms: s.Staging.Alarms,
-			Hooks: s.Staging.Hooks, IntegrationTest: s.IntegrationTest},
+			Hooks: s.Staging.Hooks, IntegrationTest: s.IntegrationTest, Safety: s.Staging.Safety},
 		{Name: DefaultLastStage, Role: RoleProduction, Approval: &approve, Deployment: s.Production.Deployment,
-			Alarms: s.Production.Alarms, Hooks: s.Production.Hooks},
+			Alarms: s.Production.Alarms, Hooks: s.Production.Hooks, Safety: s.Production.Safety},
 	}
 }
 
@@ -267,6 +270,7 @@ func (st Stage) withDefaults(svc *Service, index, count int) Stage {
 	env := Environment{Deployment: out.Deployment, Alarms: out.Alarms, Hooks: out.Hooks}.withDefaults(svc, out.Role)
 	out.Deployment, out.Alarms, out.Hooks = env.Deployment, env.Alarms, env.Hooks
 	out.IntegrationTest = out.IntegrationTest.withDefaults()
+	out.Safety = out.Safety.withDefaults(out.Role)
 	return out
 }
 

@@ -149,6 +149,7 @@ func (v *validator) stage(s Service, i int) {
 		v.lambdaStage(field, st, s.Lambda.TimeoutSeconds)
 	}
 	v.integrationTest(v.integrationTestField(i), st.IntegrationTest)
+	v.safety(s, i)
 }
 
 // pipelineSize checks the pipeline against CodePipeline's limits: stages a pipeline (the

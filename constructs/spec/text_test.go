@@ -37,7 +37,8 @@ func everyContainer() Service {
 			BaseImage: &BaseImage{Repository: "base/python", Tag: "stable"}, ScanThreshold: "CRITICAL"},
 		Build: Build{Test: []string{"make test"}},
 		Staging: Environment{Hooks: Hooks{BeforeInstall: "CodeDeployHook_a", AfterInstall: "CodeDeployHook_b",
-			AfterAllowTestTraffic: "CodeDeployHook_c", BeforeAllowTraffic: "CodeDeployHook_d", AfterAllowTraffic: "CodeDeployHook_e"}},
+			AfterAllowTestTraffic: "CodeDeployHook_c", BeforeAllowTraffic: "CodeDeployHook_d", AfterAllowTraffic: "CodeDeployHook_e"},
+			Safety: Safety{Canary: Canary{Path: "/catalog"}}},
 	}
 }
 
@@ -50,7 +51,9 @@ func everyStaged() Service {
 		Home:   Target{Account: "111111111111", Region: "eu-west-1"},
 		Stages: []Stage{
 			{Name: "dev", Role: RolePreProduction, Targets: []Target{{Region: "eu-west-1"}},
-				IntegrationTest: IntegrationTest{Commands: []string{"npm run it"}}},
+				IntegrationTest: IntegrationTest{Commands: []string{"npm run it"}},
+				Safety: Safety{OnFailure: "stop", NoBakeReason: "dev is rebuilt every night", GateAlarms: []string{"platform-incident"},
+					Windows: []Window{{Cron: "* * 8-18 ? * MON-FRI *", TimeZone: "Europe/Berlin"}}}},
 			{Name: "prod", Role: RoleProduction, Approval: &approve, Waves: []Wave{
 				{Name: "eu", Targets: []Target{{Account: "222222222222", Region: "eu-west-1"}}},
 				{Name: "us", Targets: []Target{{Account: "222222222222", Region: "us-east-1"}, {Account: "222222222222", Region: "us-west-2"}}},

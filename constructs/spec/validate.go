@@ -340,7 +340,7 @@ func (v *validator) relDir(field, dir string) {
 
 // lambdaStage checks a Lambda service's stage: its deployment, alarms and hooks.
 func (v *validator) lambdaStage(name string, st Stage, timeoutSeconds int) {
-	v.deployment(name, st.Role, st.Deployment, PredefinedConfigs, "Lambda", LambdaConfigPrefix, MaxLambdaShiftMinutes(st.LambdaHookCount()))
+	v.deployment(name, st.Role, st.Deployment, PredefinedConfigs, "Lambda", LambdaConfigPrefix, MaxLambdaShiftMinutes(st.LambdaHookCount())-st.Bake())
 	a := st.Alarms
 	v.inRange(name+".alarms.errorsThreshold", "Alarms.errorsThreshold", a.ErrorsThreshold, " errors a minute")
 	v.inRange(name+".alarms.throttlesThreshold", "Alarms.throttlesThreshold", a.ThrottlesThreshold, " throttles a minute")
@@ -355,6 +355,7 @@ func (v *validator) lambdaStage(name string, st Stage, timeoutSeconds int) {
 	for _, n := range lambdaDefaultAlarms {
 		names[n] = true
 	}
+	reservedAlarmNames(names, st)
 	for i, c := range a.Custom {
 		v.customAlarm(fmt.Sprintf("%s.alarms.custom[%d]", name, i), c, names, true)
 	}

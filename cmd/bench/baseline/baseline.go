@@ -652,6 +652,7 @@ func lambdaService(stack awscdk.Stack, s *Service, env *Environment, packages aw
 		}
 		alarms = append(alarms, alarm(stack, "Alarm"+c.Name, name+"-"+c.Name, metric, c.Threshold, c.EvaluationPeriods))
 	}
+	health(stack, name, alarms)
 	hookVars := map[string]string{"FUNCTION_NAME": name, "FUNCTION_ALIAS": "live"}
 	props := &awscodedeploy.LambdaDeploymentGroupProps{
 		Application:         awscodedeploy.NewLambdaApplication(stack, jsii.String("Application"), &awscodedeploy.LambdaApplicationProps{ApplicationName: jsii.String(name)}),
@@ -711,6 +712,18 @@ func customMetric(c CustomAlarm) awscloudwatch.IMetric {
 	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 		Namespace: jsii.String(c.Namespace), MetricName: jsii.String(c.MetricName), DimensionsMap: &dims,
 		Period: awscdk.Duration_Seconds(jsii.Number(float64(c.PeriodSeconds))), Statistic: jsii.String(c.Statistic),
+	})
+}
+
+// health declares the composite alarm over an environment's alarms that the pipeline's
+// conditions watch.
+func health(stack awscdk.Stack, name string, alarms []interfacesawscloudwatch.IAlarmRef) {
+	rules := make([]awscloudwatch.IAlarmRule, len(alarms))
+	for i, a := range alarms {
+		rules[i] = a.(awscloudwatch.IAlarmRule)
+	}
+	awscloudwatch.NewCompositeAlarm(stack, jsii.String("HealthAlarm"), &awscloudwatch.CompositeAlarmProps{
+		CompositeAlarmName: jsii.String(name + "-health"), AlarmRule: awscloudwatch.AlarmRule_AnyOf(rules...),
 	})
 }
 
@@ -866,6 +879,7 @@ func ecsService(stack awscdk.Stack, s *Service, env *Environment, repo awsecr.IR
 	for _, ca := range a.Custom {
 		alarms = append(alarms, alarm(stack, "Alarm"+ca.Name, name+"-"+ca.Name, customMetric(ca), ca.Threshold, ca.EvaluationPeriods))
 	}
+	health(stack, name, alarms)
 	var config awscodedeploy.IEcsDeploymentConfig
 	if env.Custom == nil {
 		config = ecsConfigs[env.Config]()

@@ -48,10 +48,13 @@ var Comparisons = map[string]awscloudwatch.ComparisonOperator{
 }
 
 // DeploymentAlarm creates an alarm that guards deployments: CodeDeploy stops and rolls back
-// when it fires, and it notifies the topic. Missing data is not breaching: an idle environment
-// must not block or roll back.
+// when it fires, and it notifies the topic (if any). Missing data is not breaching unless
+// missing says otherwise: an idle environment must not block or roll back.
 func DeploymentAlarm(scope constructs.Construct, id, name, what string, metric awscloudwatch.IMetric, threshold float64, cmp string, periods int,
-	notify awssns.ITopic) awscloudwatch.Alarm {
+	missing awscloudwatch.TreatMissingData, notify awssns.ITopic) awscloudwatch.Alarm {
+	if missing == "" {
+		missing = awscloudwatch.TreatMissingData_NOT_BREACHING
+	}
 	a := awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
 		AlarmName:          jsii.String(name),
 		AlarmDescription:   jsii.String(spec.AlarmDescription(name, what, cmp, threshold)),
@@ -59,9 +62,11 @@ func DeploymentAlarm(scope constructs.Construct, id, name, what string, metric a
 		Threshold:          jsii.Number(threshold),
 		ComparisonOperator: Comparisons[cmp],
 		EvaluationPeriods:  jsii.Number(float64(periods)),
-		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		TreatMissingData:   missing,
 	})
-	a.AddAlarmAction(awscloudwatchactions.NewSnsAction(notify))
+	if notify != nil {
+		a.AddAlarmAction(awscloudwatchactions.NewSnsAction(notify))
+	}
 	return a
 }
 

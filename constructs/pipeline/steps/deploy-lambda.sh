@@ -18,10 +18,19 @@
 # bucket (Lambda reads a function's code from "an Amazon S3 bucket in the same AWS Region as
 # your function", Lambda API Reference, FunctionCode), never overwritten either.
 #
+# The update carries the stage's bake as its rollback configuration: the target's health alarm
+# as the rollback trigger and the bake as the monitoring time, so an alarm during the bake rolls
+# the stack (and with it the alias) back, and the update ends only after the bake.
+# CloudFormation keeps a stack's rollback configuration for later updates that name none
+# ("By default, CloudFormation saves the rollback triggers specified for a stack and applies them
+# to any subsequent update operations", CloudFormation API Reference, RollbackConfiguration), so
+# the step always sets it, empty for a stage that does not bake.
+#
 # Environment: RELEASE (the build tag) and PIPELINE_EXECUTION_ID come from the pipeline;
 # SERVICE, STAGE, STACK_NAME, PIPELINE_NAME, RELEASE_PARAMETER, RELEASE_BUCKET (the build's
 # package bucket), TARGET_ROLE_ARN, TARGET_REGION and PACKAGE_BUCKET_PARAMETER (empty at home),
-# BUSY_MINUTES (the longest wait for another update of the stack to end before this one
+# ROLLBACK_ALARM_ARN and MONITORING_MINUTES (the rollback trigger and the bake; empty and 0
+# for none), BUSY_MINUTES (the longest wait for another update of the stack to end before this one
 # starts), TIMEOUT_MINUTES (the wait for the outcome once the update started, then it is
 # cancelled) and SETTLE_MINUTES (the further wait for a cancelled update to settle) are set by
 # the project; POLL_SECONDS (default 15) sets how often the stack is polled. The function
@@ -158,8 +167,14 @@ for p in $keys; do
 done
 # A stack another update is still finishing (a cleanup, a queued execution right after the
 # last) refuses the update: try again until BUSY_MINUTES have passed.
+if [ -n "${ROLLBACK_ALARM_ARN:-}" ]; then
+  rollback="{\"RollbackTriggers\":[{\"Arn\":\"$ROLLBACK_ALARM_ARN\",\"Type\":\"AWS::CloudWatch::CompositeAlarm\"}],\"MonitoringTimeInMinutes\":${MONITORING_MINUTES:-0}}"
+else
+  rollback='{"RollbackTriggers":[],"MonitoringTimeInMinutes":0}'
+fi
 until taws cloudformation update-stack --stack-name "$STACK_NAME" --use-previous-template \
-  --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND --parameters "${args[@]}" >/dev/null 2>"$errors"; do
+  --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND --parameters "${args[@]}" \
+  --rollback-configuration "$rollback" >/dev/null 2>"$errors"; do
   case "$(cat "$errors")" in
     *"No updates are to be performed"*) noop=1; echo "$STACK_NAME already runs $RELEASE"; exit 0 ;;
     *"_IN_PROGRESS state and can not be updated"*)
