@@ -39,7 +39,6 @@ var (
 	timeZoneRE  = regexp.MustCompile(`^[A-Za-z0-9_+:/-]+$`)
 )
 
-
 // validationTime is when the windows' check starts looking for an opening (now; tests fix it).
 var validationTime = time.Now
 
