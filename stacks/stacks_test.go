@@ -29,3 +29,29 @@ func TestResolvedHomesAreValidatedAgain(t *testing.T) {
 		t.Errorf("environment-agnostic: %v", err)
 	}
 }
+
+// The platform's gate alarms (cdk.json context golden-pipelines:gateAlarms) join every stage
+// that gates or bakes, and are validated with them; a context that is no list of names is
+// refused before anything is created.
+func TestPlatformGateAlarms(t *testing.T) {
+	svc := spec.Service{Name: "orders", Lambda: spec.Lambda{Runtime: "nodejs22.x", Handler: "index.handler"}}
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]interface{}{GateAlarmsContext: []interface{}{"platform-incident"}}})
+	out, err := AddServices(app, []spec.Service{svc}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stages := out[0].Spec.Stages
+	if got := stages[1].WatchedAlarms(&out[0].Spec); strings.Join(got, ",") != "orders-production-health,platform-incident" {
+		t.Errorf("production watches %v", got)
+	}
+	if got := stages[0].WatchedAlarms(&out[0].Spec); strings.Join(got, ",") != "orders-staging-health" {
+		t.Errorf("staging (no gate, no bake) watches %v", got)
+	}
+	bad := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]interface{}{GateAlarmsContext: "platform-incident"}})
+	if _, err := AddServices(bad, []spec.Service{svc}, nil); err == nil || !strings.Contains(err.Error(), "not a list of alarm names") {
+		t.Errorf("a context that is no list: %v", err)
+	}
+	if n := len(*bad.Node().Children()); n != 0 {
+		t.Errorf("%d constructs created", n)
+	}
+}

@@ -471,12 +471,14 @@ type deployCase struct {
 	running          string // what the stack resolved (default build-previous)
 	busy             int    // update-stack calls refused because the stack is busy
 	missing          bool   // the stack is not deployed
+	project          string // the deploy project (default scripted-deploy-staging)
 }
 
 func deployRun(t *testing.T, c deployCase) run {
 	t.Helper()
-	bs := buildSpec(t, variants, "scripted-pipeline", "scripted-deploy-staging")
-	env := projectEnv(t, variants, "scripted-pipeline", "scripted-deploy-staging",
+	project := orDefault(c.project, "scripted-deploy-staging")
+	bs := buildSpec(t, variants, "scripted-pipeline", project)
+	env := projectEnv(t, variants, "scripted-pipeline", project,
 		map[string]string{"RELEASE": c.release, "RELEASE_BUCKET": "packages-bucket", "POLL_SECONDS": "0",
 			"PIPELINE_EXECUTION_ID": "0f9a8d2c-1b3e-4c5d-8e7f-6a5b4c3d2e1f",
 			"STACK_PARAMS":          strings.Join(keys(variants.templates["scripted-staging"]["Parameters"].(map[string]interface{})), "\t")})
