@@ -253,17 +253,18 @@ func TestDeliveryEventsScale(t *testing.T) {
 		if len(policies) != 1 || len(rules) != 3 {
 			t.Errorf("%d services: log resource policies %v, rules into logs %v; want 1 and 3", len(app.services), policies, rules)
 		}
-		// Per service, the pipeline stack adds one rule of its own (rollbacks) beside the
-		// source triggers (the CodeCommit push, and the base image's push when there is one):
-		// 3 + 2 per service (+1 with a base image) rules on the account's default bus, whose
-		// default quota of 300 rules holds about 148 services (README, Limits).
+		// Per service, the pipeline stack adds two rules of its own (CodeDeploy rollbacks; stage
+		// rollbacks and retries) beside the source triggers (the CodeCommit push, and the base
+		// image's push when there is one): 3 + 3 per service (+1 with a base image) rules on the
+		// account's default bus, whose default quota of 300 rules holds about 99 services
+		// (docs/development.md, Limits).
 		for _, s := range app.services {
-			want := 2
+			want := 3
 			if s.Spec.IsContainer() && s.Spec.Container.BaseImage != nil {
-				want = 3
+				want = 4
 			}
 			if all := len(app.resources(t, s.Spec.PipelineStackName(), "AWS::Events::Rule")); all != want {
-				t.Errorf("%s: %d EventBridge rules, want %d (source triggers and rollbacks)", s.Spec.PipelineStackName(), all, want)
+				t.Errorf("%s: %d EventBridge rules, want %d (source triggers, rollbacks, release safety)", s.Spec.PipelineStackName(), all, want)
 			}
 		}
 		for _, s := range app.services {
@@ -273,8 +274,8 @@ func TestDeliveryEventsScale(t *testing.T) {
 					own++
 				}
 			}
-			if own != 1 {
-				t.Errorf("%s: %d named rules, want 1", s.Spec.PipelineStackName(), own)
+			if own != 2 {
+				t.Errorf("%s: %d named rules, want 2", s.Spec.PipelineStackName(), own)
 			}
 		}
 	}

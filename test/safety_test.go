@@ -228,3 +228,22 @@ func mustJSON(t *testing.T, v interface{}) string {
 	}
 	return string(b)
 }
+
+// What the safety does reaches the team: an execution that rolls a stage back (its trigger
+// type, CodePipeline API Reference, ExecutionTrigger) and a retried stage (state RESUMED,
+// "Monitoring CodePipeline events") go to the service's topic.
+func TestRollbacksAndRetriesAreNotified(t *testing.T) {
+	assert(t, "release safety rule", func() {
+		fixture.template(t, "orders-pipeline").HasResourceProperties(jsii.String("AWS::Events::Rule"), &m{
+			"Name": "orders-release-safety",
+			"EventPattern": m{
+				"source": a{"aws.codepipeline"},
+				"detail": m{"pipeline": a{"orders"}, "$or": a{
+					m{"state": a{"STARTED"}, "execution-trigger": m{"trigger-type": a{"AutomatedRollback", "ManualRollback"}}},
+					m{"state": a{"RESUMED"}},
+				}},
+			},
+			"Targets": assertions.Match_ArrayWith(&a{assertions.Match_ObjectLike(&m{"Arn": m{"Ref": assertions.Match_StringLikeRegexp(jsii.String("FeedbackTopic"))}})}),
+		})
+	})
+}

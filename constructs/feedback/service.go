@@ -45,6 +45,10 @@ type ServiceFeedback struct {
 	// RollbackRule sends the CodeDeploy deployments of the service's environments that failed or
 	// were stopped (and so rolled back) to the topic.
 	RollbackRule awsevents.Rule
+	// SafetyRule sends what the stages' safety did to the topic: an execution CodePipeline
+	// started to roll a stage back (after a failure or a bake whose alarms fired), and a stage
+	// it retried.
+	SafetyRule awsevents.Rule
 	// ProductionFailedAlarm is in ALARM while the last production deployment failed.
 	ProductionFailedAlarm awscloudwatch.Alarm
 	// Dashboard (<name>-delivery) shows the delivery figures and each environment's health.
@@ -84,6 +88,7 @@ func NewServiceFeedback(scope constructs.Construct, id string, props *ServicePro
 	f.subscribe(&svc)
 	f.notificationRule(&svc, props.Pipeline)
 	f.rollbackRule(&svc)
+	f.safetyRule(&svc)
 	f.productionFailedAlarm(&svc)
 	f.Dashboard = newServiceDashboard(f.Construct, &svc, f.ProductionFailedAlarm)
 	return f
@@ -148,6 +153,39 @@ func (f *ServiceFeedback) rollbackRule(svc *spec.Service) {
 				*awsevents.EventField_FromPath(jsii.String("$.detail.state")), *awsevents.EventField_Time(),
 				*cdkutil.ConsoleHost(f.Construct),
 				*awsevents.EventField_FromPath(jsii.String("$.detail.deploymentId")), *awsevents.EventField_Region()))),
+		})},
+	})
+}
+
+// StageRollbackTriggers are the trigger types of an execution that rolls a stage back
+// (CodePipeline API Reference, ExecutionTrigger.triggerType); a pipeline execution event names
+// its trigger in detail.execution-trigger.trigger-type.
+var StageRollbackTriggers = []string{"AutomatedRollback", "ManualRollback"}
+
+// safetyRule sends the service's stage rollbacks (an execution started by a rollback) and
+// retries (a stage RESUMED: "A failed pipeline execution has been retried", Monitoring
+// CodePipeline events) to the topic.
+func (f *ServiceFeedback) safetyRule(svc *spec.Service) {
+	f.SafetyRule = awsevents.NewRule(f.Construct, jsii.String("ReleaseSafety"), &awsevents.RuleProps{
+		RuleName:    jsii.String(svc.Name + "-release-safety"),
+		Description: jsii.String(fmt.Sprintf("Stage rollbacks and retries of %s's pipeline, to %s", svc.Name, svc.NotificationTopicName())),
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings("aws.codepipeline"),
+			DetailType: jsii.Strings(PipelineExecutionEvent, StageExecutionEvent),
+			Detail: &map[string]interface{}{
+				"pipeline": jsii.Strings(svc.Name),
+				"$or": []interface{}{
+					map[string]interface{}{"state": jsii.Strings("STARTED"), "execution-trigger": map[string]interface{}{"trigger-type": jsii.Strings(StageRollbackTriggers...)}},
+					map[string]interface{}{"state": jsii.Strings("RESUMED")},
+				},
+			},
+		},
+		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewSnsTopic(f.Topic, &awseventstargets.SnsTopicProps{
+			Message: awsevents.RuleTargetInput_FromText(jsii.String(fmt.Sprintf(
+				"%s: %s %s at %s (execution %s): a stage rollback started (an execution rolls a stage back to the last release that succeeded there), or a failed stage is retried. https://%s/codesuite/codepipeline/pipelines/%s/executions/%s/timeline?region=%s",
+				svc.Name, *awsevents.EventField_FromPath(jsii.String("$.detail-type")), *awsevents.EventField_FromPath(jsii.String("$.detail.state")),
+				*awsevents.EventField_Time(), *awsevents.EventField_FromPath(jsii.String("$.detail.execution-id")),
+				*cdkutil.ConsoleHost(f.Construct), svc.Name, *awsevents.EventField_FromPath(jsii.String("$.detail.execution-id")), *awsevents.EventField_Region()))),
 		})},
 	})
 }

@@ -156,6 +156,22 @@ func serviceFeedback(stack awscdk.Stack, s *Service, key awskms.IKey, pipeline a
 		})},
 	})
 
+	awsevents.NewRule(stack, jsii.String("ReleaseSafety"), &awsevents.RuleProps{
+		RuleName: jsii.String(s.Name + "-release-safety"),
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings("aws.codepipeline"),
+			DetailType: jsii.Strings("CodePipeline Pipeline Execution State Change", "CodePipeline Stage Execution State Change"),
+			Detail: &map[string]interface{}{"pipeline": jsii.Strings(s.Name), "$or": []interface{}{
+				map[string]interface{}{"state": jsii.Strings("STARTED"), "execution-trigger": map[string]interface{}{"trigger-type": jsii.Strings("AutomatedRollback", "ManualRollback")}},
+				map[string]interface{}{"state": jsii.Strings("RESUMED")},
+			}},
+		},
+		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewSnsTopic(topic, &awseventstargets.SnsTopicProps{
+			Message: awsevents.RuleTargetInput_FromText(jsii.String(fmt.Sprintf("%s: %s %s at %s (execution %s)",
+				s.Name, field("$.detail-type"), field("$.detail.state"), *awsevents.EventField_Time(), field("$.detail.execution-id")))),
+		})},
+	})
+
 	failed := awscloudwatch.NewAlarm(stack, jsii.String("ProductionFailed"), &awscloudwatch.AlarmProps{
 		AlarmName:        jsii.String(productionFailedPrefix + s.Name),
 		AlarmDescription: jsii.String(s.Name + ": in ALARM while the last production deployment failed, OK again after the next successful one"),
