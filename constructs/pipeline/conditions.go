@@ -18,8 +18,10 @@ import (
 const GateWaitMinutes = 30
 
 // ruleRole is a rule that checks alarms in another account: CodePipeline evaluates it as the
-// role it names (RuleDeclaration.roleArn, "assumed through the roleArn for the pipeline"). The
-// CDK's Rule takes only a Role it creates, so the pipeline sets the ARN on the template.
+// role it names (RuleDeclaration.roleArn, "The pipeline role ARN associated with the rule"; the
+// project assumes it is assumed by the pipeline role, as an action's role is: not documented
+// for rules). The CDK's Rule takes only a Role it creates, so the pipeline sets the ARN on the
+// template.
 type ruleRole struct {
 	stage, condition string
 	rule             int
@@ -28,10 +30,12 @@ type ruleRole struct {
 
 // stageConditions sets a wave's CodePipeline stage conditions from its stage's safety block
 // (CodePipeline User Guide, "Configure conditions for a stage"):
-//   - before entry (result FAIL): the stage's windows (DeploymentWindow rules, first: the
-//     alarms are checked once the window is open), then, with the alarm gate, one
-//     CloudWatchAlarm rule per watched alarm and target, which waits GateWaitMinutes for an
-//     alarm in ALARM to clear;
+//   - before entry (result FAIL): the stage's windows (DeploymentWindow rules), then, with the
+//     alarm gate, one CloudWatchAlarm rule per watched alarm and target, which waits
+//     GateWaitMinutes for an alarm in ALARM to clear. A stage holds one entry condition
+//     (BeforeEntryConditions: "Fixed number of 1 item"), so the two share it, and AWS notes the
+//     alarm may be checked before the window opens and not again after (rule reference,
+//     DeploymentWindow): docs/safety.md says so;
 //   - on success (result ROLLBACK), for a stage that bakes: the same alarms once more after the
 //     deployments (which kept watching them for the bake: the Lambda stack update's rollback
 //     triggers, the ECS deployment's termination wait);

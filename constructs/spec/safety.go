@@ -34,27 +34,22 @@ type Safety struct {
 	// "stop" leaves the failed execution for a person. Default: "rollback" in a production
 	// stage, "retry" otherwise.
 	OnFailure string `json:"onFailure,omitempty" yaml:"onFailure,omitempty"`
-	// Canary gives a deployment the traffic its alarms judge.
+	// Canary makes a deployment prove it had traffic to judge.
 	Canary Canary `json:"canary,omitempty" yaml:"canary,omitempty"`
 }
 
 // Window is a time a wave may start in: a cron expression in a time zone.
 type Window struct {
-	// Cron: when the window is open, as CodePipeline's DeploymentWindow rule takes it (six
-	// fields: minutes hours day-of-month month day-of-week year), e.g. "* 9-16 ? * MON-THU *"
+	// Cron: when the window is open, as CodePipeline's DeploymentWindow rule takes it (seconds
+	// minutes hours day-of-month month day-of-week [year]), e.g. "* * 9-16 ? * MON-THU *"
 	// (Monday to Thursday, 9:00 to 16:59). Required.
 	Cron string `json:"cron" yaml:"cron"`
 	// TimeZone of the cron expression, an IANA name such as "Europe/Berlin". Default: UTC.
 	TimeZone string `json:"timeZone,omitempty" yaml:"timeZone,omitempty"`
 }
 
-// Canary gives a deployment traffic to judge: a deployment nobody calls passes every alarm.
+// Canary makes a deployment prove it had traffic: a deployment nobody calls passes every alarm.
 type Canary struct {
-	// Path (containers): a CloudWatch Synthetics canary calls the health check path and this
-	// path through the production and the test listener every minute; its alarm
-	// (<service>-<stage>-canary) guards the deployment group and the health alarm. Empty: no
-	// canary.
-	Path string `json:"path,omitempty" yaml:"path,omitempty"`
 	// MinimumInvocations (Lambda): an alarm (<service>-<stage>-invocations) guards the
 	// deployment group when the live alias is invoked fewer than this many times a minute,
 	// missing data counting as too few, so a shift nobody calls fails and rolls back. 0: no
@@ -94,11 +89,10 @@ const MaxRulesPerCondition = 5
 // target's deployment alarms is.
 func (s *Service) HealthAlarmName(stage string) string { return s.AlarmName(stage, HealthAlarm) }
 
-// HealthAlarm, CanaryAlarm and InvocationsAlarm end the names of the alarms the safety block
-// adds to a target; custom alarms may not take them.
+// HealthAlarm and InvocationsAlarm end the names of the alarms the safety block adds to a
+// target; custom alarms may not take them.
 const (
 	HealthAlarm      = "health"
-	CanaryAlarm      = "canary"
 	InvocationsAlarm = "invocations"
 )
 
@@ -176,10 +170,7 @@ func (s Safety) withDefaults(role string) Safety {
 
 // alarm is the name (after the service and stage) of the canary's alarm, or "".
 func (c Canary) alarm() string {
-	switch {
-	case c.Path != "":
-		return CanaryAlarm
-	case c.MinimumInvocations > 0:
+	if c.MinimumInvocations > 0 {
 		return InvocationsAlarm
 	}
 	return ""

@@ -33,7 +33,7 @@ func TestSafetyRefusesNonsense(t *testing.T) {
 		name, field, what string
 		set               func(s *Service)
 	}{
-		{"bake with no alarms", "production.safety.bakeMinutes", "watches no alarms", func(s *Service) {
+		{"bake with no alarms", "production.safety.bakeMinutes", "does not watch its targets' alarms", func(s *Service) {
 			s.Production.Safety.WatchTargetAlarms = &no
 			s.Production.Safety.AlarmGate = &no
 		}},
@@ -77,8 +77,12 @@ func TestSafetyRefusesNonsense(t *testing.T) {
 		{"abbreviated time zone", "production.safety.windows[0].timeZone", `"IST" is not a time zone name`, func(s *Service) {
 			s.Production.Safety.Windows = []Window{{Cron: "* * 9-17 ? * MON *", TimeZone: "IST"}}
 		}},
-		{"canary path on Lambda", "production.safety.canary.path", "is for container services", func(s *Service) {
-			s.Production.Safety.Canary.Path = "/orders"
+		{"a bake that watches only gate alarms", "production.safety.bakeMinutes", "does not watch its targets' alarms", func(s *Service) {
+			s.Production.Safety.WatchTargetAlarms = &no
+			s.Production.Safety.GateAlarms = []string{"platform-incident"}
+		}},
+		{"W of WED is no W form", "production.safety.windows", "never opens", func(s *Service) {
+			s.Production.Safety.Windows = []Window{{Cron: "* * 9-16 ? FEB WED 2020"}}
 		}},
 		{"custom alarm named health", "production.alarms.custom[0].name", "used twice (or by a default alarm)", func(s *Service) {
 			one := 1.0

@@ -26,9 +26,6 @@ func init() {
 			Fix: `write six or seven fields, e.g. "* * 9-16 ? * MON-THU *"`},
 		"Window.timeZone": {Max: 64, By: "this field", ASCII: true, Pattern: timeZoneRE, Is: "a time zone",
 			Fix: `write an IANA time zone name such as "Europe/Berlin", or "UTC", or "UTC+05:30"`},
-		// The canary calls the path on the service's listeners: a URL path like the health check's.
-		"Canary.path": {Max: 1024, By: "this field", Pattern: healthPathRE, Is: "a URL path",
-			Fix: `use an absolute path without spaces or a query, e.g. "/orders"`},
 	} {
 		TextRules[k] = r
 	}
@@ -64,11 +61,13 @@ func (v *validator) safety(s Service, i int) {
 		}
 	}
 	watched := st.WatchedAlarms(&s)
+	// The bake runs inside the deployment, which watches the target's health alarm (the Lambda
+	// stack's rollback trigger, the ECS deployment's alarms): without it nothing watches.
+	if bake > 0 && sf.WatchTargetAlarms != nil && !*sf.WatchTargetAlarms {
+		v.add(field+".bakeMinutes", fmt.Sprintf("is %d, but the stage does not watch its targets' alarms (watchTargetAlarms: false), and the bake watches those", bake),
+			"watch the targets' alarms (remove watchTargetAlarms: false), or set bakeMinutes: 0 with a noBakeReason")
+	}
 	if len(watched) == 0 {
-		if bake > 0 {
-			v.add(field+".bakeMinutes", fmt.Sprintf("is %d, but the stage watches no alarms (watchTargetAlarms is false and there are no gateAlarms)", bake),
-				"watch the targets' alarms (remove watchTargetAlarms: false), list gateAlarms, or set bakeMinutes: 0 with a noBakeReason")
-		}
 		if st.Gated() {
 			v.add(field+".alarmGate", "is true, but the gate watches no alarms (watchTargetAlarms is false and there are no gateAlarms)",
 				"watch the targets' alarms, list gateAlarms, or set alarmGate: false")
@@ -145,14 +144,10 @@ func (v *validator) conditionRules(field string, st Stage, watched int) {
 	}
 }
 
-// canary checks the stage's canary: a path for a container service, a minimum of invocations
-// for a Lambda one.
+// canary checks the stage's canary: a minimum of invocations, for a Lambda service.
 func (v *validator) canary(field string, s Service, c Canary) {
 	if s.IsContainer() && c.MinimumInvocations != 0 {
-		v.add(field+".minimumInvocations", "is for Lambda services", "give the canary a path instead (canary.path: /orders)")
-	}
-	if !s.IsContainer() && c.Path != "" {
-		v.add(field+".path", "is for container services", "set canary.minimumInvocations instead (the invocations a minute the live alias must see)")
+		v.add(field+".minimumInvocations", "is for Lambda services", "remove it: a container stage's alarms watch its load balancer's traffic")
 	}
 	v.inRange(field+".minimumInvocations", "Canary.minimumInvocations", c.MinimumInvocations, " invocations a minute")
 }

@@ -55,7 +55,7 @@ func parseCron(expr string) (*schedule, error) {
 		if p == "*" || (p == "?" && (i == 3 || i == 5)) {
 			continue
 		}
-		if cronSpecial.MatchString(p) && (i == 3 || i == 5) {
+		if (i == 3 || i == 5) && cronSpecial.MatchString(f.withoutNames(p)) {
 			s.special = true
 			continue
 		}
@@ -107,6 +107,16 @@ func (f cronField) parse(p string) (map[int]bool, error) {
 		}
 	}
 	return set, nil
+}
+
+// withoutNames is p with the field's names (MON, WED) taken out, so that the W of WED is not
+// read as the W form.
+func (f cronField) withoutNames(p string) string {
+	up := strings.ToUpper(p)
+	for _, n := range f.names {
+		up = strings.ReplaceAll(up, n, "")
+	}
+	return up
 }
 
 // value reads one value of the field: a number in its range, or a name.
