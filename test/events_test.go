@@ -140,8 +140,10 @@ func anyMatch(options, values []interface{}) bool {
 	return false
 }
 
-// metricFilterCondition is one ($.path = "value") of a JSON metric filter pattern.
-var metricFilterCondition = regexp.MustCompile(`\(\$\.([A-Za-z0-9.-]+) = "([^"]*)"\)`)
+// metricFilterCondition is one ($.path = "value") or ($.path NOT EXISTS) of a JSON metric
+// filter pattern; "*" matches any value, so the field exists (CloudWatch Logs, "Using filter
+// patterns to match terms in JSON log events"; the CDK's FilterPattern.exists and notExists).
+var metricFilterCondition = regexp.MustCompile(`\(\$\.([A-Za-z0-9.-]+)(?: = "([^"]*)"| (NOT EXISTS))\)`)
 
 // filterMatches evaluates a metric filter pattern of the form { (cond) && (cond) ... }, the only
 // form the stacks use.
@@ -157,7 +159,16 @@ func filterMatches(t *testing.T, pattern string, event map[string]interface{}) b
 	}
 	for _, c := range conds {
 		v, ok := lookup(event, c[1])
-		if !ok || v != c[2] {
+		switch {
+		case c[3] != "": // NOT EXISTS
+			if ok {
+				return false
+			}
+		case c[2] == "*":
+			if !ok {
+				return false
+			}
+		case !ok || v != c[2]:
 			return false
 		}
 	}

@@ -318,7 +318,7 @@ func TestDeliveryEventPatterns(t *testing.T) {
 	}
 	want := map[string]string{
 		"golden-pipelines-shared-pipeline-events": `{"source": ["aws.codepipeline"],
-			"detail-type": ["CodePipeline Pipeline Execution State Change", "CodePipeline Stage Execution State Change"]}`,
+			"detail-type": ["CodePipeline Pipeline Execution State Change", "CodePipeline Stage Execution State Change", "CodePipeline Action Execution State Change"]}`,
 		"golden-pipelines-shared-deployment-events": `{"source": ["aws.codedeploy"], "detail-type": ["CodeDeploy Deployment State-change Notification"]}`,
 		"golden-pipelines-shared-restore-events": `{"source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"],
 			"detail": {"alarmName": [{"prefix": "golden-pipelines.production-failed."}]}}`,
@@ -330,7 +330,7 @@ func TestDeliveryEventPatterns(t *testing.T) {
 		sameJSON(t, name, patterns[name], w)
 	}
 	catches := map[string][]string{
-		"golden-pipelines-shared-pipeline-events":   {"pipeline started", "pipeline failed", "production succeeded", "production failed", "staging failed"},
+		"golden-pipelines-shared-pipeline-events":   {"pipeline started", "pipeline failed", "production succeeded", "production failed", "staging failed", "production deploy action failed"},
 		"golden-pipelines-shared-deployment-events": {"deployment failed", "deployment succeeded"},
 		"golden-pipelines-shared-restore-events":    {"production restored"},
 	}
@@ -371,9 +371,11 @@ func TestProductionFailedMetricAndAlarm(t *testing.T) {
 			t.Error("a stage event has no detail.pipeline")
 		}
 	}
-	// Only the Production stage's outcomes count: not staging, not the pipeline, not the
-	// action events (which the log group does not receive either).
-	if !cmp.Equal(values, map[string]string{"production failed": "1", "production succeeded": "0", "production deploy action failed": "1"}) {
+	// Only the Production stage's outcomes count: a release is its stage's success, a failed
+	// change an action of it that failed; not staging, not the pipeline, and not the stage's
+	// own failure, which a wave its gate or window kept from starting has too without running
+	// an action.
+	if !cmp.Equal(values, map[string]string{"production succeeded": "0", "production deploy action failed": "1"}) {
 		t.Errorf("metric values per event %v", values)
 	}
 	for _, svc := range fixtures() {
@@ -410,7 +412,8 @@ func TestQueriesReadDocumentedFields(t *testing.T) {
 		"deployment frequency": feedback.DeploymentFrequencyQuery(services, st), "deployments per day": feedback.DeploymentsPerDayQuery(services, st),
 		"lead time": feedback.LeadTimeQuery(services, st), "change failure rate": feedback.ChangeFailureRateQuery(services, st),
 		"time to restore": feedback.TimeToRestoreQuery(services, st), "production outcomes": feedback.ProductionOutcomesQuery(services, st),
-		"last deployment": feedback.LastDeploymentQuery([]string{"orders-production"}),
+		"blocked at the gate": feedback.BlockedAtTheGateQuery(services, st),
+		"last deployment":     feedback.LastDeploymentQuery([]string{"orders-production"}),
 	}
 	for name, q := range queries {
 		var events []map[string]interface{}
@@ -538,6 +541,7 @@ func TestServiceDashboard(t *testing.T) {
 				"Time to restore (minutes)":              feedback.TimeToRestoreQuery(names, st),
 				"Production deployments per day":         feedback.DeploymentsPerDayQuery(names, st),
 				"Latest production deployments":          feedback.ProductionOutcomesQuery(names, st),
+				"Production waves blocked at the gate":   feedback.BlockedAtTheGateQuery(names, st),
 				"Last deployment per stage (CodeDeploy)": feedback.LastDeploymentQuery(groups),
 			}
 			gotQueries := map[string]string{}

@@ -84,8 +84,9 @@ func newServiceDashboard(scope constructs.Construct, svc *spec.Service, producti
 				logWidget("Time to restore (minutes)", TimeToRestoreQuery(names, stages), awscloudwatch.LogQueryVisualizationType_TABLE, 6, 5),
 			},
 			{
-				logWidget("Production deployments per day", DeploymentsPerDayQuery(names, stages), awscloudwatch.LogQueryVisualizationType_BAR, 12, 6),
-				logWidget("Latest production deployments", ProductionOutcomesQuery(names, stages), awscloudwatch.LogQueryVisualizationType_TABLE, 12, 6),
+				logWidget("Production deployments per day", DeploymentsPerDayQuery(names, stages), awscloudwatch.LogQueryVisualizationType_BAR, 9, 6),
+				logWidget("Latest production deployments", ProductionOutcomesQuery(names, stages), awscloudwatch.LogQueryVisualizationType_TABLE, 9, 6),
+				logWidget("Production waves blocked at the gate", BlockedAtTheGateQuery(names, stages), awscloudwatch.LogQueryVisualizationType_TABLE, 6, 6),
 			},
 			&health,
 		},

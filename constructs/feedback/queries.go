@@ -26,6 +26,7 @@ const MaxQueryLength = 10000
 const (
 	PipelineExecutionEvent = "CodePipeline Pipeline Execution State Change"
 	StageExecutionEvent    = "CodePipeline Stage Execution State Change"
+	ActionExecutionEvent   = "CodePipeline Action Execution State Change"
 	DeploymentEvent        = "CodeDeploy Deployment State-change Notification"
 	AlarmStateEvent        = "CloudWatch Alarm State Change"
 )
@@ -52,10 +53,12 @@ func released(st Stages) string {
 	return fmt.Sprintf(`filter type = %q and stage in %s and state = "SUCCEEDED"`, StageExecutionEvent, list(st.Released))
 }
 
-// outcomes filters the production outcomes: a release completed, or a production stage failed.
+// outcomes filters the production outcomes: a release completed (its last stage succeeded), or
+// a change failed in production (an action of a production stage ran and failed: a wave its
+// gate or window kept from starting runs none, and is no failed change).
 func outcomes(st Stages) string {
-	return fmt.Sprintf(`filter type = %q and ((stage in %s and state = "SUCCEEDED") or (stage in %s and state = "FAILED"))`,
-		StageExecutionEvent, list(st.Released), list(st.Production))
+	return fmt.Sprintf(`filter (type = %q and stage in %s and state = "SUCCEEDED") or (type = %q and stage in %s and state = "FAILED")`,
+		StageExecutionEvent, list(st.Released), ActionExecutionEvent, list(st.Production))
 }
 
 // DeploymentFrequencyQuery counts each service's production deployments: the releases that
@@ -92,14 +95,31 @@ func LeadTimeQuery(services []string, st Stages) string {
 	}, "\n| ")
 }
 
-// ChangeFailureRateQuery divides each service's failed production deployments (a production
-// stage failed: a deployment failed, or CodeDeploy rolled it back and so failed the deploy
-// action) by all of its finished production deployments (those and the completed releases).
+// ChangeFailureRateQuery divides each service's failed production deployments (an action of a
+// production stage failed: a deployment failed, or CodeDeploy rolled it back and so failed the
+// deploy action; once per execution and stage, however many of a wave's actions failed) by all
+// of its finished production deployments (those and the completed releases).
 func ChangeFailureRateQuery(services []string, st Stages) string {
 	return strings.Join([]string{
-		stageFields,
-		outcomes(st) + " and service in " + list(services),
+		stageFields + ", `detail.execution-id` as execution",
+		"filter service in " + list(services),
+		outcomes(st),
+		"stats count(*) as events by service, execution, stage, state",
 		`stats count(*) as productionDeployments, sum(strcontains(state, "FAILED")) as failed, 100 * sum(strcontains(state, "FAILED")) / count(*) as changeFailureRatePercent by service`,
+	}, "\n| ")
+}
+
+// BlockedAtTheGateQuery counts, per service, the production waves that did not start: their
+// stage failed and none of its actions started (the alarm gate or a window kept it closed).
+// They are not failed changes.
+func BlockedAtTheGateQuery(services []string, st Stages) string {
+	return strings.Join([]string{
+		stageFields + ", `detail.execution-id` as execution",
+		fmt.Sprintf(`filter service in %s and stage in %s and ((type = %q and state = "FAILED") or (type = %q and state = "STARTED"))`,
+			list(services), list(st.Production), StageExecutionEvent, ActionExecutionEvent),
+		`stats sum(strcontains(type, "Stage")) as failed, sum(strcontains(type, "Action")) as started by service, execution, stage`,
+		"filter failed > 0 and started = 0",
+		"stats count(*) as blockedWaves by service",
 	}, "\n| ")
 }
 
@@ -126,7 +146,8 @@ func TimeToRestoreQuery(services []string, _ Stages) string {
 func ProductionOutcomesQuery(services []string, st Stages) string {
 	return strings.Join([]string{
 		stageFields + ", `detail.execution-id` as execution, stage",
-		outcomes(st) + " and service in " + list(services),
+		"filter service in " + list(services),
+		outcomes(st),
 		"sort @timestamp desc",
 		"limit 20",
 		"display @timestamp, service, stage, state, execution",

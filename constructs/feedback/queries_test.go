@@ -22,7 +22,7 @@ func TestSplitKeepsEveryQueryWithinTheLimit(t *testing.T) {
 	for name, query := range map[string]func([]string) string{
 		"deployment frequency": with(DeploymentFrequencyQuery), "deployments per day": with(DeploymentsPerDayQuery),
 		"lead time": with(LeadTimeQuery), "change failure rate": with(ChangeFailureRateQuery), "time to restore": with(TimeToRestoreQuery),
-		"outcomes": with(ProductionOutcomesQuery), "last deployment": LastDeploymentQuery,
+		"outcomes": with(ProductionOutcomesQuery), "last deployment": LastDeploymentQuery, "blocked at the gate": with(BlockedAtTheGateQuery),
 	} {
 		chunks := Split(names, query)
 		var all []string
@@ -55,5 +55,29 @@ func TestQueriesNameTheirServices(t *testing.T) {
 	}
 	if q := LastDeploymentQuery([]string{"orders-staging"}); !strings.Contains(q, `deploymentGroup in ["orders-staging"]`) {
 		t.Errorf("last deployment does not name the deployment group:\n%s", q)
+	}
+}
+
+// A wave its gate or window kept from starting fails its stage without running an action: the
+// change failure rate counts failed actions of production stages (once per execution and
+// stage), and the blocked waves are counted on their own.
+func TestABlockedGateIsNoFailedChange(t *testing.T) {
+	st := Stages{Production: []string{"Production"}, Released: []string{"Production"}}
+	cfr := ChangeFailureRateQuery([]string{"orders"}, st)
+	for _, want := range []string{
+		`(type = "CodePipeline Action Execution State Change" and stage in ["Production"] and state = "FAILED")`,
+		`(type = "CodePipeline Stage Execution State Change" and stage in ["Production"] and state = "SUCCEEDED")`,
+		"stats count(*) as events by service, execution, stage, state",
+	} {
+		if !strings.Contains(cfr, want) {
+			t.Errorf("change failure rate lacks %s:\n%s", want, cfr)
+		}
+	}
+	if strings.Contains(cfr, `"CodePipeline Stage Execution State Change" and stage in ["Production"] and state = "FAILED"`) {
+		t.Errorf("a failed stage still counts as a failed change:\n%s", cfr)
+	}
+	blocked := BlockedAtTheGateQuery([]string{"orders"}, st)
+	if !strings.Contains(blocked, "filter failed > 0 and started = 0") {
+		t.Errorf("blocked waves:\n%s", blocked)
 	}
 }

@@ -68,13 +68,14 @@ type SharedFeedback struct {
 // CloudWatch document them (source, detail-type and the detail fields named here). (Functions,
 // not variables: building a pattern calls into the CDK, which must not start at package init.)
 
-// PipelineEventsPattern: every pipeline and stage execution state change of the account.
-// Action events are left out (the production figures and the metric filters rely on stage
-// events only).
+// PipelineEventsPattern: every pipeline, stage and action execution state change of the
+// account. Releases are stage events; failed changes are action events (an action ran in a
+// production stage and failed), so a wave its gate or window kept from starting (its stage
+// fails, no action runs) is no failed change.
 func PipelineEventsPattern() *awsevents.EventPattern {
 	return &awsevents.EventPattern{
 		Source:     jsii.Strings("aws.codepipeline"),
-		DetailType: jsii.Strings(PipelineExecutionEvent, StageExecutionEvent),
+		DetailType: jsii.Strings(PipelineExecutionEvent, StageExecutionEvent, ActionExecutionEvent),
 	}
 }
 

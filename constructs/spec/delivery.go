@@ -39,10 +39,11 @@ func DeliveryStagesOf(services []Service) DeliveryStages {
 const MaxFilterPatternLength = 1024
 
 // OutcomePattern is the metric filter pattern of a production outcome in the delivery events:
-// a production stage failed (state FAILED, stages Production), or a release completed
-// (SUCCEEDED, stages Released). The events log group holds pipeline-level events (no
-// detail.stage), stage events and no action events, so source, stage and state identify a
-// stage outcome.
+// a release completed (state SUCCEEDED, stages Released, a stage event: no detail.action), or a
+// change failed in production (state FAILED, stages Production, an action event: an action
+// ran and failed). A wave that its alarm gate or its window kept from starting fails its
+// stage without running an action: it is not a failed change. The events log group holds
+// pipeline, stage and action events.
 func OutcomePattern(stages []string, state string) string {
 	names := make([]string, len(stages))
 	for i, n := range stages {
@@ -52,7 +53,12 @@ func OutcomePattern(stages []string, state string) string {
 	if len(names) > 1 {
 		stage = "(" + stage + ")"
 	}
-	return fmt.Sprintf(`{ ($.source = "aws.codepipeline") && %s && ($.detail.state = %q) }`, stage, state)
+	// "*" matches any value, so the field exists (the CDK's FilterPattern.exists writes it so).
+	kind := "($.detail.action NOT EXISTS)"
+	if state == "FAILED" {
+		kind = `($.detail.action = "*")`
+	}
+	return fmt.Sprintf(`{ ($.source = "aws.codepipeline") && %s && %s && ($.detail.state = %q) }`, kind, stage, state)
 }
 
 // outcomePatternProblems reports the service whose production stages, added to those of the

@@ -223,11 +223,14 @@ func TestDeliveryStagesAndTheirPattern(t *testing.T) {
 	if strings.Join(st.Production, " ") != "Production Production-eu Production-us" || strings.Join(st.Released, " ") != "Production Production-us" {
 		t.Errorf("delivery stages %+v", st)
 	}
-	if p := OutcomePattern([]string{"Production"}, "FAILED"); p != `{ ($.source = "aws.codepipeline") && ($.detail.stage = "Production") && ($.detail.state = "FAILED") }` {
+	if p := OutcomePattern([]string{"Production"}, "FAILED"); p != `{ ($.source = "aws.codepipeline") && ($.detail.action = "*") && ($.detail.stage = "Production") && ($.detail.state = "FAILED") }` {
 		t.Errorf("one stage: %s", p)
 	}
 	if p := OutcomePattern([]string{"A", "B"}, "FAILED"); !strings.Contains(p, `&& (($.detail.stage = "A") || ($.detail.stage = "B")) &&`) {
 		t.Errorf("two stages: %s", p)
+	}
+	if p := OutcomePattern([]string{"Production"}, "SUCCEEDED"); !strings.Contains(p, `($.detail.action NOT EXISTS)`) {
+		t.Errorf("a release is a stage event, not an action's: %s", p)
 	}
 	var many []Service
 	for i := 0; i < 30; i++ {
