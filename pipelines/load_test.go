@@ -182,7 +182,7 @@ build:
   test: [make test]
 staging:
   alarms: {target5xxThreshold: 2, loadBalancer5xxThreshold: 3, unhealthyHostsThreshold: 2, p99LatencyMillis: 800}
-  safety: {alarmGate: true}
+  safety: {canary: {path: /inventory}}
   hooks: {beforeInstall: CodeDeployHook_a, afterInstall: CodeDeployHook_b, afterAllowTestTraffic: CodeDeployHook_c,
     beforeAllowTraffic: CodeDeployHook_d, afterAllowTraffic: CodeDeployHook_e}
 production:

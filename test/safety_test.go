@@ -2,6 +2,12 @@ package test
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -246,4 +252,116 @@ func TestRollbacksAndRetriesAreNotified(t *testing.T) {
 			"Targets": assertions.Match_ArrayWith(&a{assertions.Match_ObjectLike(&m{"Arn": m{"Ref": assertions.Match_StringLikeRegexp(jsii.String("FeedbackTopic"))}})}),
 		})
 	})
+}
+
+// A container stage with a canary path gets a Synthetics canary on a supported runtime
+// (syn-nodejs-puppeteer-13.0; "You can't create canaries using deprecated runtime versions",
+// CloudWatch Synthetics runtime support policy), running every minute (the shortest schedule,
+// "between rate(1 minute) and rate(1 hour)", Synthetics API, CanaryScheduleInput) in the
+// service's private subnets (the test listener admits their NAT gateways), calling the health
+// and the canary path through both listeners, its artifacts encrypted with a key of the stack.
+// Its alarm treats missing data as breaching (a canary that does not report proves nothing),
+// guards the deployment group and joins the health alarm.
+func TestContainerCanaryCallsBothListeners(t *testing.T) {
+	stack := "tracking-production-eu-west-1"
+	canaries := staged.resources(t, stack, "AWS::Synthetics::Canary")
+	if len(canaries) != 1 {
+		t.Fatalf("%d canaries in %s", len(canaries), stack)
+	}
+	var p map[string]interface{}
+	for _, c := range canaries {
+		p = props(c)
+	}
+	if p["RuntimeVersion"] != "syn-nodejs-puppeteer-13.0" || p["Schedule"].(map[string]interface{})["Expression"] != "rate(1 minute)" || p["StartCanaryAfterCreation"] != true {
+		t.Errorf("canary runtime %v, schedule %v, started %v", p["RuntimeVersion"], p["Schedule"], p["StartCanaryAfterCreation"])
+	}
+	urls := mustJSON(t, p["RunConfig"])
+	for _, want := range []string{`:80/health\", \"test\": false`, `:80/parcels\", \"test\": false`, `:9000/health\", \"test\": true`, `:9000/parcels\", \"test\": true`} {
+		if !strings.Contains(urls, want) {
+			t.Errorf("canary URLs lack %s: %s", want, urls)
+		}
+	}
+	vpc := mustJSON(t, p["VPCConfig"])
+	if !strings.Contains(vpc, "PrivateSubnet1") || !strings.Contains(vpc, "PrivateSubnet2") || strings.Contains(vpc, "Public") {
+		t.Errorf("canary network %s, want the private subnets", vpc)
+	}
+	if enc := mustJSON(t, p["ArtifactConfig"]); !strings.Contains(enc, `"EncryptionMode":"SSE_KMS"`) || !strings.Contains(enc, "CanaryKey") {
+		t.Errorf("canary artifacts %s", enc)
+	}
+	tpl := staged.template(t, stack)
+	assert(t, "canary alarm", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), &m{
+			"AlarmName": "tracking-production-canary", "Namespace": "CloudWatchSynthetics", "MetricName": "SuccessPercent",
+			"Threshold": 100, "ComparisonOperator": "LessThanThreshold", "EvaluationPeriods": 2, "TreatMissingData": "breaching",
+		})
+	})
+	assert(t, "canary alarm guards the deployment group", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CodeDeploy::DeploymentGroup"), &m{
+			"AlarmConfiguration": assertions.Match_ObjectLike(&m{"Alarms": assertions.Match_ArrayWith(&a{m{"Name": m{"Ref": assertions.Match_StringLikeRegexp(jsii.String("CanaryAlarm"))}}})}),
+		})
+	})
+	for _, h := range staged.resources(t, stack, "AWS::CloudWatch::CompositeAlarm") {
+		if rule := mustJSON(t, props(h)["AlarmRule"]); !strings.Contains(rule, "CanaryAlarm") {
+			t.Errorf("the health alarm leaves the canary out: %s", rule)
+		}
+	}
+	if n := len(staged.resources(t, "tracking-staging", "AWS::Synthetics::Canary")); n != 0 {
+		t.Errorf("staging (no canary path) has %d canaries", n)
+	}
+}
+
+// The canary script, as the template holds it, run by node against local listeners: it passes
+// when both listeners answer 2xx, and when the test listener's load balancer answers 503 itself
+// (no replacement tasks: between deployments); it fails on a production 5xx, on an application's
+// 503 through the test listener, and on a listener that does not answer.
+func TestCanaryScript(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node is not installed")
+	}
+	var script string
+	for _, c := range staged.resources(t, "tracking-production-eu-west-1", "AWS::Synthetics::Canary") {
+		script = props(c)["Code"].(map[string]interface{})["Script"].(string)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "index.js"), []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	listener := func(status int, server string) string {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if server != "" {
+				w.Header().Set("Server", server)
+			}
+			w.WriteHeader(status)
+		}))
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	run := func(prod, test string) error {
+		urls := fmt.Sprintf(`[{"url": "%s/health", "test": false}, {"url": "%s/parcels", "test": false}, {"url": "%s/health", "test": true}]`, prod, prod, test)
+		cmd := exec.Command("node", "-e", `require("./index.js").handler().then(() => console.log("PASSED"), e => { console.error(e.message); process.exit(1) })`)
+		cmd.Dir, cmd.Env = dir, append(os.Environ(), "CANARY_URLS="+urls)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("%v: %s", err, out)
+		}
+		return nil
+	}
+	ok, prod500 := listener(200, ""), listener(500, "")
+	noTasks, app503 := listener(503, "awselb/2.0"), listener(503, "")
+	closed := "http://127.0.0.1:1"
+	for _, c := range []struct {
+		name       string
+		prod, test string
+		pass       bool
+	}{
+		{"both answer", ok, ok, true},
+		{"no replacement tasks", ok, noTasks, true},
+		{"production 500", prod500, ok, false},
+		{"application 503 on the test listener", ok, app503, false},
+		{"test listener closed", ok, closed, false},
+	} {
+		if err := run(c.prod, c.test); (err == nil) != c.pass {
+			t.Errorf("%s: passed %v, want %v (%v)", c.name, err == nil, c.pass, err)
+		}
+	}
 }

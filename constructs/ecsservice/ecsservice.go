@@ -32,6 +32,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssynthetics"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -93,6 +94,9 @@ type EcsService struct {
 	// LoadBalancerSecurityGroup and ServiceSecurityGroup: the production port from anywhere
 	// and the test port from TestTrafficFrom; the container port from the load balancer only.
 	LoadBalancerSecurityGroup, ServiceSecurityGroup awsec2.SecurityGroup
+	// Canary calls the service through both listeners every minute (the stage's
+	// safety.canary.path), or is nil.
+	Canary awssynthetics.Canary
 }
 
 // NewEcsService creates the service of one target. It applies the service's defaults and
@@ -116,7 +120,7 @@ func NewEcsService(scope constructs.Construct, id string, props *Props) *EcsServ
 	s.loadBalancer(&svc, st, props)
 	s.taskDefinition(&svc, props.Repository)
 	s.fargateService(svc.Container)
-	s.Guard = s.guard(&svc, st.Name, st.Alarms, cdkutil.NotificationTopic(s.Construct, &svc, props.Topic))
+	s.Guard = s.guard(&svc, st, cdkutil.NotificationTopic(s.Construct, &svc, props.Topic))
 	s.Alarms = s.Guard.Alarms
 	s.deploymentGroup(&svc, st)
 	s.outputs(&svc, st.Name)
@@ -329,7 +333,8 @@ func (s *EcsService) allowPassingTheTaskRoles(deploymentRole awsiam.Role) {
 
 // guard creates the alarms of the environment: target 5xx and unhealthy hosts on both target
 // groups, load balancer 5xx and p99 latency, then the definition's own.
-func (s *EcsService) guard(svc *spec.Service, env string, a spec.Alarms, notify awssns.ITopic) *guard.Guard {
+func (s *EcsService) guard(svc *spec.Service, st *spec.Stage, notify awssns.ITopic) *guard.Guard {
+	env, a := st.Name, st.Alarms
 	minute := awscdk.Duration_Minutes(jsii.Number(1))
 	opts := func(statistic string) *awscloudwatch.MetricOptions {
 		return &awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String(statistic)}
@@ -355,7 +360,7 @@ func (s *EcsService) guard(svc *spec.Service, env string, a spec.Alarms, notify 
 			Metric:    s.LoadBalancer.Metrics().TargetResponseTime(opts("p99")),
 			Threshold: float64(a.P99LatencyMillis) / 1000, Comparison: ">=", EvaluationPeriods: 1})
 	return guard.New(s.Construct, &guard.Props{
-		Defaults: defaults, Custom: a.Custom, Topic: notify,
+		Defaults: defaults, Custom: a.Custom, Topic: notify, Extra: s.canary(svc, st),
 		AlarmName:       func(name string) string { return svc.AlarmName(env, name) },
 		HealthAlarmName: svc.HealthAlarmName(env),
 	})

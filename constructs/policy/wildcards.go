@@ -39,6 +39,8 @@ var UnscopedActions = []Allowed{
 	{"ecs:DescribeTaskDefinition", "the prepare step and CodeDeployToECS read task definitions: DescribeTaskDefinition has no resource type"},
 	{"iam:PassRole", "the CodeDeployToECS action passes the task and execution roles of the task definition it registers, which live in the service stacks; written by the CDK's CodeDeployEcsDeployAction with the condition iam:PassedToService ecs-tasks.amazonaws.com"},
 	{"inspector-scan:ScanSbom", "the image scan action: Amazon Inspector's ScanSbom has no resource type"},
+	{"s3:ListAllMyBuckets", "a Synthetics canary's role (the CDK's Canary writes it): the Synthetics runtime lists the buckets before it stores a run's artifacts; ListAllMyBuckets has no resource type"},
+	{"cloudwatch:PutMetricData", "a Synthetics canary publishes its run metrics: PutMetricData has no resource type (the CDK's Canary limits it to the namespace CloudWatchSynthetics by condition)"},
 	{"cloudwatch:DescribeAlarms", "the stage conditions (alarm gate, bake) and the Lambda stack updates' rollback triggers read the health alarms' states: describing a composite alarm needs the action on * (\"To retrieve information about composite alarms, your cloudwatch:DescribeAlarms permission must have a * scope\", CloudWatch User Guide, CloudWatch permissions reference); it reads alarm states, no data"},
 }
 
@@ -54,6 +56,7 @@ var ScopedResources = []Allowed{
 	{"^arn:" + arnPart + ":secretsmanager:" + arnPart + ":" + arnPart + `:secret:[A-Za-z0-9/_+=.@-]+-\?\?\?\?\?\?$`, "one Secrets Manager secret by name: its ARN ends in a random six-character suffix (CDK's Secret.fromSecretNameV2)"},
 	{`^<[A-Za-z0-9]+\.Arn>/AWSLogs/` + arnPart + `/\*$`, "the load balancer's access logs, which ELB writes under AWSLogs/<account>/ of its log bucket"},
 	{"^arn:" + arnPart + `:s3:::[a-z0-9][a-z0-9.-]+/\*$`, "the objects of one bucket named in another account or region (a pipeline's artifacts, read by a deploy action's role in the target's account)"},
+	{"^arn:" + arnPart + ":logs:" + arnPart + ":" + arnPart + `:log-group:/aws/lambda/cwsyn-\*$`, "the log groups of a Synthetics canary's functions, which Synthetics names cwsyn-<canary>-<id> when it creates them (the CDK's Canary writes it)"},
 	{"^arn:" + arnPart + ":ssm:" + arnPart + ":" + arnPart + `:parameter/golden-pipelines/\*$`, "the CDK deploy role resolves the release parameters of every service (one shared policy: a role holds at most 10 KB of inline policy)"},
 }
 

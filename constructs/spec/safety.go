@@ -50,6 +50,11 @@ type Window struct {
 
 // Canary makes a deployment prove it had traffic: a deployment nobody calls passes every alarm.
 type Canary struct {
+	// Path (containers): a CloudWatch Synthetics canary calls the health check path and this
+	// path every minute through the production listener and the test listener (where the
+	// replacement tasks answer during a deployment); its alarm (<service>-<stage>-canary)
+	// guards the deployment group and joins the health alarm. Empty: no canary.
+	Path string `json:"path,omitempty" yaml:"path,omitempty"`
 	// MinimumInvocations (Lambda): an alarm (<service>-<stage>-invocations) guards the
 	// deployment group when the live alias is invoked fewer than this many times a minute,
 	// missing data counting as too few, so a shift nobody calls fails and rolls back. 0: no
@@ -89,10 +94,11 @@ const MaxRulesPerCondition = 5
 // target's deployment alarms is.
 func (s *Service) HealthAlarmName(stage string) string { return s.AlarmName(stage, HealthAlarm) }
 
-// HealthAlarm and InvocationsAlarm end the names of the alarms the safety block adds to a
-// target; custom alarms may not take them.
+// HealthAlarm, CanaryAlarm and InvocationsAlarm end the names of the alarms the safety block
+// adds to a target; custom alarms may not take them.
 const (
 	HealthAlarm      = "health"
+	CanaryAlarm      = "canary"
 	InvocationsAlarm = "invocations"
 )
 
@@ -170,7 +176,10 @@ func (s Safety) withDefaults(role string) Safety {
 
 // alarm is the name (after the service and stage) of the canary's alarm, or "".
 func (c Canary) alarm() string {
-	if c.MinimumInvocations > 0 {
+	switch {
+	case c.Path != "":
+		return CanaryAlarm
+	case c.MinimumInvocations > 0:
 		return InvocationsAlarm
 	}
 	return ""

@@ -81,6 +81,9 @@ func TestSafetyRefusesNonsense(t *testing.T) {
 			s.Production.Safety.WatchTargetAlarms = &no
 			s.Production.Safety.GateAlarms = []string{"platform-incident"}
 		}},
+		{"canary path on Lambda", "production.safety.canary.path", "is for container services", func(s *Service) {
+			s.Production.Safety.Canary.Path = "/orders"
+		}},
 		{"W of WED is no W form", "production.safety.windows", "never opens", func(s *Service) {
 			s.Production.Safety.Windows = []Window{{Cron: "* * 9-16 ? FEB WED 2020"}}
 		}},

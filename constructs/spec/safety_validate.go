@@ -24,6 +24,9 @@ func init() {
 			ItemsWhy: "each is a rule of the wave's entry condition, which CodePipeline limits to 5 rules"},
 		"Window.cron": {Max: 256, By: "this field", ASCII: true, Pattern: cronCharsRE, Is: "a cron expression",
 			Fix: `write six or seven fields, e.g. "* * 9-16 ? * MON-THU *"`},
+		// The canary calls the path on the service's listeners: a URL path like the health check's.
+		"Canary.path": {Max: 1024, By: "this field", Pattern: healthPathRE, Is: "a URL path",
+			Fix: `use an absolute path without spaces or a query, e.g. "/orders"`},
 		"Window.timeZone": {Max: 64, By: "this field", ASCII: true, Pattern: timeZoneRE, Is: "a time zone",
 			Fix: `write an IANA time zone name such as "Europe/Berlin", or "UTC", or "UTC+05:30"`},
 	} {
@@ -144,10 +147,14 @@ func (v *validator) conditionRules(field string, st Stage, watched int) {
 	}
 }
 
-// canary checks the stage's canary: a minimum of invocations, for a Lambda service.
+// canary checks the stage's canary: a path for a container service, a minimum of invocations
+// for a Lambda one.
 func (v *validator) canary(field string, s Service, c Canary) {
 	if s.IsContainer() && c.MinimumInvocations != 0 {
-		v.add(field+".minimumInvocations", "is for Lambda services", "remove it: a container stage's alarms watch its load balancer's traffic")
+		v.add(field+".minimumInvocations", "is for Lambda services", "give the canary a path instead (canary.path: /orders)")
+	}
+	if !s.IsContainer() && c.Path != "" {
+		v.add(field+".path", "is for container services", "set canary.minimumInvocations instead (the invocations a minute the live alias must see)")
 	}
 	v.inRange(field+".minimumInvocations", "Canary.minimumInvocations", c.MinimumInvocations, " invocations a minute")
 }

@@ -38,7 +38,7 @@ func everyContainer() Service {
 		Build: Build{Test: []string{"make test"}},
 		Staging: Environment{Hooks: Hooks{BeforeInstall: "CodeDeployHook_a", AfterInstall: "CodeDeployHook_b",
 			AfterAllowTestTraffic: "CodeDeployHook_c", BeforeAllowTraffic: "CodeDeployHook_d", AfterAllowTraffic: "CodeDeployHook_e"},
-			Safety: Safety{AlarmGate: new(bool)}},
+			Safety: Safety{Canary: Canary{Path: "/catalog"}}},
 	}
 }
 
