@@ -76,7 +76,7 @@ func (s *EcsService) canary(svc *spec.Service, st *spec.Stage) []guard.Alarm {
 	cdkutil.OnlyAWSServicesCreateGrants(key)
 	logs := s.AccessLogs
 	if logs == nil {
-		logs = cdkutil.AccessLogBucket(node, "CanaryAccessLogs", svc.LogRetentionDays)
+		logs = cdkutil.AccessLogBucket(node, "AccessLogs", svc.LogRetentionDays)
 		policy.Suppress(logs, "AwsSolutions-S1", "this bucket receives the canary bucket's access logs; logging the log bucket's own access would need yet another bucket")
 	}
 	artifacts := cdkutil.PrivateBucket(node, "CanaryArtifacts", nil, key, logs, &awss3.LifecycleRule{
@@ -86,7 +86,7 @@ func (s *EcsService) canary(svc *spec.Service, st *spec.Stage) []guard.Alarm {
 	})
 	sg := awsec2.NewSecurityGroup(node, jsii.String("CanarySecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc: s.Vpc, AllowAllOutbound: jsii.Bool(true),
-		Description: jsii.String(s.Name + " canary: calls the load balancer's listeners through the NAT gateways, and Synthetics' endpoints"),
+		Description: jsii.String(s.Name + " canary: calls the load balancer listeners through the NAT gateways and the Synthetics endpoints"),
 	})
 	urls := make([]string, 0, 4)
 	dns := *s.LoadBalancer.LoadBalancerDnsName()
