@@ -26,29 +26,37 @@ func CanaryRuntime() awssynthetics.Runtime {
 	return awssynthetics.Runtime_SYNTHETICS_NODEJS_PUPPETEER_13_0()
 }
 
-// canaryScript is the canary: every URL must answer 2xx within 10 seconds, except that the
-// load balancer's own 503 on the test listener (no replacement tasks registered: between
-// deployments, and before the first) is no failure there. An exception fails the run.
+// canaryScript is the canary: every URL must answer 2xx within 10 seconds (the calls run
+// together), except that the load balancer's own 503 on the test listener is no failure there:
+// its target group has no registered tasks before the first release (and after a first one
+// rolled back); after a deployment the test listener forwards to the tasks that serve
+// production ("AllowTestTraffic: Route traffic from the test listener to target group 2", and
+// nothing moves it back: CodeDeploy User Guide, "What happens during an Amazon ECS
+// deployment"). An exception fails the run.
 const canaryScript = `const urls = JSON.parse(process.env.CANARY_URLS);
-exports.handler = async () => {
-  const failures = [];
-  for (const {url, test} of urls) {
-    try {
-      const res = await fetch(url, {redirect: "manual", signal: AbortSignal.timeout(10000)});
-      const fromTheLoadBalancer = (res.headers.get("server") || "").startsWith("awselb");
-      if (test && res.status === 503 && fromTheLoadBalancer) {
-        console.log(url + ": no replacement tasks (the load balancer answers 503)");
-        continue;
-      }
-      if (res.status < 200 || res.status > 299) failures.push(url + ": HTTP " + res.status);
-      else console.log(url + ": HTTP " + res.status);
-    } catch (e) {
-      failures.push(url + ": " + e.message);
+async function check({url, test}) {
+  try {
+    const res = await fetch(url, {redirect: "manual", signal: AbortSignal.timeout(10000)});
+    const fromTheLoadBalancer = (res.headers.get("server") || "").startsWith("awselb");
+    if (test && res.status === 503 && fromTheLoadBalancer) {
+      console.log(url + ": no tasks behind the test listener yet (the load balancer answers 503)");
+      return null;
     }
+    if (res.status < 200 || res.status > 299) return url + ": HTTP " + res.status;
+    console.log(url + ": HTTP " + res.status);
+    return null;
+  } catch (e) {
+    return url + ": " + e.message;
   }
+}
+exports.handler = async () => {
+  const failures = (await Promise.all(urls.map(check))).filter((f) => f !== null);
   if (failures.length > 0) throw new Error(failures.join("; "));
 };
 `
+
+// CanaryTimeoutSeconds bounds a canary run: the calls run together, each stopped after 10 s.
+const CanaryTimeoutSeconds = 30
 
 // canaryDays is how long the canary's run artifacts (screenshots, HAR files, logs) are kept.
 const canaryDays = 14
@@ -56,8 +64,9 @@ const canaryDays = 14
 // canary creates the stage's Synthetics canary (canary.path set): every minute, from the
 // service's private subnets (whose NAT gateways the test listener admits), it calls the health
 // check path and the canary path through the production and the test listener. Its alarm
-// fires when runs fail for two minutes, and treats missing data as breaching: a canary that
-// does not report proves nothing. The alarm guards the deployment group and joins the health
+// fires when runs fail in two 2-minute periods in a row (two runs or more each, so one run that
+// drifts across a minute does not leave a period empty), and treats missing data as breaching:
+// a canary that does not report proves nothing. The alarm guards the deployment group and joins the health
 // alarm. Returns nil without a canary path.
 func (s *EcsService) canary(svc *spec.Service, st *spec.Stage) []guard.Alarm {
 	path := st.Safety.Canary.Path
@@ -104,6 +113,7 @@ func (s *EcsService) canary(svc *spec.Service, st *spec.Stage) []guard.Alarm {
 			Code: awssynthetics.Code_FromInline(jsii.String(canaryScript)), Handler: jsii.String("index.handler"),
 		}),
 		Schedule:                 awssynthetics.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(1))),
+		Timeout:                  awscdk.Duration_Seconds(jsii.Number(CanaryTimeoutSeconds)),
 		StartAfterCreation:       jsii.Bool(true),
 		EnvironmentVariables:     &map[string]*string{"CANARY_URLS": jsii.String("[" + strings.Join(urls, ", ") + "]")},
 		ArtifactsBucketLocation:  &awssynthetics.ArtifactsBucketLocation{Bucket: artifacts},
@@ -120,7 +130,7 @@ func (s *EcsService) canary(svc *spec.Service, st *spec.Stage) []guard.Alarm {
 		"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole")
 	s.Canary = canary
 	return []guard.Alarm{{ID: "CanaryAlarm", Name: svc.AlarmName(st.Name, spec.CanaryAlarm), What: "canary runs that succeeded (%)",
-		Metric:    canary.MetricSuccessPercent(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(1))}),
+		Metric:    canary.MetricSuccessPercent(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(2))}),
 		Threshold: 100, Comparison: "<", EvaluationPeriods: 2, MissingData: awscloudwatch.TreatMissingData_BREACHING}}
 }
 

@@ -53,12 +53,20 @@ func released(st Stages) string {
 	return fmt.Sprintf(`filter type = %q and stage in %s and state = "SUCCEEDED"`, StageExecutionEvent, list(st.Released))
 }
 
-// outcomes filters the production outcomes: a release completed (its last stage succeeded), or
-// a change failed in production (an action of a production stage ran and failed: a wave its
-// gate or window kept from starting runs none, and is no failed change).
-func outcomes(st Stages) string {
-	return fmt.Sprintf(`filter (type = %q and stage in %s and state = "SUCCEEDED") or (type = %q and stage in %s and state = "FAILED")`,
-		StageExecutionEvent, list(st.Released), ActionExecutionEvent, list(st.Production))
+// outcomes are the production outcomes, one row per execution and pipeline stage: a release
+// completed (the service's last stage succeeded: released = 1), or a change failed in
+// production (a production stage failed after an action of it ran: failed = 1; a wave its
+// gate or window kept from starting ran none, and is no failed change). A stage that failed
+// and then succeeded on a retry is one failed outcome. at is the outcome's time.
+func outcomes(services []string, st Stages) []string {
+	return []string{
+		stageFields + ", `detail.execution-id` as execution",
+		fmt.Sprintf(`filter service in %s and ((type = %q and stage in %s and state = "SUCCEEDED") or (stage in %s and ((type = %q and state = "FAILED") or (type = %q and state = "STARTED"))))`,
+			list(services), StageExecutionEvent, list(st.Released), list(st.Production), StageExecutionEvent, ActionExecutionEvent),
+		`stats max(strcontains(type, "Stage") * strcontains(state, "SUCCEEDED")) as released, max(strcontains(type, "Stage") * strcontains(state, "FAILED")) as failed, ` +
+			`max(strcontains(type, "Action")) as ran, max(@timestamp) as at by service, execution, stage`,
+		"filter released = 1 or (failed = 1 and ran = 1)",
+	}
 }
 
 // DeploymentFrequencyQuery counts each service's production deployments: the releases that
@@ -95,18 +103,14 @@ func LeadTimeQuery(services []string, st Stages) string {
 	}, "\n| ")
 }
 
-// ChangeFailureRateQuery divides each service's failed production deployments (an action of a
-// production stage failed: a deployment failed, or CodeDeploy rolled it back and so failed the
-// deploy action; once per execution and stage, however many of a wave's actions failed) by all
-// of its finished production deployments (those and the completed releases).
+// ChangeFailureRateQuery divides each service's failed production deployments (a production
+// stage failed after an action of it ran: a deployment failed, CodeDeploy or the stack rolled it
+// back, a bake's alarm fired; once per execution and stage, however many of a wave's targets
+// failed) by all of its production outcomes (those and the completed releases).
 func ChangeFailureRateQuery(services []string, st Stages) string {
-	return strings.Join([]string{
-		stageFields + ", `detail.execution-id` as execution",
-		"filter service in " + list(services),
-		outcomes(st),
-		"stats count(*) as events by service, execution, stage, state",
-		`stats count(*) as productionDeployments, sum(strcontains(state, "FAILED")) as failed, 100 * sum(strcontains(state, "FAILED")) / count(*) as changeFailureRatePercent by service`,
-	}, "\n| ")
+	return strings.Join(append(outcomes(services, st),
+		`stats count(*) as productionDeployments, sum(failed) as failures, 100 * sum(failed) / count(*) as changeFailureRatePercent by service`,
+	), "\n| ")
 }
 
 // BlockedAtTheGateQuery counts, per service, the production waves that did not start: their
@@ -142,16 +146,13 @@ func TimeToRestoreQuery(services []string, _ Stages) string {
 	}, "\n| ")
 }
 
-// ProductionOutcomesQuery lists the latest production deployments of the services, newest first.
+// ProductionOutcomesQuery lists the latest production outcomes of the services, newest first.
 func ProductionOutcomesQuery(services []string, st Stages) string {
-	return strings.Join([]string{
-		stageFields + ", `detail.execution-id` as execution, stage",
-		"filter service in " + list(services),
-		outcomes(st),
-		"sort @timestamp desc",
+	return strings.Join(append(outcomes(services, st),
+		"sort at desc",
 		"limit 20",
-		"display @timestamp, service, stage, state, execution",
-	}, "\n| ")
+		"display at, service, stage, released, failed, execution",
+	), "\n| ")
 }
 
 // LastDeploymentQuery reports the state CodeDeploy last reported for each deployment group

@@ -28,15 +28,15 @@ import (
 
 // Names of what the shared stack creates once for every service.
 const (
-	// EventsLogGroupName holds every CodePipeline pipeline and stage execution event, every
-	// CodeDeploy deployment event and every production-failed alarm state change.
+	// EventsLogGroupName holds every CodePipeline pipeline, stage and action execution event,
+	// every CodeDeploy deployment event and every production-failed alarm state change.
 	EventsLogGroupName = "/golden-pipelines/delivery-events"
 	// EventsRetentionDays: thirteen months, so a month compares with the same month a year ago.
 	EventsRetentionDays = 400
 	// MetricNamespace holds ProductionFailedMetric.
 	MetricNamespace = "GoldenPipelines"
-	// ProductionFailedMetric is 1 when a production stage fails and 0 when a release completes
-	// (its last stage succeeds), with the dimension Service (the pipeline's name).
+	// ProductionFailedMetric is 1 when an action of a production stage fails and 0 when a release
+	// completes (its last stage succeeds), with the dimension Service (the pipeline's name).
 	ProductionFailedMetric = "ProductionFailed"
 	// OverviewDashboardName is the dashboard across all services. (Service dashboards end in
 	// -delivery, so no service's can take this name.)
@@ -130,7 +130,7 @@ func NewSharedFeedback(scope constructs.Construct, id string, props *SharedProps
 		return r
 	}
 	s.PipelineEvents = rule("PipelineEvents", "golden-pipelines-shared-pipeline-events",
-		"Pipeline and stage execution state changes into "+EventsLogGroupName+" (delivery figures)", PipelineEventsPattern())
+		"Pipeline, stage and action execution state changes into "+EventsLogGroupName+" (delivery figures)", PipelineEventsPattern())
 	s.DeploymentEvents = rule("DeploymentEvents", "golden-pipelines-shared-deployment-events",
 		"CodeDeploy deployment state changes into "+EventsLogGroupName+" (last deployment per environment)", DeploymentEventsPattern())
 	s.RestoreEvents = rule("RestoreEvents", "golden-pipelines-shared-restore-events",

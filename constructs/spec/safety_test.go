@@ -84,6 +84,11 @@ func TestSafetyRefusesNonsense(t *testing.T) {
 		{"canary path on Lambda", "production.safety.canary.path", "is for container services", func(s *Service) {
 			s.Production.Safety.Canary.Path = "/orders"
 		}},
+		{"canary against a low 5xx threshold", "production.alarms.loadBalancer5xxThreshold", "answers the canary's 2 test-listener call(s)", func(s *Service) {
+			*s = Service{Name: "catalog", Container: &Container{}, Build: Build{Test: []string{"make test"}}}
+			s.Production.Safety.Canary.Path = "/items"
+			s.Production.Alarms.LoadBalancer5xxThreshold = 2
+		}},
 		{"W of WED is no W form", "production.safety.windows", "never opens", func(s *Service) {
 			s.Production.Safety.Windows = []Window{{Cron: "* * 9-16 ? FEB WED 2020"}}
 		}},

@@ -78,7 +78,7 @@ func (v *validator) safety(s Service, i int) {
 	}
 	v.windows(field+".windows", sf.Windows)
 	v.conditionRules(field, st, len(watched))
-	v.canary(field+".canary", s, sf.Canary)
+	v.canary(v.stageField(i), s, st)
 }
 
 // windows checks a stage's deployment windows: each a cron expression and a time zone, and all
@@ -148,8 +148,23 @@ func (v *validator) conditionRules(field string, st Stage, watched int) {
 }
 
 // canary checks the stage's canary: a path for a container service, a minimum of invocations
-// for a Lambda one.
-func (v *validator) canary(field string, s Service, c Canary) {
+// for a Lambda one. Before the first release the test listener has no tasks, and the load
+// balancer answers the canary's calls there with its own 503s, which count in the load
+// balancer's 5xx metric (HTTPCode_ELB_5XX_Count has no listener dimension): its alarm must not
+// fire on them, or the health alarm would close the gate on the first release.
+func (v *validator) canary(stage string, s Service, st Stage) {
+	field, c := stage+".safety.canary", st.Safety.Canary
+	if s.IsContainer() && c.Path != "" && s.Container != nil {
+		calls := 2
+		if c.Path == s.Container.HealthCheckPath {
+			calls = 1
+		}
+		if t := st.Alarms.LoadBalancer5xxThreshold; t > 0 && t <= calls {
+			v.add(stage+".alarms.loadBalancer5xxThreshold", fmt.Sprintf(
+				"is %d, but before the first release the load balancer answers the canary's %d test-listener call(s) a minute with its own 503", t, calls),
+				fmt.Sprintf("use %d or more with a canary", calls+1))
+		}
+	}
 	if s.IsContainer() && c.MinimumInvocations != 0 {
 		v.add(field+".minimumInvocations", "is for Lambda services", "give the canary a path instead (canary.path: /orders)")
 	}
