@@ -13,8 +13,13 @@ import (
 // than its default.
 const everyField = `# yaml-language-server: $schema=./service.schema.json
 name: inventory
-repository: inventory-service
+repository: acme/inventory-service
 branch: release/2.x
+source:
+  connection: arn:aws:codeconnections:eu-west-1:111111111111:connection/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
+  folder: services/inventory
+  tags: [inventory-v*]
+  pullRequests: true
 lambda:
   runtime: python3.12
   handler: app.main

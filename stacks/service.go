@@ -24,7 +24,7 @@ func newService(app awscdk.App, p *plan, svc spec.Service, building func(stack s
 	home := p.use(p.homes[svc.Name])
 	out := &Service{Spec: svc}
 	out.PipelineStack = p.stack(app, svc.PipelineStackName(), svc.PipelineStackName(), home.Target,
-		fmt.Sprintf("Release pipeline of %s: CodeCommit %s@%s to %s", svc.Name, svc.Repository, svc.Branch, strings.Join(svc.StageNames(), ", then ")),
+		fmt.Sprintf("Release pipeline of %s: %s to %s", svc.Name, sourceDescription(&svc), strings.Join(svc.StageNames(), ", then ")),
 		map[string]string{"service": svc.Name})
 	out.Pipeline = pipeline.NewMicroservicePipeline(out.PipelineStack, "Pipeline", &pipeline.Props{Service: svc,
 		Support: func(account, region string) constructs.Construct {
@@ -116,4 +116,21 @@ func describeTarget(t *pipeline.Target) string {
 		return ""
 	}
 	return ", " + t.Account + "/" + t.Region
+}
+
+// sourceDescription says where a service's releases come from, for its pipeline stack's
+// description: "CodeCommit orders@main", or "acme/shop@main (services/search) through a
+// connection", or its tags.
+func sourceDescription(svc *spec.Service) string {
+	if !svc.UsesConnection() {
+		return fmt.Sprintf("CodeCommit %s@%s", svc.Repository, svc.Branch)
+	}
+	out := svc.Repository + "@" + svc.Branch
+	if len(svc.Source.Tags) > 0 {
+		out = svc.Repository + " tags " + strings.Join(svc.Source.Tags, ", ")
+	}
+	if svc.Source.Folder != "" {
+		out += " (" + svc.Source.Folder + ")"
+	}
+	return out + " through a connection"
 }

@@ -61,7 +61,7 @@ func TestExampleServicesBuild(t *testing.T) {
 			if !r.ok {
 				t.Fatalf("%s build failed:\n%s", c.service, r.output)
 			}
-			checkJUnit(t, filepath.Join(r.work, svc.Spec.Build.ReportDir, "junit.xml"), c.tests)
+			checkJUnit(t, filepath.Join(r.work, svc.Spec.InFolder(svc.Spec.Build.ReportDir), "junit.xml"), c.tests)
 			if svc.Spec.IsContainer() {
 				checkContainerBuild(t, c, svc, r)
 				return
@@ -169,7 +169,8 @@ func runExampleBuild(t *testing.T, c exampleCase, python string, edit func(work 
 		env["CODEBUILD_SRC_DIR_BaseImage"] = dir
 	}
 	return runSpec(t, buildSpec(t, fixture, stack, project), env, func(work, state string) {
-		if err := copyExample(filepath.Join("..", "examples", c.dir), work); err != nil {
+		// A monorepo service's code sits in its folder of the repository (source.folder).
+		if err := copyExample(filepath.Join("..", "examples", c.dir), filepath.Join(work, svc.Spec.Source.Folder)); err != nil {
 			t.Fatal(err)
 		}
 		bin := filepath.Join(filepath.Dir(state), "bin")
@@ -444,18 +445,18 @@ func checkContainerBuild(t *testing.T, c exampleCase, svc *stacks.Service, r run
 		}
 	}
 	ct := svc.Spec.Container
-	want := "build --file ./" + ct.Dockerfile + " --tag " + repo + ":" + exampleTag
+	want := "build --file ./" + svc.Spec.InFolder(ct.Dockerfile) + " --tag " + repo + ":" + exampleTag
 	if ct.BaseImage != nil {
 		want += " --build-arg BASE_IMAGE=" + baseImage
 	}
-	want += " ./" + ct.Context
+	want += " ./" + svc.Spec.InFolder(ct.Context)
 	if len(builds) != 1 || builds[0] != want {
 		t.Errorf("docker builds %q, want %q", builds, want)
 	}
 	if !strings.Contains(string(docker), "push "+repo+":"+exampleTag) {
 		t.Errorf("the image was not pushed:\n%s", docker)
 	}
-	checkDockerfile(t, filepath.Join(r.work, ct.Dockerfile), filepath.Join(r.work, ct.Context))
+	checkDockerfile(t, filepath.Join(r.work, svc.Spec.InFolder(ct.Dockerfile)), filepath.Join(r.work, svc.Spec.InFolder(ct.Context)))
 	var detail, release map[string]string
 	b, _ := os.ReadFile(filepath.Join(r.work, "imageDetail.json"))
 	json.Unmarshal(b, &detail)

@@ -60,6 +60,14 @@ func variantServices() []spec.Service {
 			Commands: []string{`if [ -n "${FAIL_INTEGRATION:-}" ]; then echo "staging answered 500" >&2; exit 1; fi`, `echo "tested $RELEASE on $FUNCTION_ARN" >> "$WORK_LOG"`},
 		},
 	})
+	// tagged releases tags of a GitLab subgroup's monorepo, through a connection of the older
+	// codestar-connections form.
+	out = append(out, spec.Service{
+		Name: "tagged", Repository: "acme/platform/shop", Branch: "trunk",
+		Source: spec.Source{Connection: "arn:aws:codestar-connections:eu-west-1:123456789012:connection/7f3e2d1c-0b9a-4887-a665-544332211000",
+			Folder: "services/tagged", Tags: []string{"tagged-v*", "release-*"}},
+		Lambda: spec.Lambda{Runtime: "nodejs22.x", Handler: "index.handler"},
+	})
 	// Container variants: every predefined ECS config (with the example app), custom ECS
 	// shifts, and "boxed", whose docker build and prepare step the script tests run.
 	out = append(out,

@@ -8,6 +8,8 @@ package buildspec
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -149,12 +151,29 @@ func toAny(ss []string) []interface{} {
 // another process, which sees the environment but cannot change the generated script's
 // variables, and whose failure fails the phase.
 func UserCommands(field string, cmds []string) []string {
+	return UserCommandsIn(field, cmds, "", nil)
+}
+
+// UserCommandsIn is UserCommands run from folder (relative to the source's root; "" for the
+// root), with env exported first: a monorepo service's commands see its folder and its paths
+// as the definition writes them.
+func UserCommandsIn(field string, cmds []string, folder string, env map[string]string) []string {
 	if len(cmds) == 0 {
 		return nil
 	}
-	quoted := make([]string, len(cmds))
-	for i, c := range cmds {
-		quoted[i] = ShellQuote(c)
+	var prologue []string
+	if folder != "" {
+		prologue = append(prologue, "cd "+ShellQuote(folder))
+	}
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		prologue = append(prologue, "export "+k+"="+ShellQuote(env[k]))
+	}
+	quoted := make([]string, 0, len(prologue)+len(cmds))
+	for _, c := range prologue {
+		quoted = append(quoted, ShellQuote(c))
+	}
+	for _, c := range cmds {
+		quoted = append(quoted, ShellQuote(c))
 	}
 	return []string{
 		`user_script="$(mktemp)"`,

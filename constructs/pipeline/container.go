@@ -33,22 +33,23 @@ const (
 // CODEBUILD_SRC_DIR_BaseImage.
 func ContainerBuildSpec(svc spec.Service) buildspec.Spec {
 	c, b := svc.Container, svc.Build
+	user := userCommands(svc, map[string]string{"REPORT_DIR": b.ReportDir})
 	return buildspec.Spec{
 		Variables: map[string]string{
 			"SERVICE":    svc.Name,
-			"REPORT_DIR": b.ReportDir,
-			"DOCKERFILE": c.Dockerfile,
-			"CONTEXT":    c.Context,
+			"REPORT_DIR": svc.InFolder(b.ReportDir),
+			"DOCKERFILE": svc.InFolder(c.Dockerfile),
+			"CONTEXT":    svc.InFolder(c.Context),
 		},
 		ExportedVariables: []string{BuildTagVariable},
 		Install: buildspec.Phase{
 			Setup:  buildTagSetup,
-			Script: append(step("check-build-tag"), buildspec.UserCommands("build.install", b.Install)...),
+			Script: append(step("check-build-tag"), user("build.install", b.Install)...),
 		},
-		PreBuild: buildspec.Phase{Script: append(step("prepare-reports"), buildspec.UserCommands("build.test", b.Test)...)},
+		PreBuild: buildspec.Phase{Script: append(step("prepare-reports"), user("build.test", b.Test)...)},
 		Build:    buildspec.Phase{Script: step("docker-build")},
 		Reports: map[string]buildspec.Report{
-			UnitTestReportGroup: {BaseDirectory: b.ReportDir, Files: []string{"**/*.xml"}, FileFormat: "JUNITXML"},
+			UnitTestReportGroup: {BaseDirectory: svc.InFolder(b.ReportDir), Files: []string{"**/*.xml"}, FileFormat: "JUNITXML"},
 		},
 		Artifacts: &buildspec.Artifacts{Files: []string{ImageDetailFile, ReleaseFile}},
 	}

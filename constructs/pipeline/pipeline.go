@@ -17,7 +17,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscodecommit"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipelineactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
@@ -85,6 +84,8 @@ type MicroservicePipeline struct {
 	// watchesAlarmsAtHome: a stage condition checks alarms in the pipeline's account and region;
 	// ruleRoles are the condition rules that check them elsewhere (stageConditions).
 	watchesAlarmsAtHome bool
+	// source is the pipeline's source action (sourceAction).
+	source awscodepipeline.IAction
 	ruleRoles           []ruleRole
 	// qualifier is the pipeline stack's CDK bootstrap qualifier, read from the context once
 	// (each read is a round trip to the jsii kernel); see bootstrapQualifier.
@@ -138,10 +139,12 @@ func NewMicroservicePipeline(scope constructs.Construct, id string, props *Props
 		// in order or fails visibly.
 		ExecutionMode:                 awscodepipeline.ExecutionMode_QUEUED,
 		Stages:                        &stages,
+		Triggers:                      p.sourceTriggers(p.source),
 		ArtifactBucket:                artifactBucket,
 		CrossRegionReplicationBuckets: stores,
 	})
 	p.allowConditions(stages)
+	p.allowConnection()
 	if p.awayInAnotherAccount() {
 		// Roles in other accounts use the key by its alias (ecsDeployRole).
 		awskms.NewAlias(p.Construct, jsii.String("KeyAlias"), &awskms.AliasProps{AliasName: jsii.String(KeyAlias(&svc)), TargetKey: p.Key})
@@ -171,14 +174,8 @@ type artifacts struct {
 func (p *MicroservicePipeline) sourceAndBuild() ([]*awscodepipeline.StageProps, artifacts) {
 	svc := p.svc
 	a := artifacts{source: awscodepipeline.NewArtifact(jsii.String("Source"), nil), release: awscodepipeline.NewArtifact(jsii.String("Release"), nil)}
-	sourceActions := []awscodepipeline.IAction{awscodepipelineactions.NewCodeCommitSourceAction(&awscodepipelineactions.CodeCommitSourceActionProps{
-		ActionName: jsii.String("Source"),
-		Repository: awscodecommit.Repository_FromRepositoryName(p.Construct, jsii.String("Repository"), jsii.String(svc.Repository)),
-		Branch:     jsii.String(svc.Branch),
-		Output:     a.source,
-		// A push starts the pipeline through an EventBridge rule; CodePipeline never polls.
-		Trigger: awscodepipelineactions.CodeCommitTrigger_EVENTS,
-	})}
+	p.source = p.sourceAction(a.source)
+	sourceActions := []awscodepipeline.IAction{p.source}
 	buildProps := &awscodepipelineactions.CodeBuildActionProps{
 		ActionName:         jsii.String("Build"),
 		Input:              a.source,

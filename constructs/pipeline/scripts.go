@@ -30,28 +30,42 @@ var buildTagSetup = []string{`export BUILD_TAG="build-${CODEBUILD_BUILD_ID##*:}"
 func LambdaBuildSpec(svc spec.Service) buildspec.Spec {
 	rt := spec.SupportedRuntimes[svc.Lambda.Runtime]
 	b := svc.Build
+	user := userCommands(svc, map[string]string{"PACKAGE_DIR": b.PackageDir, "REPORT_DIR": b.ReportDir})
 	return buildspec.Spec{
 		Variables: map[string]string{
 			"SERVICE":     svc.Name,
-			"PACKAGE_DIR": b.PackageDir,
-			"REPORT_DIR":  b.ReportDir,
+			"PACKAGE_DIR": svc.InFolder(b.PackageDir),
+			"REPORT_DIR":  svc.InFolder(b.ReportDir),
 		},
 		ExportedVariables: []string{BuildTagVariable},
 		Install: buildspec.Phase{
 			RuntimeVersions: map[string]string{rt.Language: rt.Version},
 			Setup:           buildTagSetup,
-			Script:          append(step("check-build-tag"), buildspec.UserCommands("build.install", b.Install)...),
+			Script:          append(step("check-build-tag"), user("build.install", b.Install)...),
 		},
 		PreBuild: buildspec.Phase{
-			Script: append(step("prepare-reports"), buildspec.UserCommands("build.test", b.Test)...),
+			Script: append(step("prepare-reports"), user("build.test", b.Test)...),
 		},
 		Build: buildspec.Phase{
-			Script: append(buildspec.UserCommands("build.package", b.Package), step("package-lambda")...),
+			Script: append(user("build.package", b.Package), step("package-lambda")...),
 		},
 		Reports: map[string]buildspec.Report{
-			UnitTestReportGroup: {BaseDirectory: b.ReportDir, Files: []string{"**/*.xml"}, FileFormat: "JUNITXML"},
+			UnitTestReportGroup: {BaseDirectory: svc.InFolder(b.ReportDir), Files: []string{"**/*.xml"}, FileFormat: "JUNITXML"},
 		},
 		Artifacts: &buildspec.Artifacts{Files: []string{ReleaseFile}},
+	}
+}
+
+// userCommands runs the service's own commands (buildspec.UserCommands) from its folder in a
+// monorepo (source.folder), with env, the paths the definition writes relative to that folder,
+// exported as written; the generated steps work from the source's root, where the project's
+// variables name the same paths with the folder in front.
+func userCommands(svc spec.Service, env map[string]string) func(field string, cmds []string) []string {
+	return func(field string, cmds []string) []string {
+		if svc.Source.Folder == "" {
+			return buildspec.UserCommands(field, cmds)
+		}
+		return buildspec.UserCommandsIn(field, cmds, svc.Source.Folder, env)
 	}
 }
 
@@ -68,9 +82,10 @@ func DeploySpec() buildspec.Spec {
 //
 // For a container service the project sets SERVICE_URL, staging's production URL, instead.
 func IntegrationTestSpec(svc spec.Service, t spec.IntegrationTest) buildspec.Spec {
+	user := userCommands(svc, nil)
 	out := buildspec.Spec{
-		Install: buildspec.Phase{Script: append(step("announce-integration-test"), buildspec.UserCommands("integrationTest.install", t.Install)...)},
-		Build:   buildspec.Phase{Script: buildspec.UserCommands("integrationTest.commands", t.Commands)},
+		Install: buildspec.Phase{Script: append(step("announce-integration-test"), user("integrationTest.install", t.Install)...)},
+		Build:   buildspec.Phase{Script: user("integrationTest.commands", t.Commands)},
 	}
 	if !svc.IsContainer() {
 		rt := spec.SupportedRuntimes[svc.Lambda.Runtime]

@@ -94,9 +94,12 @@ var TextRules = map[string]TextRule{
 		Pattern: regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`), Is: "a valid service name",
 		Fix: "use 2-28 lowercase letters, digits and single hyphens, starting with a letter (it prefixes stack, function and parameter names)"},
 	// https://docs.aws.amazon.com/codecommit/latest/userguide/limits.html: repository names.
-	"Service.repository": {Max: 100, By: "CodeCommit", Pattern: regexp.MustCompile(`^[A-Za-z0-9._-]+$`),
-		Valid: func(s string) bool { return !strings.HasSuffix(s, ".git") }, Is: "a valid CodeCommit repository name",
-		Fix: "use 1-100 letters, digits, '.', '_' or '-', not ending in .git", SameAs: "name"},
+	// With a connection (source.connection) the repository is owner/name, GitLab's
+	// group/subgroup/name: the same characters between single '/' (validation checks which form
+	// the source takes).
+	"Service.repository": {Max: 100, By: "CodeCommit (and this project, for owner/name)", Pattern: regexp.MustCompile(`^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$`),
+		Valid: func(s string) bool { return !strings.HasSuffix(s, ".git") }, Is: "a valid repository name",
+		Fix: "use 1-100 letters, digits, '.', '_' or '-' (owner/name with a connection), not ending in .git", SameAs: "name"},
 	// CodeCommit branch names: 1-256 characters (same page); git check-ref-format --branch.
 	"Service.branch": {Max: 256, By: "CodeCommit", Valid: validBranch, Is: "a valid git branch name",
 		Fix: "use a branch name such as main or release/1.x: no spaces, '..', '~^:?*[\\' or leading '-'"},

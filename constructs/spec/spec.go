@@ -11,12 +11,15 @@ type Service struct {
 	// a letter. It prefixes every stack (<name>-pipeline, <name>-staging, <name>-production),
 	// the functions (<name>-<environment>) and the release parameters.
 	Name string `json:"name" yaml:"name"`
-	// Repository is the existing CodeCommit repository holding the service's code.
-	// Default: the service name.
+	// Repository is the existing repository holding the service's code: a CodeCommit
+	// repository's name, or with source.connection owner/name. Default: the service name.
 	Repository string `json:"repository,omitempty" yaml:"repository,omitempty"`
-	// Branch whose pushes start the pipeline (through an EventBridge rule, never polling).
-	// Default: "main".
+	// Branch whose pushes start the pipeline (CodeCommit: an EventBridge rule; a connection: a
+	// CodePipeline trigger; never polling). Default: "main".
 	Branch string `json:"branch,omitempty" yaml:"branch,omitempty"`
+	// Source: a CodeConnections connection instead of CodeCommit, the service's folder in a
+	// monorepo, release tags, pull-request checks.
+	Source Source `json:"source,omitempty" yaml:"source,omitempty"`
 
 	// Lambda describes the function that is deployed to every environment. Set lambda or
 	// container, not both.

@@ -155,7 +155,7 @@ func TestValidateReportsEveryProblemWithFieldAndFix(t *testing.T) {
 		{"bad name", func(s *Service) { s.Name = "Orders_Svc" }, "name", "lowercase letters"},
 		{"trailing hyphen", func(s *Service) { s.Name = "orders-" }, "name", "not a valid service name"},
 		{"long name", func(s *Service) { s.Name = strings.Repeat("a", 29) }, "name", "2-28"},
-		{"bad repository", func(s *Service) { s.Repository = "my repo" }, "repository", "CodeCommit repository name"},
+		{"bad repository", func(s *Service) { s.Repository = "my repo" }, "repository", "not a valid repository name"},
 		{"repository .git", func(s *Service) { s.Repository = "orders.git" }, "repository", "not ending in .git"},
 		{"bad branch", func(s *Service) { s.Branch = "feature..x" }, "branch", "not a valid git branch"},
 		{"unknown runtime", func(s *Service) { s.Lambda.Runtime = "nodejs22" }, "lambda.runtime", `did you mean "nodejs22.x"`},

@@ -46,7 +46,10 @@ func everyContainer() Service {
 func everyStaged() Service {
 	approve := true
 	return Service{
-		Name:   "ledger",
+		Name:       "ledger",
+		Repository: "acme/shop",
+		Source: Source{Connection: "arn:aws:codeconnections:eu-west-1:111111111111:connection/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+			Folder: "services/ledger", Tags: []string{"ledger-v*"}},
 		Lambda: Lambda{Runtime: "nodejs22.x", Handler: "index.handler"},
 		Home:   Target{Account: "111111111111", Region: "eu-west-1"},
 		Stages: []Stage{

@@ -104,6 +104,7 @@ func (s Service) Validate() error {
 	if s.Branch == "" {
 		v.add("branch", `"" is not a valid git branch name`, TextRules["Service.branch"].Fix)
 	}
+	v.source(s)
 	if s.IsContainer() {
 		v.container(s)
 		v.containerBuild(s.Build)

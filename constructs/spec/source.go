@@ -1,0 +1,119 @@
+package spec
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Source says where the service's code comes from beside its repository and branch: an AWS
+// CodeConnections connection (GitHub, GitHub Enterprise Server, GitLab, GitLab self-managed,
+// Bitbucket) instead of CodeCommit, the service's folder in a repository of several services,
+// and release tags. With a connection the pipeline starts through CodePipeline V2 triggers
+// with push filters (branches, file paths, tags); CodeCommit starts it through an EventBridge
+// rule on the branch.
+type Source struct {
+	// Connection is the ARN of an AWS CodeConnections connection
+	// (arn:aws:codeconnections:<region>:<account>:connection/<id>, or the older
+	// codestar-connections form); repository is then owner/name (GitLab: group/…/name).
+	// Empty: CodeCommit.
+	Connection string `json:"connection,omitempty" yaml:"connection,omitempty"`
+	// Folder is the service's folder in the repository (a monorepo): only pushes that change a
+	// file under it start the pipeline, and the build, its commands and paths (reportDir,
+	// packageDir, dockerfile, context) work from it. Needs a connection. Default: the
+	// repository's root.
+	Folder string `json:"folder,omitempty" yaml:"folder,omitempty"`
+	// Tags: the pipeline releases pushes of tags that match one of these globs (e.g.
+	// "orders-v*") instead of pushes to the branch. Needs a connection; at most 8.
+	Tags []string `json:"tags,omitempty" yaml:"tags,omitempty"`
+	// PullRequests: every pull request to the branch (touching the folder) is checked by a
+	// CodeBuild project of its own: the build's install and test commands, the result
+	// reported back on the pull request. Needs a GitHub or Bitbucket connection. Default:
+	// false.
+	PullRequests *bool `json:"pullRequests,omitempty" yaml:"pullRequests,omitempty"`
+}
+
+// MaxFilterPatterns: a trigger filter's includes list holds at most 8 patterns (CodePipeline
+// API Reference, GitTagFilterCriteria / GitFilePathFilterCriteria: "Maximum number of 8 items").
+const MaxFilterPatterns = 8
+
+var (
+	// connectionRE: a CodeConnections connection ARN, new or old prefix (CodePipeline API,
+	// CodeStarSourceConnection ConnectionArn: arn:aws(-[\w]+)*:(codestar-connections|codeconnections):…).
+	connectionRE = regexp.MustCompile(`^arn:aws(-[a-z]+)*:(codestar-connections|codeconnections):[a-z]{2}(-[a-z]+)+-[0-9]+:[0-9]{12}:connection/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	// folderRE: a relative folder of plain names.
+	folderRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$`)
+	// tagGlobRE: a tag glob (git tag characters and the glob's * ? [ ] { } ,).
+	tagGlobRE = regexp.MustCompile(`^[A-Za-z0-9._/*?\[\]{},+-]+$`)
+)
+
+func init() {
+	for k, r := range map[string]TextRule{
+		"Source.connection": {Max: 256, By: "an ARN", Pattern: connectionRE, Is: "a CodeConnections connection ARN",
+			Fix: "copy the connection's ARN from the Developer Tools console (Settings, Connections), e.g. arn:aws:codeconnections:eu-west-1:111111111111:connection/0a1b2c3d-…"},
+		"Source.folder": {Max: 256, By: "this field", Pattern: folderRE, Is: "a folder of the repository",
+			Fix: `write the folder relative to the repository's root, e.g. "services/orders" (no leading '/', no '..')`},
+		"Source.tags": {Max: 128, By: "this field", Pattern: tagGlobRE, Is: "a tag pattern", Fix: `write a glob, e.g. "orders-v*"`,
+			MaxItems: MaxFilterPatterns, Items: "tag patterns", ItemsWhy: "a CodePipeline trigger filter holds at most 8 patterns"},
+	} {
+		TextRules[k] = r
+	}
+}
+
+// UsesConnection reports whether the service's code comes through a CodeConnections connection.
+func (s *Service) UsesConnection() bool { return s.Source.Connection != "" }
+
+// RepositoryOwner and RepositoryPath split a connection's repository (owner/name, or
+// group/subgroup/name): the first segment, and the rest.
+func (s *Service) RepositoryOwner() string {
+	owner, _, _ := strings.Cut(s.Repository, "/")
+	return owner
+}
+
+// RepositoryPath is what follows the owner in a connection's repository.
+func (s *Service) RepositoryPath() string {
+	_, rest, _ := strings.Cut(s.Repository, "/")
+	return rest
+}
+
+// InFolder is path inside the service's folder (path itself without one).
+func (s *Service) InFolder(path string) string {
+	if s.Source.Folder == "" {
+		return path
+	}
+	return s.Source.Folder + "/" + path
+}
+
+// ChecksPullRequests reports whether pull requests get a check.
+func (s *Service) ChecksPullRequests() bool {
+	return s.Source.PullRequests != nil && *s.Source.PullRequests
+}
+
+// source checks the source: a connection's repository is owner/name, CodeCommit's a plain
+// name; folders, tags and pull-request checks need a connection.
+func (v *validator) source(s Service) {
+	src := s.Source
+	if !s.UsesConnection() {
+		for field, set := range map[string]bool{"source.folder": src.Folder != "", "source.tags": len(src.Tags) > 0, "source.pullRequests": src.PullRequests != nil && *src.PullRequests} {
+			if set {
+				v.add(field, "needs a connection: CodePipeline filters pushes (and checks pull requests) only for CodeConnections sources",
+					"set source.connection to the ARN of a CodeConnections connection, or remove it")
+			}
+		}
+		if strings.Contains(s.Repository, "/") {
+			v.add("repository", fmt.Sprintf("%q names an owner, but the service has no connection: CodeCommit repository names have no '/'", s.Repository),
+				"set source.connection for GitHub, GitLab or Bitbucket, or write the CodeCommit repository's name")
+		}
+		return
+	}
+	if !strings.Contains(s.Repository, "/") {
+		v.add("repository", fmt.Sprintf("%q has no owner: with a connection, repository is owner/name", s.Repository),
+			`write the repository as the provider names it, e.g. "acme/shop"`)
+	}
+	for _, part := range strings.Split(src.Folder, "/") {
+		if part == "." || part == ".." {
+			v.add("source.folder", fmt.Sprintf("%q steps out of the repository's folders", src.Folder), TextRules["Source.folder"].Fix)
+			break
+		}
+	}
+}
