@@ -85,8 +85,8 @@ type MicroservicePipeline struct {
 	// ruleRoles are the condition rules that check them elsewhere (stageConditions).
 	watchesAlarmsAtHome bool
 	// source is the pipeline's source action (sourceAction).
-	source awscodepipeline.IAction
-	ruleRoles           []ruleRole
+	source    awscodepipeline.IAction
+	ruleRoles []ruleRole
 	// qualifier is the pipeline stack's CDK bootstrap qualifier, read from the context once
 	// (each read is a round trip to the jsii kernel); see bootstrapQualifier.
 	qualifier string
