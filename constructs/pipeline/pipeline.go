@@ -84,9 +84,9 @@ type MicroservicePipeline struct {
 	// watchesAlarmsAtHome: a stage condition checks alarms in the pipeline's account and region;
 	// ruleRoles are the condition rules that check them elsewhere (stageConditions).
 	watchesAlarmsAtHome bool
+	ruleRoles           []ruleRole
 	// source is the pipeline's source action (sourceAction).
-	source    awscodepipeline.IAction
-	ruleRoles []ruleRole
+	source awscodepipeline.IAction
 	// qualifier is the pipeline stack's CDK bootstrap qualifier, read from the context once
 	// (each read is a round trip to the jsii kernel); see bootstrapQualifier.
 	qualifier string
