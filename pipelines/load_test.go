@@ -20,6 +20,8 @@ source:
   folder: services/inventory
   tags: [inventory-v*]
   pullRequests: true
+  provider: gitlab-self-managed
+  host: git.example.com
 lambda:
   runtime: python3.12
   handler: app.main

@@ -1,6 +1,8 @@
 package test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -76,5 +78,78 @@ func TestTagReleasesFilterOnTagsAlone(t *testing.T) {
 	})
 	if strings.Contains(mustJSON(t, variants.templates["tagged-pipeline"]), "codeconnections:UseConnection") {
 		t.Error("a codestar-connections ARN got a codeconnections statement")
+	}
+}
+
+// A pull-request check: a CodeBuild project on the repository through the connection (source
+// auth CODECONNECTIONS, its resource the connection: CodeBuild API Reference, SourceAuth),
+// started by the provider's webhook for pull requests to the branch that touch the folder,
+// reporting its result on the pull request; its role may read the repository through the
+// connection ("codeconnections:GetConnectionToken", "codeconnections:GetConnection": CodeBuild
+// User Guide, "GitHub App connections"). It deploys nothing: no artifacts, no release steps.
+func TestPullRequestsAreCheckedAndReported(t *testing.T) {
+	const conn = "arn:aws:codeconnections:eu-west-1:111111111111:connection/5e1f0c2a-7b3d-4c9e-8a6f-2d4b1c0e9f37"
+	tpl := fixture.template(t, "search-pipeline")
+	assert(t, "pull-request project", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CodeBuild::Project"), &m{
+			"Name":      "search-pull-requests",
+			"Artifacts": m{"Type": "NO_ARTIFACTS"},
+			"Source": assertions.Match_ObjectLike(&m{
+				"Type": "GITHUB", "Location": "https://github.com/acme/shop.git", "ReportBuildStatus": true,
+				"Auth": m{"Type": "CODECONNECTIONS", "Resource": conn},
+			}),
+			"Triggers": m{"Webhook": true, "FilterGroups": a{a{
+				m{"Type": "EVENT", "Pattern": "PULL_REQUEST_CREATED, PULL_REQUEST_UPDATED, PULL_REQUEST_REOPENED"},
+				m{"Type": "BASE_REF", "Pattern": "^refs/heads/main$"},
+				m{"Type": "FILE_PATH", "Pattern": "^services/search/"},
+			}}},
+		})
+	})
+	assert(t, "pull-request role reads through the connection", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), &m{
+			"PolicyDocument": m{"Statement": assertions.Match_ArrayWith(&a{assertions.Match_ObjectLike(&m{
+				"Sid": "ReadTheRepositoryThroughTheConnection", "Action": a{"codeconnections:GetConnection", "codeconnections:GetConnectionToken"}, "Resource": conn,
+			})})},
+		})
+	})
+	bs := mustJSON(t, buildSpec(t, fixture, "search-pipeline", "search-pull-requests"))
+	for _, step := range []string{"docker", "package-lambda", "BUILD_TAG", "ecr"} {
+		if strings.Contains(bs, step) {
+			t.Errorf("the pull-request check does %s:\n%s", step, bs)
+		}
+	}
+	// GitLab: its own events, and every pull request to the branch (no file-path filter).
+	assert(t, "GitLab check", func() {
+		variants.template(t, "tagged-pipeline").HasResourceProperties(jsii.String("AWS::CodeBuild::Project"), &m{
+			"Name":   "tagged-pull-requests",
+			"Source": assertions.Match_ObjectLike(&m{"Type": "GITLAB", "Location": "https://gitlab.com/acme/platform/shop.git"}),
+			"Triggers": m{"Webhook": true, "FilterGroups": a{a{
+				m{"Type": "EVENT", "Pattern": "PULL_REQUEST_CREATED, PULL_REQUEST_UPDATED"},
+				m{"Type": "BASE_REF", "Pattern": "^refs/heads/trunk$"},
+			}}},
+		})
+	})
+}
+
+// The check runs the service's install and test commands from its folder, with the report
+// directory as the definition writes it, and publishes the report from the folder.
+func TestPullRequestCheckRunsTheTestsFromTheFolder(t *testing.T) {
+	bs := buildSpec(t, variants, "tagged-pipeline", "tagged-pull-requests")
+	r := runSpec(t, bs, map[string]string{"CODEBUILD_BUILD_ID": "tagged-pull-requests:0b7e2c4e"}, func(work, state string) {
+		os.MkdirAll(filepath.Join(work, "services", "tagged"), 0o755)
+	})
+	if !r.ok {
+		t.Fatalf("check failed:\n%s", r.output)
+	}
+	log, _ := os.ReadFile(filepath.Join(r.state, "work.log"))
+	if want := filepath.Join(r.work, "services", "tagged") + "\nreports in reports\n"; string(log) != want {
+		t.Errorf("the commands ran in and saw:\n%s\nwant:\n%s", log, want)
+	}
+	if _, err := os.Stat(filepath.Join(r.work, "services", "tagged", "reports", "junit.xml")); err != nil {
+		t.Errorf("no report in the folder's reports: %v\n%s", err, r.output)
+	}
+	reports := bs["reports"].(map[string]interface{})["unit-tests"].(map[string]interface{})
+	if reports["base-directory"] != "services/tagged/reports" {
+		t.Errorf("the report is published from %v", reports["base-directory"])
 	}
 }

@@ -9,6 +9,9 @@ import (
 // variantServices exercise what the example app does not: every predefined deployment config,
 // custom canary and linear shifts, a service with no integration test, and a build whose
 // commands the script tests run for real.
+// checkPullRequests turns the pull-request check on.
+var checkPullRequests = true
+
 func variantServices() []spec.Service {
 	var out []spec.Service
 	// One service per pair of predefined configs: staging takes one, production another, so
@@ -65,8 +68,13 @@ func variantServices() []spec.Service {
 	out = append(out, spec.Service{
 		Name: "tagged", Repository: "acme/platform/shop", Branch: "trunk",
 		Source: spec.Source{Connection: "arn:aws:codestar-connections:eu-west-1:123456789012:connection/7f3e2d1c-0b9a-4887-a665-544332211000",
-			Folder: "services/tagged", Tags: []string{"tagged-v*", "release-*"}},
+			Folder: "services/tagged", Tags: []string{"tagged-v*", "release-*"}, PullRequests: &checkPullRequests, Provider: "gitlab"},
 		Lambda: spec.Lambda{Runtime: "nodejs22.x", Handler: "index.handler"},
+		// The pull-request check runs these under bash (TestPullRequestCheckRunsTheTestsFromTheFolder).
+		Build: spec.Build{
+			Install: []string{`pwd > "$WORK_LOG"`},
+			Test:    []string{`printf '<testsuite name="unit" tests="1"/>\n' > "$REPORT_DIR/junit.xml"`, `echo "reports in $REPORT_DIR" >> "$WORK_LOG"`},
+		},
 	})
 	// Container variants: every predefined ECS config (with the example app), custom ECS
 	// shifts, and "boxed", whose docker build and prepare step the script tests run.

@@ -64,6 +64,8 @@ type MicroservicePipeline struct {
 	ImageScan awscodepipelineactions.InspectorEcrImageScanAction
 	// BuildProject runs the unit tests and builds the release package.
 	BuildProject awscodebuild.PipelineProject
+	// PullRequestProject checks the repository's pull requests (source.pullRequests), or is nil.
+	PullRequestProject awscodebuild.Project
 	// Targets are the deployment targets in release order: stage by stage, wave by wave.
 	Targets []*Target
 	// AccessLogs receives the server access logs of the artifact and package buckets.
@@ -145,6 +147,7 @@ func NewMicroservicePipeline(scope constructs.Construct, id string, props *Props
 	})
 	p.allowConditions(stages)
 	p.allowConnection()
+	p.pullRequestCheck()
 	if p.awayInAnotherAccount() {
 		// Roles in other accounts use the key by its alias (ecsDeployRole).
 		awskms.NewAlias(p.Construct, jsii.String("KeyAlias"), &awskms.AliasProps{AliasName: jsii.String(KeyAlias(&svc)), TargetKey: p.Key})

@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -26,11 +27,36 @@ type Source struct {
 	// Tags: the pipeline releases pushes of tags that match one of these globs (e.g.
 	// "orders-v*") instead of pushes to the branch. Needs a connection; at most 8.
 	Tags []string `json:"tags,omitempty" yaml:"tags,omitempty"`
-	// PullRequests: every pull request to the branch (touching the folder) is checked by a
-	// CodeBuild project of its own: the build's install and test commands, the result
-	// reported back on the pull request. Needs a GitHub or Bitbucket connection. Default:
-	// false.
+	// PullRequests: every pull request to the branch (that touches the folder) is checked by a
+	// CodeBuild project of its own, <service>-pull-requests, started by the provider's webhook:
+	// the build's install and test commands, nothing deployed, the result reported back on the
+	// pull request. Needs a connection and its provider. Default: false.
 	PullRequests *bool `json:"pullRequests,omitempty" yaml:"pullRequests,omitempty"`
+	// Provider of the connection's repository, for the pull-request checks: "github",
+	// "github-enterprise", "gitlab", "gitlab-self-managed" or "bitbucket".
+	Provider string `json:"provider,omitempty" yaml:"provider,omitempty"`
+	// Host of a GitHub Enterprise Server or GitLab self-managed provider, e.g.
+	// "git.example.com". Required for those, refused for the others.
+	Host string `json:"host,omitempty" yaml:"host,omitempty"`
+}
+
+// Providers maps each Source.Provider to its CodeBuild source type and its host (""
+// for those whose host the definition names).
+var Providers = map[string]struct{ SourceType, Host string }{
+	"github":              {"GITHUB", "github.com"},
+	"github-enterprise":   {"GITHUB_ENTERPRISE", ""},
+	"gitlab":              {"GITLAB", "gitlab.com"},
+	"gitlab-self-managed": {"GITLAB_SELF_MANAGED", ""},
+	"bitbucket":           {"BITBUCKET", "bitbucket.org"},
+}
+
+// RepositoryURL is the HTTPS clone URL of a connection's repository at its provider.
+func (s *Service) RepositoryURL() string {
+	host := Providers[s.Source.Provider].Host
+	if host == "" {
+		host = s.Source.Host
+	}
+	return "https://" + host + "/" + s.Repository + ".git"
 }
 
 // MaxFilterPatterns: a trigger filter's includes list holds at most 8 patterns (CodePipeline
@@ -53,6 +79,10 @@ func init() {
 			Fix: "copy the connection's ARN from the Developer Tools console (Settings, Connections), e.g. arn:aws:codeconnections:eu-west-1:111111111111:connection/0a1b2c3d-…"},
 		"Source.folder": {Max: 256, By: "this field", Pattern: folderRE, Is: "a folder of the repository",
 			Fix: `write the folder relative to the repository's root, e.g. "services/orders" (no leading '/', no '..')`},
+		"Source.provider": enumRule,
+		// A host name (RFC 1123 labels).
+		"Source.host": {Max: 253, By: "a host name", Pattern: regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`), Is: "a host name",
+			Fix: `write the server's host name, e.g. "git.example.com"`},
 		"Source.tags": {Max: 128, By: "this field", Pattern: tagGlobRE, Is: "a tag pattern", Fix: `write a glob, e.g. "orders-v*"`,
 			MaxItems: MaxFilterPatterns, Items: "tag patterns", ItemsWhy: "a CodePipeline trigger filter holds at most 8 patterns"},
 	} {
@@ -110,10 +140,54 @@ func (v *validator) source(s Service) {
 		v.add("repository", fmt.Sprintf("%q has no owner: with a connection, repository is owner/name", s.Repository),
 			`write the repository as the provider names it, e.g. "acme/shop"`)
 	}
+	v.provider(s)
 	for _, part := range strings.Split(src.Folder, "/") {
 		if part == "." || part == ".." {
 			v.add("source.folder", fmt.Sprintf("%q steps out of the repository's folders", src.Folder), TextRules["Source.folder"].Fix)
 			break
 		}
 	}
+}
+
+// provider checks the provider the pull-request checks need: known, with a host exactly when
+// it is a server of the team's own.
+func (v *validator) provider(s Service) {
+	src := s.Source
+	p, known := Providers[src.Provider]
+	switch {
+	case src.Provider == "" && s.ChecksPullRequests():
+		v.add("source.provider", "is missing: the pull-request checks need the repository's provider",
+			`name it: "github", "github-enterprise", "gitlab", "gitlab-self-managed" or "bitbucket"`)
+		return
+	case src.Provider == "":
+	case !known:
+		v.add("source.provider", fmt.Sprintf("%q is not a provider", src.Provider),
+			`use "github", "github-enterprise", "gitlab", "gitlab-self-managed" or "bitbucket"`+DidYouMean(src.Provider, providerNames()))
+		return
+	}
+	if src.Provider == "" {
+		if src.Host != "" {
+			v.add("source.host", "is set without a provider", `set source.provider to "github-enterprise" or "gitlab-self-managed"`)
+		}
+		return
+	}
+	if src.Provider == "github-enterprise" && s.ChecksPullRequests() {
+		v.add("source.pullRequests", "cannot be checked for GitHub Enterprise Server: \"The Webhook feature isn't available in AWS CloudFormation for GitHub Enterprise projects\" (AWS::CodeBuild::Project WebhookFilter)",
+			"remove pullRequests, or create the webhook of a CodeBuild project yourself")
+	}
+	if p.Host == "" && src.Host == "" {
+		v.add("source.host", fmt.Sprintf("is missing: %s runs on a server of your own", src.Provider), `name the server, e.g. "git.example.com"`)
+	}
+	if p.Host != "" && src.Host != "" {
+		v.add("source.host", fmt.Sprintf("is set, but %s is at %s", src.Provider, p.Host), "remove it")
+	}
+}
+
+func providerNames() []string {
+	out := make([]string, 0, len(Providers))
+	for k := range Providers {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }

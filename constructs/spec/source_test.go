@@ -25,6 +25,15 @@ func TestSourceRefusesWhatItsProviderCannotDo(t *testing.T) {
 		{"folder out of the repository", "source.folder", "steps out", func(s *Service) {
 			s.Source.Connection, s.Repository, s.Source.Folder = testConnection, "acme/shop", "services/../secrets"
 		}},
+		{"pull requests without a provider", "source.provider", "is missing", func(s *Service) {
+			s.Source.Connection, s.Repository, s.Source.PullRequests = testConnection, "acme/shop", &yes
+		}},
+		{"a server without its host", "source.host", "runs on a server of your own", func(s *Service) {
+			s.Source.Connection, s.Repository, s.Source.Provider = testConnection, "acme/shop", "github-enterprise"
+		}},
+		{"a host for github.com", "source.host", "github is at github.com", func(s *Service) {
+			s.Source.Connection, s.Repository, s.Source.Provider, s.Source.Host = testConnection, "acme/shop", "github", "github.com"
+		}},
 		{"not a connection ARN", "source.connection", "is not a CodeConnections connection ARN", func(s *Service) {
 			s.Source.Connection, s.Repository = "arn:aws:codecommit:eu-west-1:111111111111:shop", "acme/shop"
 		}},

@@ -49,7 +49,7 @@ func everyStaged() Service {
 		Name:       "ledger",
 		Repository: "acme/shop",
 		Source: Source{Connection: "arn:aws:codeconnections:eu-west-1:111111111111:connection/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
-			Folder: "services/ledger", Tags: []string{"ledger-v*"}},
+			Folder: "services/ledger", Tags: []string{"ledger-v*"}, Provider: "gitlab-self-managed", Host: "git.example.com"},
 		Lambda: Lambda{Runtime: "nodejs22.x", Handler: "index.handler"},
 		Home:   Target{Account: "111111111111", Region: "eu-west-1"},
 		Stages: []Stage{
