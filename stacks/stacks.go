@@ -5,6 +5,8 @@ package stacks
 
 import (
 	"fmt"
+
+	"github.com/golden-pipelines/microservice-pipelines/constructs/platform"
 	"os"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -86,15 +88,19 @@ func platformGateAlarms(app awscdk.App) ([]string, error) {
 }
 
 func AddServices(app awscdk.App, services []spec.Service, env *awscdk.Environment) ([]*Service, error) {
-	platform, err := platformGateAlarms(app)
+	gateAlarms, err := platformGateAlarms(app)
 	if err != nil {
 		return nil, err
 	}
 	defaulted := make([]spec.Service, len(services))
 	for i, s := range services {
-		defaulted[i] = s.WithDefaults().WithPlatformGateAlarms(platform)
+		defaulted[i] = s.WithDefaults().WithPlatformGateAlarms(gateAlarms)
 	}
 	if err := spec.ValidateAll(defaulted); err != nil {
+		return nil, err
+	}
+	platformCfg, err := platformConfig(app, defaulted)
+	if err != nil {
 		return nil, err
 	}
 	if len(defaulted) == 0 {
@@ -120,6 +126,11 @@ func AddServices(app awscdk.App, services []spec.Service, env *awscdk.Environmen
 	}
 	if len(errs) > 0 {
 		return nil, errs
+	}
+	if platformCfg != nil {
+		if err := catch("", platform.StackName, func(func(string)) { addPlatform(app, plan, platformCfg, out) }); err != nil {
+			return nil, CDKErrors{*err}
+		}
 	}
 	// The golden rules check every stack of the app when it is synthesized, and fail the
 	// synthesis on any violation; the wildcards they allow are acknowledged for cdk-nag.

@@ -55,3 +55,27 @@ func TestPlatformGateAlarms(t *testing.T) {
 		t.Errorf("%d constructs created", n)
 	}
 }
+
+// The platform pipeline's context is checked before anything is created: problems name the
+// key, the field and the fix.
+func TestPlatformContextIsChecked(t *testing.T) {
+	svc := spec.Service{Name: "orders", Lambda: spec.Lambda{Runtime: "nodejs22.x", Handler: "index.handler"}}
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]interface{}{PlatformContext: map[string]interface{}{
+		"connection": "arn:aws:codecommit:eu-west-1:111111111111:x", "repository": "golden-pipelines",
+		"canaryServices": []interface{}{"order"}, "pullRequests": true, "provider": "github-enterprise", "host": "git.example.com",
+	}}})
+	_, err := AddServices(app, []spec.Service{svc}, nil)
+	for _, want := range []string{
+		"context golden-pipelines:platform.connection: \"arn:aws:codecommit:eu-west-1:111111111111:x\" is not a CodeConnections connection ARN",
+		"context golden-pipelines:platform.repository: \"golden-pipelines\" is not owner/name",
+		"context golden-pipelines:platform.canaryServices[0]: \"order\" is not a service of the app",
+		"context golden-pipelines:platform.pullRequests: cannot be checked for GitHub Enterprise Server",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in: %v", want, err)
+		}
+	}
+	if n := len(*app.Node().Children()); n != 0 {
+		t.Errorf("%d constructs created", n)
+	}
+}

@@ -68,7 +68,14 @@ func TestMain(m *testing.M) {
 	fixture = synth(filepath.Join(tmp, "fixture"), fixtures())
 	fixtureAgain = synthNagged(filepath.Join(tmp, "again"), fixtures())
 	variants = synth(filepath.Join(tmp, "variants"), variantServices())
-	staged = synthNagged(filepath.Join(tmp, "staged"), load("fixtures/staged"))
+	// The staged app is also released by the platform pipeline (tracking's first).
+	staged = synthNaggedWith(filepath.Join(tmp, "staged"), load("fixtures/staged"), nil, map[string]interface{}{
+		stacks.PlatformContext: map[string]interface{}{
+			"connection": "arn:aws:codeconnections:eu-west-1:111111111111:connection/9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a",
+			"repository": "acme/golden-pipelines", "canaryServices": []interface{}{"tracking"}, "approvalAbove": 1,
+			"pullRequests": true, "provider": "github",
+		},
+	})
 	changed := fixtures()
 	for i := range changed {
 		switch changed[i].Name {
@@ -95,13 +102,14 @@ func TestMain(m *testing.M) {
 
 // cdkContext is what the CDK CLI hands the app from ../cdk.json: its context (the feature
 // flags) and its metadata switches. The tests synthesize with it, so they see exactly what
-// `cdk synth` produces.
+// `cdk synth` produces, but for the example's own settings (its platform pipeline), which the
+// apps of test services get only where a test gives them.
 func cdkContext() map[string]interface{} {
 	ctx, err := cdkjson.Context("../cdk.json")
 	if err != nil {
 		panic(err)
 	}
-	return ctx
+	return cdkjson.WithoutAppSettings(ctx)
 }
 
 func synth(outdir string, services []spec.Service) *synthesized {

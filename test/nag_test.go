@@ -26,7 +26,16 @@ func synthNagged(outdir string, services []spec.Service) *synthesized {
 
 // synthNaggedIn is synthNagged for an account and region (nil: environment-agnostic).
 func synthNaggedIn(outdir string, services []spec.Service, env *awscdk.Environment) *synthesized {
-	return synthFull(outdir, services, env, map[string]interface{}{"@aws-cdk/core:annotationsInValidationReport": false},
+	return synthNaggedWith(outdir, services, env, nil)
+}
+
+// synthNaggedWith is synthNaggedIn with context beside cdk.json's.
+func synthNaggedWith(outdir string, services []spec.Service, env *awscdk.Environment, context map[string]interface{}) *synthesized {
+	ctx := map[string]interface{}{"@aws-cdk/core:annotationsInValidationReport": false}
+	for k, v := range context {
+		ctx[k] = v
+	}
+	return synthFull(outdir, services, env, ctx,
 		func(app awscdk.App) {
 			awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Reports: jsii.Bool(false), LogIgnores: jsii.Bool(true)}), nil)
 		})

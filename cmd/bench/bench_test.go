@@ -64,6 +64,7 @@ func synthCounts(outdir string, build func(awscdk.App)) map[string]map[string]in
 	if err != nil {
 		panic(err)
 	}
+	ctx = cdkjson.WithoutAppSettings(ctx)
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir), Context: &ctx})
 	build(app)
 	app.Synth(nil)

@@ -99,6 +99,7 @@ func measure(variant string, n int, outdir, cdkJSON, cpuProfile string) (*measur
 	if err != nil {
 		return nil, err
 	}
+	ctx = cdkjson.WithoutAppSettings(ctx)
 	// Everything Go-only happens before the clock starts.
 	services := generate(n)
 	specs := make([]spec.Service, n)

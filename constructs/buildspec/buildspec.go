@@ -187,3 +187,17 @@ func UserCommandsIn(field string, cmds []string, folder string, env map[string]s
 func ShellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
 }
+
+// Body is the body of a shell step a buildspec carries: the script without its shebang, its
+// comment lines and its own `set -euo pipefail` (Script starts every script with that line).
+func Body(script []byte) []string {
+	var out []string
+	for _, line := range strings.Split(string(script), "\n") {
+		trimmed := strings.TrimSpace(line)
+		if trimmed == "" || strings.HasPrefix(trimmed, "#") || trimmed == StrictMode {
+			continue
+		}
+		out = append(out, line)
+	}
+	return out
+}

@@ -2,14 +2,14 @@ package pipeline
 
 import (
 	"fmt"
-	"strings"
+	"regexp"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/golden-pipelines/microservice-pipelines/constructs/buildspec"
+	"github.com/golden-pipelines/microservice-pipelines/constructs/internal/cdkutil"
 	"github.com/golden-pipelines/microservice-pipelines/constructs/spec"
 )
 
@@ -33,17 +33,6 @@ func PullRequestSpec(svc spec.Service) buildspec.Spec {
 	return out
 }
 
-// pullRequestEvents are the webhook events of a pull request CodeBuild checks, per provider:
-// opened and updated (a push to its branch), and on GitHub reopened (CodeBuild User Guide,
-// "Filter GitHub webhook events", "Filter GitLab webhook events", "Filter Bitbucket webhook
-// events": PULL_REQUEST_REOPENED is GitHub's only).
-func pullRequestEvents(provider string) string {
-	if provider == "github" {
-		return "PULL_REQUEST_CREATED, PULL_REQUEST_UPDATED, PULL_REQUEST_REOPENED"
-	}
-	return "PULL_REQUEST_CREATED, PULL_REQUEST_UPDATED"
-}
-
 // filePathProviders are the providers whose pull requests the check filters by the service's
 // folder (FILE_PATH): GitHub's, which the CDK lets combine pull-request events with file paths
 // since aws-cdk#9725; elsewhere every pull request to the branch is checked (docs/sources.md).
@@ -62,10 +51,10 @@ func (p *MicroservicePipeline) pullRequestCheck() {
 		return
 	}
 	name := svc.Name + "-pull-requests"
-	spec := PullRequestSpec(*svc).Object()
+	bs := PullRequestSpec(*svc).Object()
 	project := awscodebuild.NewProject(p.Construct, jsii.String("PullRequests"), &awscodebuild.ProjectProps{
 		ProjectName: jsii.String(name),
-		BuildSpec:   awscodebuild.BuildSpec_FromObjectToYaml(&spec),
+		BuildSpec:   awscodebuild.BuildSpec_FromObjectToYaml(&bs),
 		Environment: &awscodebuild.BuildEnvironment{
 			BuildImage: awscodebuild.LinuxBuildImage_STANDARD_7_0(), ComputeType: awscodebuild.ComputeType(svc.Build.ComputeType),
 			Privileged: jsii.Bool(false),
@@ -76,45 +65,16 @@ func (p *MicroservicePipeline) pullRequestCheck() {
 			LogGroup: p.Logs, Prefix: jsii.String(name),
 		}},
 	})
-	cfn := project.Node().DefaultChild().(awscodebuild.CfnProject)
-	cfn.AddPropertyOverride(jsii.String("Source.Type"), sourceType(svc))
-	cfn.AddPropertyOverride(jsii.String("Source.Location"), svc.RepositoryURL())
-	cfn.AddPropertyOverride(jsii.String("Source.ReportBuildStatus"), true)
-	cfn.AddPropertyOverride(jsii.String("Source.Auth"), map[string]interface{}{"Type": "CODECONNECTIONS", "Resource": svc.Source.Connection})
 	filters := []map[string]interface{}{
-		{"Type": "EVENT", "Pattern": pullRequestEvents(svc.Source.Provider)},
+		{"Type": "EVENT", "Pattern": spec.PullRequestEvents(svc.Source.Provider)},
 		{"Type": "BASE_REF", "Pattern": fmt.Sprintf("^refs/heads/%s$", regexpQuote(svc.Branch))},
 	}
 	if svc.Source.Folder != "" && filePathProviders[svc.Source.Provider] {
 		filters = append(filters, map[string]interface{}{"Type": "FILE_PATH", "Pattern": "^" + regexpQuote(svc.Source.Folder) + "/"})
 	}
-	cfn.AddPropertyOverride(jsii.String("Triggers"), map[string]interface{}{"Webhook": true, "FilterGroups": []interface{}{filters}})
-	// "Action": ["codeconnections:GetConnectionToken", "codeconnections:GetConnection"] on the
-	// connection (CodeBuild User Guide, "GitHub App connections"); the older ARN prefix takes
-	// the older action prefix.
-	prefix := "codeconnections"
-	if strings.Contains(svc.Source.Connection, ":codestar-connections:") {
-		prefix = "codestar-connections"
-	}
-	project.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("ReadTheRepositoryThroughTheConnection"),
-		Actions:   jsii.Strings(prefix+":GetConnectionToken", prefix+":GetConnection"),
-		Resources: jsii.Strings(svc.Source.Connection),
-	}))
+	cdkutil.ConnectionWebhook(project, spec.Providers[svc.Source.Provider].SourceType, svc.RepositoryURL(), svc.Source.Connection, filters)
 	p.PullRequestProject = project
 }
 
-// sourceType is the CodeBuild source type of the service's provider.
-func sourceType(svc *spec.Service) string { return spec.Providers[svc.Source.Provider].SourceType }
-
 // regexpQuote escapes a literal for CodeBuild's webhook patterns (regular expressions).
-func regexpQuote(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if strings.ContainsRune(`\.+*?()|[]{}^$`, r) {
-			b.WriteRune('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+func regexpQuote(s string) string { return regexp.QuoteMeta(s) }

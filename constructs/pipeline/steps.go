@@ -2,7 +2,8 @@ package pipeline
 
 import (
 	"embed"
-	"strings"
+
+	"github.com/golden-pipelines/microservice-pipelines/constructs/buildspec"
 )
 
 // The shell steps the pipeline's CodeBuild projects run are the .sh files of steps/: real
@@ -19,15 +20,7 @@ func step(name string) []string {
 	if err != nil {
 		panic("no shell step " + name + ": " + err.Error())
 	}
-	var out []string
-	for _, line := range strings.Split(string(b), "\n") {
-		trimmed := strings.TrimSpace(line)
-		if trimmed == "" || strings.HasPrefix(trimmed, "#") || trimmed == "set -euo pipefail" {
-			continue
-		}
-		out = append(out, line)
-	}
-	return out
+	return buildspec.Body(b)
 }
 
 // steps concatenates the bodies of several steps (a shared function first, then the step

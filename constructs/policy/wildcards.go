@@ -57,6 +57,7 @@ var ScopedResources = []Allowed{
 	{`^<[A-Za-z0-9]+\.Arn>/AWSLogs/` + arnPart + `/\*$`, "the load balancer's access logs, which ELB writes under AWSLogs/<account>/ of its log bucket"},
 	{"^arn:" + arnPart + `:s3:::[a-z0-9][a-z0-9.-]+/\*$`, "the objects of one bucket named in another account or region (a pipeline's artifacts, read by a deploy action's role in the target's account)"},
 	{"^arn:" + arnPart + ":logs:" + arnPart + ":" + arnPart + `:log-group:/aws/lambda/cwsyn-\*$`, "the log groups of a Synthetics canary's functions, which Synthetics names cwsyn-<canary>-<id> when it creates them (the CDK's Canary writes it)"},
+	{"^arn:" + arnPart + `:iam::\*:role/cdk-[a-z0-9]+-\*$`, "the platform pipeline's steps run the CDK CLI against the accounts of the app: the CDK bootstrap roles there (deploy, file and image publishing, lookup), limited by their aws-cdk:bootstrap-role tag, as CDK Pipelines grants them"},
 	{"^arn:" + arnPart + ":ssm:" + arnPart + ":" + arnPart + `:parameter/golden-pipelines/\*$`, "the CDK deploy role resolves the release parameters of every service (one shared policy: a role holds at most 10 KB of inline policy)"},
 }
 

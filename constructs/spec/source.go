@@ -191,3 +191,14 @@ func providerNames() []string {
 	slices.Sort(out)
 	return out
 }
+
+// PullRequestEvents are the webhook events of a pull request CodeBuild checks, per provider:
+// opened and updated (a push to its branch), and on GitHub reopened (CodeBuild User Guide,
+// "Filter GitHub webhook events", "Filter GitLab webhook events", "Filter Bitbucket webhook
+// events": PULL_REQUEST_REOPENED is GitHub's only).
+func PullRequestEvents(provider string) string {
+	if provider == "github" {
+		return "PULL_REQUEST_CREATED, PULL_REQUEST_UPDATED, PULL_REQUEST_REOPENED"
+	}
+	return "PULL_REQUEST_CREATED, PULL_REQUEST_UPDATED"
+}

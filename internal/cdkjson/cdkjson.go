@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/golden-pipelines/microservice-pipelines/stacks"
 )
@@ -41,4 +42,16 @@ func Context(path string) (map[string]interface{}, error) {
 	ctx["aws:cdk:enable-asset-metadata"] = orTrue(cfg.AssetMetadata)
 	ctx["aws:cdk:version-reporting"] = orTrue(cfg.VersionReporting)
 	return ctx, nil
+}
+
+// WithoutAppSettings is ctx without the app's own settings (context keys golden-pipelines:…,
+// such as the example's platform pipeline): the tests and the benchmark synthesize apps of
+// their own services, and give such settings only where they test them.
+func WithoutAppSettings(ctx map[string]interface{}) map[string]interface{} {
+	for k := range ctx {
+		if strings.HasPrefix(k, "golden-pipelines:") {
+			delete(ctx, k)
+		}
+	}
+	return ctx
 }

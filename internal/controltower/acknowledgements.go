@@ -69,7 +69,7 @@ var Acknowledgements = []Acknowledgement{
 	},
 	{
 		Control:   "CT.S3.PR.2",
-		Resources: `[^/]+/(Pipeline|Service|Service/Synthetics|TargetAccess|ArtifactStore)/AccessLogs/Resource`,
+		Resources: `[^/]+/(Pipeline|Service|Service/Synthetics|TargetAccess|ArtifactStore|Platform)/AccessLogs/Resource`,
 		Reason: "The access-log bucket receives the other buckets' server access logs and the load balancer's logs; " +
 			"logging its own access would take another log bucket, and that one another.",
 	},
@@ -81,7 +81,7 @@ var Acknowledgements = []Acknowledgement{
 	},
 	{
 		Control:   "CT.S3.PR.10",
-		Resources: `[^/]+/(Pipeline|Service|Service/Synthetics|TargetAccess|ArtifactStore)/AccessLogs/Resource`,
+		Resources: `[^/]+/(Pipeline|Service|Service/Synthetics|TargetAccess|ArtifactStore|Platform)/AccessLogs/Resource`,
 		Reason: "S3 server access logs and load balancer access logs are delivered only to buckets encrypted with S3-managed keys (SSE-S3); " +
 			"every other bucket uses the pipeline's KMS key (golden rule `storage-encrypted`).",
 	},

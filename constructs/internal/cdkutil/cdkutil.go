@@ -3,6 +3,7 @@ package cdkutil
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -10,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -270,4 +272,31 @@ func PackageLifecycle() *awss3.LifecycleRule {
 		NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(90)),
 		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
 	}
+}
+
+// ConnectionWebhook makes project (created without a source) a CodeBuild project on a
+// repository reached through a CodeConnections connection: the source (sourceType, the HTTPS
+// location, auth CODECONNECTIONS, whose resource is the connection: CodeBuild API Reference,
+// SourceAuth), reporting the build's result to the provider (ReportBuildStatus), started by the
+// provider's webhook for the events the filters match; and lets its role read the repository
+// through the connection ("codeconnections:GetConnectionToken", "codeconnections:GetConnection":
+// CodeBuild User Guide, "GitHub App connections"; the older ARN prefix takes the older action
+// prefix). The CDK's sources take no connection (and GitLab none at all), so the source is set
+// on the template.
+func ConnectionWebhook(project awscodebuild.Project, sourceType, location, connection string, filters []map[string]interface{}) {
+	cfn := project.Node().DefaultChild().(awscodebuild.CfnProject)
+	cfn.AddPropertyOverride(jsii.String("Source.Type"), sourceType)
+	cfn.AddPropertyOverride(jsii.String("Source.Location"), location)
+	cfn.AddPropertyOverride(jsii.String("Source.ReportBuildStatus"), true)
+	cfn.AddPropertyOverride(jsii.String("Source.Auth"), map[string]interface{}{"Type": "CODECONNECTIONS", "Resource": connection})
+	cfn.AddPropertyOverride(jsii.String("Triggers"), map[string]interface{}{"Webhook": true, "FilterGroups": []interface{}{filters}})
+	prefix := "codeconnections"
+	if strings.Contains(connection, ":codestar-connections:") {
+		prefix = "codestar-connections"
+	}
+	project.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ReadTheRepositoryThroughTheConnection"),
+		Actions:   jsii.Strings(prefix+":GetConnectionToken", prefix+":GetConnection"),
+		Resources: jsii.Strings(connection),
+	}))
 }

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Shows what a pull request of this repository would change: the diff of every stack of the
+# app synthesized by synth.sh (the pinned CLI from npm ci), against what is deployed, read
+# through the CDK bootstrap roles. Nothing is deployed; a stack that differs does not fail the
+# check (the diff is for the reviewers), a diff that cannot be computed does.
+set -euo pipefail
+
+npx cdk --app cdk.out diff
