@@ -145,6 +145,7 @@ func addPlatform(app awscdk.App, plan *plan, c *PlatformConfig, services []*Serv
 		Connection: c.Connection, Repository: c.Repository, Branch: c.Branch, CLIVersion: CDKCLIVersion,
 		SharedStacks: shared, Waves: waves, ApprovalAbove: c.ApprovalAbove,
 		PullRequests: c.PullRequests, SourceType: spec.Providers[c.Provider].SourceType, Location: c.repositoryURL(),
+		PullRequestEvents: spec.PullRequestEvents(c.Provider),
 	})
 }
 

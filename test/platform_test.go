@@ -38,22 +38,24 @@ func stacksOf(t *testing.T, project string) []string {
 	return strings.Split(env["STACKS"], "\n")
 }
 
-// The platform pipeline releases the repository: it updates itself first (RestartExecution
-// OnUpdate: the execution restarts on the new definition, as CDK Pipelines' self-mutation),
-// assesses the change, asks a person only when the assessment says so, then deploys the
-// shared stacks and the services' pipelines in waves, the canary service first. It never
+// The platform pipeline releases the repository: it assesses the change, asks a person only
+// when the assessment says so, updates itself before anything else (RestartExecutionOnUpdate:
+// an update cancels the running execution and CloudFormation starts one on the new
+// definition, as CDK Pipelines' self-mutation; superseded mode, so no queued execution is
+// cancelled by another's update), then deploys the shared stacks and the services' pipelines
+// in waves, the canary service first. It never
 // deploys a service stack (those are released by their own pipelines: no reverts).
 func TestPlatformPipelineUpdatesItselfThenDeploysInWaves(t *testing.T) {
 	var names []string
 	for _, s := range platformStages(t) {
 		names = append(names, s["Name"].(string))
 	}
-	if want := []string{"Source", "Synth", "UpdatePipeline", "Assess", "Approve", "Deploy-shared", "Deploy-canary", "Deploy-rest"}; !slices.Equal(names, want) {
+	if want := []string{"Source", "Synth", "Assess", "Approve", "UpdatePipeline", "Deploy-shared", "Deploy-canary", "Deploy-rest"}; !slices.Equal(names, want) {
 		t.Fatalf("platform stages %v, want %v", names, want)
 	}
 	assert(t, "platform pipeline", func() {
 		staged.template(t, platformStack).HasResourceProperties(jsii.String("AWS::CodePipeline::Pipeline"), &m{
-			"Name": "golden-pipelines-platform", "PipelineType": "V2", "RestartExecutionOnUpdate": true, "ExecutionMode": "QUEUED",
+			"Name": "golden-pipelines-platform", "PipelineType": "V2", "RestartExecutionOnUpdate": true, "ExecutionMode": "SUPERSEDED",
 			"Triggers": a{m{"ProviderType": "CodeStarSourceConnection", "GitConfiguration": m{
 				"SourceActionName": "Source", "Push": a{m{"Branches": m{"Includes": a{"main"}}}},
 			}}},
@@ -113,37 +115,57 @@ func countOf(list []string, s string) int {
 // Assess step exports the variable (namespace Assess).
 func TestPlatformApprovalOnlyWhenTheAssessmentAsks(t *testing.T) {
 	stages := platformStages(t)
-	approve := stages[4]
+	approve := stages[3]
 	if got := mustJSON(t, approve["BeforeEntry"]); got != `{"Conditions":[{"Result":"SKIP","Rules":[{"Configuration":{"Operator":"EQ","Value":"true","Variable":"#{Assess.NEEDS_APPROVAL}"},"Name":"NeedsApproval","RuleTypeId":{"Category":"Rule","Owner":"AWS","Provider":"VariableCheck","Version":"1"}}]}]}` {
 		t.Errorf("approval entry condition %s", got)
 	}
-	assess := stages[3]["Actions"].([]interface{})[0].(map[string]interface{})
+	assess := stages[2]["Actions"].([]interface{})[0].(map[string]interface{})
 	if assess["Namespace"] != "Assess" {
 		t.Errorf("Assess action namespace %v", assess["Namespace"])
 	}
 	env := projectEnv(t, staged, platformStack, "golden-pipelines-platform-assess", nil)
-	if env["APPROVAL_ABOVE"] != "1" || env["PIPELINE_STACKS"] != "tracking-pipeline\nshipping-pipeline" {
+	if env["APPROVAL_ABOVE"] != "1" || env["PIPELINE_STACKS"] != "tracking-pipeline\nshipping-pipeline" || !strings.HasPrefix(env["STACKS"], platformStack+"\n") {
 		t.Errorf("assess environment %v", env)
 	}
-	// The steps that run the CLI may assume only the CDK bootstrap roles, by their tag.
-	assert(t, "bootstrap roles", func() {
-		staged.template(t, platformStack).HasResourceProperties(jsii.String("AWS::IAM::Policy"), &m{
-			"PolicyDocument": m{"Statement": assertions.Match_ArrayWith(&a{assertions.Match_ObjectLike(&m{
-				"Sid": "UseTheCdkBootstrapRoles", "Action": "sts:AssumeRole",
-				"Condition": m{"ForAnyValue:StringEquals": m{"iam:ResourceTag/aws-cdk:bootstrap-role": a{"deploy", "file-publishing", "image-publishing", "lookup"}}},
-			})})},
-		})
-	})
+	// The steps that run the CLI may assume only the CDK bootstrap roles, by their tag: the
+	// deploy steps deploy and publish, the assessment and the pull-request check only read
+	// templates (the lookup role: `cdk diff --method template`).
+	roles := map[string]string{}
+	for _, r := range staged.resources(t, platformStack, "AWS::IAM::Policy") {
+		doc := props(r)["PolicyDocument"].(map[string]interface{})
+		for _, st := range doc["Statement"].([]interface{}) {
+			if st.(map[string]interface{})["Sid"] == "UseTheCdkBootstrapRoles" {
+				role := mustJSON(t, props(r)["Roles"])
+				roles[role] = mustJSON(t, st.(map[string]interface{})["Condition"])
+			}
+		}
+	}
+	lookupOnly := `{"ForAnyValue:StringEquals":{"iam:ResourceTag/aws-cdk:bootstrap-role":["lookup"]}}`
+	deploys := `{"ForAnyValue:StringEquals":{"iam:ResourceTag/aws-cdk:bootstrap-role":["deploy","file-publishing","image-publishing","lookup"]}}`
+	counts := map[string]int{}
+	for role, cond := range roles {
+		switch {
+		case cond == lookupOnly && (strings.Contains(role, "Assess") || strings.Contains(role, "PullRequests")):
+			counts["lookup"]++
+		case cond == deploys && (strings.Contains(role, "Deploy") || strings.Contains(role, "UpdatePipeline")):
+			counts["deploy"]++
+		default:
+			t.Errorf("role %s may assume %s", role, cond)
+		}
+	}
+	if counts["lookup"] != 2 || counts["deploy"] != 4 {
+		t.Errorf("bootstrap role grants %v, want 2 lookup-only (Assess, PullRequests) and 4 deploying", counts)
+	}
 }
 
-// fakeCDK plays the CDK CLI: it records its arguments; `diff --security-only --fail` exits 1
+// fakeCDK plays the CDK CLI: it records its arguments; `diff --fail-on broadening` exits 1
 // when the file broadening exists, `diff --fail <stack>` when <stack> is listed in changed.
 const fakeCDK = `#!/usr/bin/env bash
 state="$AWS_STATE"
 echo "$*" >> "$state/cdk"
 case "$*" in
-  *"diff --security-only --fail"*) [ -e "$state/broadening" ] && exit 1; exit 0 ;;
-  *"diff --fail "*) stack="${!#}"; grep -qx "$stack" "$state/changed" 2>/dev/null && exit 1; exit 0 ;;
+  *"diff --method template --fail-on broadening"*) [ -e "$state/broadening" ] && exit 1; exit 0 ;;
+  *"diff --method template --fail "*) stack="${!#}"; grep -qx "$stack" "$state/changed" 2>/dev/null && exit 1; exit 0 ;;
 esac
 exit 0
 `
@@ -239,13 +261,13 @@ func TestPlatformPullRequestsAreSynthesizedAndDiffed(t *testing.T) {
 				"Auth": m{"Type": "CODECONNECTIONS", "Resource": "arn:aws:codeconnections:eu-west-1:111111111111:connection/9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"},
 			}),
 			"Triggers": m{"Webhook": true, "FilterGroups": a{a{
-				m{"Type": "EVENT", "Pattern": "PULL_REQUEST_CREATED, PULL_REQUEST_UPDATED"},
+				m{"Type": "EVENT", "Pattern": "PULL_REQUEST_CREATED, PULL_REQUEST_UPDATED, PULL_REQUEST_REOPENED"},
 				m{"Type": "BASE_REF", "Pattern": "^refs/heads/main$"},
-			}}},
+			}}, "PullRequestBuildPolicy": m{"RequiresCommentApproval": "FORK_PULL_REQUESTS"}},
 		})
 	})
 	bs := mustJSON(t, buildSpec(t, staged, platformStack, "golden-pipelines-platform-pull-requests"))
-	for _, want := range []string{"npm run cdk -- synth --quiet", "go run ./cmd/controltower cdk.out", "npx cdk --app cdk.out diff"} {
+	for _, want := range []string{"npm run cdk -- synth --quiet", "go run ./cmd/controltower cdk.out", "npx cdk --app cdk.out diff --method template --fail-on never"} {
 		if !strings.Contains(bs, want) {
 			t.Errorf("the check does not run %q:\n%s", want, bs)
 		}

@@ -2,6 +2,7 @@ package test
 
 import (
 	"os"
+	"slices"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -102,16 +103,28 @@ func TestPullRequestsAreCheckedAndReported(t *testing.T) {
 				m{"Type": "EVENT", "Pattern": "PULL_REQUEST_CREATED, PULL_REQUEST_UPDATED, PULL_REQUEST_REOPENED"},
 				m{"Type": "BASE_REF", "Pattern": "^refs/heads/main$"},
 				m{"Type": "FILE_PATH", "Pattern": "^services/search/"},
-			}}},
+			}}, "PullRequestBuildPolicy": m{"RequiresCommentApproval": "FORK_PULL_REQUESTS"}},
 		})
 	})
-	assert(t, "pull-request role reads through the connection", func() {
-		tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), &m{
-			"PolicyDocument": m{"Statement": assertions.Match_ArrayWith(&a{assertions.Match_ObjectLike(&m{
-				"Sid": "ReadTheRepositoryThroughTheConnection", "Action": a{"codeconnections:GetConnection", "codeconnections:GetConnectionToken"}, "Resource": conn,
-			})})},
-		})
-	})
+	// By a policy of its own, which the project waits for (creating the project creates the
+	// webhook through the connection: aws-cdk#31726).
+	var accessID string
+	for id, r := range fixture.resources(t, "search-pipeline", "AWS::IAM::Policy") {
+		if strings.Contains(mustJSON(t, props(r)["PolicyDocument"]), `"Sid":"ReadTheRepositoryThroughTheConnection"`) {
+			accessID = id
+			if got := mustJSON(t, props(r)["PolicyDocument"].(map[string]interface{})["Statement"]); !strings.Contains(got, `"Action":["codeconnections:GetConnection","codeconnections:GetConnectionToken","codeconnections:UseConnection"]`) {
+				t.Errorf("connection access %s", got)
+			}
+		}
+	}
+	for id, r := range fixture.resources(t, "search-pipeline", "AWS::CodeBuild::Project") {
+		if props(r)["Name"] == "search-pull-requests" {
+			deps, _ := fixture.templates["search-pipeline"]["Resources"].(map[string]interface{})[id].(map[string]interface{})["DependsOn"].([]interface{})
+			if accessID == "" || !slices.Contains(deps, interface{}(accessID)) {
+				t.Errorf("the pull-request project does not wait for its connection access (%q, DependsOn %v)", accessID, deps)
+			}
+		}
+	}
 	bs := mustJSON(t, buildSpec(t, fixture, "search-pipeline", "search-pull-requests"))
 	for _, step := range []string{"docker", "package-lambda", "BUILD_TAG", "ecr"} {
 		if strings.Contains(bs, step) {
@@ -124,9 +137,9 @@ func TestPullRequestsAreCheckedAndReported(t *testing.T) {
 			"Name":   "tagged-pull-requests",
 			"Source": assertions.Match_ObjectLike(&m{"Type": "GITLAB", "Location": "https://gitlab.com/acme/platform/shop.git"}),
 			"Triggers": m{"Webhook": true, "FilterGroups": a{a{
-				m{"Type": "EVENT", "Pattern": "PULL_REQUEST_CREATED, PULL_REQUEST_UPDATED"},
+				m{"Type": "EVENT", "Pattern": "PULL_REQUEST_CREATED, PULL_REQUEST_UPDATED, PULL_REQUEST_REOPENED"},
 				m{"Type": "BASE_REF", "Pattern": "^refs/heads/trunk$"},
-			}}},
+			}}, "PullRequestBuildPolicy": m{"RequiresCommentApproval": "FORK_PULL_REQUESTS"}},
 		})
 	})
 }

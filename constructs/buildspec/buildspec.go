@@ -163,7 +163,7 @@ func UserCommandsIn(field string, cmds []string, folder string, env map[string]s
 	}
 	var prologue []string
 	if folder != "" {
-		prologue = append(prologue, "cd "+ShellQuote(folder))
+		prologue = append(prologue, "cd -- "+ShellQuote(folder))
 	}
 	for _, k := range slices.Sorted(maps.Keys(env)) {
 		prologue = append(prologue, "export "+k+"="+ShellQuote(env[k]))

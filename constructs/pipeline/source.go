@@ -1,13 +1,12 @@
 package pipeline
 
 import (
-	"strings"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodecommit"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipelineactions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/golden-pipelines/microservice-pipelines/constructs/internal/cdkutil"
 )
 
 // sourceAction is where the pipeline's code comes from: a CodeCommit branch, whose pushes start
@@ -66,17 +65,9 @@ func (p *MicroservicePipeline) sourceTriggers(source awscodepipeline.IAction) *[
 }
 
 // allowConnection lets the source action use a connection named with the codeconnections
-// prefix: the CDK grants codestar-connections:UseConnection, and "the service prefix needs to
-// match that of the resource" (Developer Tools console User Guide, "Service name change from
-// AWS CodeStar Connections to AWS CodeConnections").
+// prefix (cdkutil.AllowConnection).
 func (p *MicroservicePipeline) allowConnection() {
-	arn := p.svc.Source.Connection
-	if !strings.Contains(arn, ":codeconnections:") {
-		return
+	if p.svc.UsesConnection() {
+		cdkutil.AllowConnection(p.Pipeline, p.svc.Source.Connection)
 	}
-	role := p.Pipeline.Node().FindChild(jsii.String("Source")).Node().FindChild(jsii.String("Source")).Node().
-		FindChild(jsii.String("CodePipelineActionRole")).(awsiam.IRole)
-	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid: jsii.String("UseTheConnection"), Actions: jsii.Strings("codeconnections:UseConnection"), Resources: jsii.Strings(arn),
-	}))
 }

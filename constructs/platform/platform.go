@@ -73,6 +73,8 @@ type Props struct {
 	// (spec.Providers, the HTTPS clone URL).
 	PullRequests         bool
 	SourceType, Location string
+	// PullRequestEvents are the webhook's pull-request events (spec.PullRequestEvents).
+	PullRequestEvents string
 }
 
 // PlatformPipeline is the platform pipeline and its parts.
@@ -94,13 +96,11 @@ type PlatformPipeline struct {
 	props            Props
 	source, assembly awscodepipeline.Artifact
 	pipelineStacks   []string
-	// stepProjects run the CDK CLI against the accounts (allowBootstrapRoles).
-	stepProjects []awscodebuild.IProject
 }
 
-// NewPlatformPipeline creates the platform pipeline: Source, Synth, UpdatePipeline (itself),
-// Assess, Approve (skipped unless the assessment asks for it), Deploy-shared, then a stage per
-// wave.
+// NewPlatformPipeline creates the platform pipeline: Source, Synth, Assess, Approve (skipped
+// unless the assessment asks for it), UpdatePipeline (itself, before anything else is
+// deployed), Deploy-shared, then a stage per wave.
 func NewPlatformPipeline(scope constructs.Construct, id string, props *Props) *PlatformPipeline {
 	p := &PlatformPipeline{Construct: constructs.NewConstruct(scope, jsii.String(id)), props: *props}
 	if p.props.Branch == "" {
@@ -144,10 +144,15 @@ func NewPlatformPipeline(scope constructs.Construct, id string, props *Props) *P
 	})
 	stages := []*awscodepipeline.StageProps{
 		{StageName: jsii.String("Source"), Actions: &[]awscodepipeline.IAction{source}},
-		p.synthStage(), p.updateStage(), p.assessStage(), p.approvalStage(),
-		p.deployStage("Deploy-shared", "DeployShared", p.props.SharedStacks, &p.DeployShared),
+		p.synthStage(), p.assessStage(), p.approvalStage(), p.updateStage(),
+	}
+	if len(p.props.SharedStacks) > 0 {
+		stages = append(stages, p.deployStage("Deploy-shared", "DeployShared", p.props.SharedStacks, &p.DeployShared))
 	}
 	for _, w := range p.props.Waves {
+		if len(w.Stacks) == 0 {
+			continue
+		}
 		var project awscodebuild.PipelineProject
 		stages = append(stages, p.deployStage("Deploy-"+w.Name, "Deploy"+capitalize(w.Name), w.Stacks, &project))
 		p.DeployWaves = append(p.DeployWaves, project)
@@ -155,10 +160,15 @@ func NewPlatformPipeline(scope constructs.Construct, id string, props *Props) *P
 	p.Pipeline = awscodepipeline.NewPipeline(p.Construct, jsii.String("Pipeline"), &awscodepipeline.PipelineProps{
 		PipelineName: jsii.String(PipelineName), PipelineType: awscodepipeline.PipelineType_V2,
 		ArtifactBucket: p.ArtifactBucket, Stages: &stages,
-		// The pipeline updates itself in its UpdatePipeline stage; CloudFormation then restarts
-		// the execution on the new definition (as CDK Pipelines' self-mutation does).
+		// The pipeline updates itself in its UpdatePipeline stage (after the assessment and its
+		// approval); an update of the pipeline cancels the running execution ("Cancelled: The
+		// pipeline's definition was updated before the pipeline execution could be completed",
+		// CodePipeline API Reference, PipelineExecution) and CloudFormation starts one on the
+		// new definition (as CDK Pipelines' self-mutation does). Superseded mode, as CDK
+		// Pipelines': the newest push wins, and a queue of executions is never cancelled by
+		// another's update.
 		RestartExecutionOnUpdate: jsii.Bool(true),
-		ExecutionMode:            awscodepipeline.ExecutionMode_QUEUED,
+		ExecutionMode:            awscodepipeline.ExecutionMode_SUPERSEDED,
 		Triggers: &[]*awscodepipeline.TriggerProps{{
 			ProviderType: awscodepipeline.ProviderType_CODE_STAR_SOURCE_CONNECTION,
 			GitConfiguration: &awscodepipeline.GitConfiguration{SourceAction: source,
@@ -166,7 +176,7 @@ func NewPlatformPipeline(scope constructs.Construct, id string, props *Props) *P
 		}},
 	})
 	p.pullRequestCheck()
-	p.allowBootstrapRoles()
+	cdkutil.AllowConnection(p.Pipeline, p.props.Connection)
 	return p
 }
 
@@ -194,11 +204,11 @@ func (p *PlatformPipeline) pullRequestCheck() {
 		}},
 	})
 	cdkutil.ConnectionWebhook(project, p.props.SourceType, p.props.Location, p.props.Connection, []map[string]interface{}{
-		{"Type": "EVENT", "Pattern": "PULL_REQUEST_CREATED, PULL_REQUEST_UPDATED"},
+		{"Type": "EVENT", "Pattern": p.props.PullRequestEvents},
 		{"Type": "BASE_REF", "Pattern": "^refs/heads/" + regexp.QuoteMeta(p.props.Branch) + "$"},
 	})
 	p.PullRequestProject = project
-	p.stepProjects = append(p.stepProjects, project)
+	p.allowBootstrapRoles(project, "lookup")
 }
 
 // project creates one step's CodeBuild project: the standard image, the pinned CLI installed
@@ -247,8 +257,9 @@ func (p *PlatformPipeline) synthStage() *awscodepipeline.StageProps {
 	}}
 }
 
-// updateStage deploys the platform pipeline's own stack first: a change to the pipeline runs on
-// the changed pipeline.
+// updateStage deploys the platform pipeline's own stack before anything else: a change to the
+// pipeline runs on the changed pipeline (and a change to its own permissions was assessed and,
+// if it widens them, approved first).
 func (p *PlatformPipeline) updateStage() *awscodepipeline.StageProps {
 	return p.deployStage("UpdatePipeline", "UpdatePipeline", []string{StackName}, &p.UpdatePipeline)
 }
@@ -256,7 +267,7 @@ func (p *PlatformPipeline) updateStage() *awscodepipeline.StageProps {
 // assessStage prints the diff of every stack the pipeline deploys and decides whether a person
 // approves it (steps/assess.sh), exporting NEEDS_APPROVAL, BROADENING and CHANGED_STACKS.
 func (p *PlatformPipeline) assessStage() *awscodepipeline.StageProps {
-	all := append(append([]string{}, p.props.SharedStacks...), p.waveStacks()...)
+	all := append(append([]string{StackName}, p.props.SharedStacks...), p.waveStacks()...)
 	p.Assess = p.project("Assess", PipelineName+"-assess", buildspec.Spec{
 		ExportedVariables: []string{"NEEDS_APPROVAL", "BROADENING", "CHANGED_STACKS"},
 		Install:           p.cliInstall(),
@@ -268,7 +279,7 @@ func (p *PlatformPipeline) assessStage() *awscodepipeline.StageProps {
 		"CDK_CLI_VERSION": p.props.CLIVersion, "STACKS": strings.Join(all, "\n"), "PIPELINE_STACKS": strings.Join(p.pipelineStacks, "\n"),
 		"APPROVAL_ABOVE": fmt.Sprint(p.props.ApprovalAbove),
 	}, awscodebuild.ComputeType_SMALL)
-	p.stepProjects = append(p.stepProjects, p.Assess)
+	p.allowBootstrapRoles(p.Assess, "lookup")
 	return &awscodepipeline.StageProps{StageName: jsii.String("Assess"), Actions: &[]awscodepipeline.IAction{
 		awscodepipelineactions.NewCodeBuildAction(&awscodepipelineactions.CodeBuildActionProps{
 			ActionName: jsii.String("Assess"), Project: p.Assess, Input: p.assembly, VariablesNamespace: jsii.String("Assess"),
@@ -305,7 +316,7 @@ func (p *PlatformPipeline) deployStage(stage, id string, stacks []string, out *a
 		Install: p.cliInstall(),
 		Build:   buildspec.Phase{Script: step("deploy")},
 	}, map[string]string{"CDK_CLI_VERSION": p.props.CLIVersion, "STACKS": strings.Join(stacks, "\n")}, awscodebuild.ComputeType_SMALL)
-	p.stepProjects = append(p.stepProjects, *out)
+	p.allowBootstrapRoles(*out, "deploy", "file-publishing", "image-publishing", "lookup")
 	return &awscodepipeline.StageProps{StageName: jsii.String(stage), Actions: &[]awscodepipeline.IAction{
 		awscodepipelineactions.NewCodeBuildAction(&awscodepipelineactions.CodeBuildActionProps{
 			ActionName: jsii.String("Deploy"), Project: *out, Input: p.assembly,
@@ -321,22 +332,22 @@ func (p *PlatformPipeline) waveStacks() []string {
 	return out
 }
 
-// allowBootstrapRoles lets the steps that run the CDK CLI against accounts assume the CDK
-// bootstrap roles there (deploy, file and image publishing, lookup), which trust the platform
-// account after `cdk bootstrap --trust <platform account>`; the tag condition is how CDK
-// Pipelines scopes the same grant (aws-cdk-lib pipelines, "aws-cdk:bootstrap-role").
-func (p *PlatformPipeline) allowBootstrapRoles() {
+// allowBootstrapRoles lets a step that runs the CDK CLI against the app's accounts assume the
+// CDK bootstrap roles of the kinds it needs there (which trust the platform account after `cdk
+// bootstrap --trust <platform account>`): the deploy steps deploy and publish, the assessment
+// and the pull-request check only read templates (the lookup role, `cdk diff --method
+// template`). The tag condition is how CDK Pipelines scopes the same grant (aws-cdk-lib
+// pipelines, "aws-cdk:bootstrap-role").
+func (p *PlatformPipeline) allowBootstrapRoles(project awscodebuild.IProject, kinds ...string) {
 	stack := awscdk.Stack_Of(p.Construct)
-	for _, project := range p.stepProjects {
-		project.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:       jsii.String("UseTheCdkBootstrapRoles"),
-			Actions:   jsii.Strings("sts:AssumeRole"),
-			Resources: jsii.Strings(fmt.Sprintf("arn:%s:iam::*:role/cdk-%s-*", *stack.Partition(), p.props.Qualifier)),
-			Conditions: &map[string]interface{}{"ForAnyValue:StringEquals": map[string]interface{}{
-				"iam:ResourceTag/aws-cdk:bootstrap-role": []string{"deploy", "file-publishing", "image-publishing", "lookup"},
-			}},
-		}))
-	}
+	project.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("UseTheCdkBootstrapRoles"),
+		Actions:   jsii.Strings("sts:AssumeRole"),
+		Resources: jsii.Strings(fmt.Sprintf("arn:%s:iam::*:role/cdk-%s-*", *stack.Partition(), p.props.Qualifier)),
+		Conditions: &map[string]interface{}{"ForAnyValue:StringEquals": map[string]interface{}{
+			"iam:ResourceTag/aws-cdk:bootstrap-role": kinds,
+		}},
+	}))
 }
 
 func capitalize(s string) string {

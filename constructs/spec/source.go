@@ -193,11 +193,11 @@ func providerNames() []string {
 }
 
 // PullRequestEvents are the webhook events of a pull request CodeBuild checks, per provider:
-// opened and updated (a push to its branch), and on GitHub reopened (CodeBuild User Guide,
-// "Filter GitHub webhook events", "Filter GitLab webhook events", "Filter Bitbucket webhook
-// events": PULL_REQUEST_REOPENED is GitHub's only).
+// opened and updated (a push to its branch), and reopened where the provider has it (CodeBuild
+// User Guide, "GitHub webhook events", "GitLab webhook events"; Bitbucket's pull-request
+// events are created, updated, merged and closed: "Filter Bitbucket webhook events").
 func PullRequestEvents(provider string) string {
-	if provider == "github" {
+	if provider == "github" || provider == "gitlab" || provider == "gitlab-self-managed" {
 		return "PULL_REQUEST_CREATED, PULL_REQUEST_UPDATED, PULL_REQUEST_REOPENED"
 	}
 	return "PULL_REQUEST_CREATED, PULL_REQUEST_UPDATED"

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -274,29 +275,56 @@ func PackageLifecycle() *awss3.LifecycleRule {
 	}
 }
 
+// AllowConnection lets a pipeline's source action (stage Source, action Source) use a
+// connection named with the codeconnections prefix: the CDK grants
+// codestar-connections:UseConnection, and "the service prefix needs to match that of the
+// resource" (Developer Tools console User Guide, "Service name change from AWS CodeStar
+// Connections to AWS CodeConnections").
+func AllowConnection(pipeline awscodepipeline.Pipeline, connection string) {
+	if !strings.Contains(connection, ":codeconnections:") {
+		return
+	}
+	role := pipeline.Node().FindChild(jsii.String("Source")).Node().FindChild(jsii.String("Source")).Node().
+		FindChild(jsii.String("CodePipelineActionRole")).(awsiam.IRole)
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("UseTheConnection"), Actions: jsii.Strings("codeconnections:UseConnection"), Resources: jsii.Strings(connection),
+	}))
+}
+
 // ConnectionWebhook makes project (created without a source) a CodeBuild project on a
 // repository reached through a CodeConnections connection: the source (sourceType, the HTTPS
 // location, auth CODECONNECTIONS, whose resource is the connection: CodeBuild API Reference,
 // SourceAuth), reporting the build's result to the provider (ReportBuildStatus), started by the
-// provider's webhook for the events the filters match; and lets its role read the repository
-// through the connection ("codeconnections:GetConnectionToken", "codeconnections:GetConnection":
-// CodeBuild User Guide, "GitHub App connections"; the older ARN prefix takes the older action
-// prefix). The CDK's sources take no connection (and GitLab none at all), so the source is set
-// on the template.
+// provider's webhook for the events the filters match; pull requests from forks wait for a
+// maintainer's comment (PullRequestBuildPolicy FORK_PULL_REQUESTS: their code runs with the
+// project's role). The role may read the repository through the connection
+// ("codeconnections:GetConnectionToken", "codeconnections:GetConnection": CodeBuild User Guide,
+// "GitHub App connections"; and UseConnection; the older ARN prefix takes the older action
+// prefix) by a policy of its own that the project waits for: creating the project creates the
+// webhook through the connection (aws-cdk#31726: "Failed to call CreateWebhook … Access denied
+// to connection" when the grant came later). The CDK's sources take no connection (and GitLab
+// none at all), so the source is set on the template.
 func ConnectionWebhook(project awscodebuild.Project, sourceType, location, connection string, filters []map[string]interface{}) {
 	cfn := project.Node().DefaultChild().(awscodebuild.CfnProject)
 	cfn.AddPropertyOverride(jsii.String("Source.Type"), sourceType)
 	cfn.AddPropertyOverride(jsii.String("Source.Location"), location)
 	cfn.AddPropertyOverride(jsii.String("Source.ReportBuildStatus"), true)
 	cfn.AddPropertyOverride(jsii.String("Source.Auth"), map[string]interface{}{"Type": "CODECONNECTIONS", "Resource": connection})
-	cfn.AddPropertyOverride(jsii.String("Triggers"), map[string]interface{}{"Webhook": true, "FilterGroups": []interface{}{filters}})
+	cfn.AddPropertyOverride(jsii.String("Triggers"), map[string]interface{}{
+		"Webhook": true, "FilterGroups": []interface{}{filters},
+		"PullRequestBuildPolicy": map[string]interface{}{"RequiresCommentApproval": "FORK_PULL_REQUESTS"},
+	})
 	prefix := "codeconnections"
 	if strings.Contains(connection, ":codestar-connections:") {
 		prefix = "codestar-connections"
 	}
-	project.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("ReadTheRepositoryThroughTheConnection"),
-		Actions:   jsii.Strings(prefix+":GetConnectionToken", prefix+":GetConnection"),
-		Resources: jsii.Strings(connection),
-	}))
+	access := awsiam.NewPolicy(project, jsii.String("ConnectionAccess"), &awsiam.PolicyProps{
+		Roles: &[]awsiam.IRole{project.Role()},
+		Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("ReadTheRepositoryThroughTheConnection"),
+			Actions:   jsii.Strings(prefix+":GetConnectionToken", prefix+":GetConnection", prefix+":UseConnection"),
+			Resources: jsii.Strings(connection),
+		})},
+	})
+	cfn.Node().AddDependency(access)
 }
