@@ -276,3 +276,37 @@ func TestPlatformPullRequestsAreSynthesizedAndDiffed(t *testing.T) {
 		t.Errorf("the pull-request check deploys:\n%s", bs)
 	}
 }
+
+// fakeTool records a tool's arguments, one call a line, in $AWS_STATE/calls.
+const fakeTool = `#!/usr/bin/env bash
+echo "$(basename "$0") $*" >> "$AWS_STATE/calls"
+`
+
+// The Synth stage and the pull-request check run the README's main job: npm ci, the real synth
+// with the pinned CLI, the Control Tower check over the assembly; the check then diffs every
+// stack through the lookup role (templates, no change set) without failing on a difference.
+func TestPlatformSynthAndPullRequestSteps(t *testing.T) {
+	for _, c := range []struct {
+		project string
+		want    string
+	}{
+		{"golden-pipelines-platform-synth", "npm ci\nnpm run cdk -- synth --quiet\ngo run ./cmd/controltower cdk.out\n"},
+		{"golden-pipelines-platform-pull-requests", "npm ci\nnpm run cdk -- synth --quiet\ngo run ./cmd/controltower cdk.out\nnpx cdk --app cdk.out diff --method template --fail-on never\n"},
+	} {
+		t.Run(c.project, func(t *testing.T) {
+			r := runSpec(t, buildSpec(t, staged, platformStack, c.project), nil, func(work, state string) {
+				bin := filepath.Join(filepath.Dir(state), "bin")
+				for _, tool := range []string{"npm", "npx", "go"} {
+					os.WriteFile(filepath.Join(bin, tool), []byte(fakeTool), 0o755)
+				}
+			})
+			if !r.ok {
+				t.Fatalf("%s failed:\n%s", c.project, r.output)
+			}
+			calls, _ := os.ReadFile(filepath.Join(r.state, "calls"))
+			if string(calls) != c.want {
+				t.Errorf("calls:\n%s\nwant:\n%s", calls, c.want)
+			}
+		})
+	}
+}
