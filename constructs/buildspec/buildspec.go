@@ -8,6 +8,7 @@ package buildspec
 
 import (
 	"fmt"
+	"io/fs"
 	"maps"
 	"slices"
 	"sort"
@@ -186,6 +187,15 @@ func UserCommandsIn(field string, cmds []string, folder string, env map[string]s
 // ShellQuote quotes s for bash as one word.
 func ShellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
+}
+
+// Step is the body of the shell step steps/<name>.sh of files (a package's embedded steps).
+func Step(files fs.FS, name string) []string {
+	b, err := fs.ReadFile(files, "steps/"+name+".sh")
+	if err != nil {
+		panic("no shell step " + name + ": " + err.Error())
+	}
+	return Body(b)
 }
 
 // Body is the body of a shell step a buildspec carries: the script without its shebang, its

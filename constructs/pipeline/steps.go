@@ -16,11 +16,7 @@ var stepFiles embed.FS
 
 // step returns the body of the embedded step steps/<name>.sh, line by line.
 func step(name string) []string {
-	b, err := stepFiles.ReadFile("steps/" + name + ".sh")
-	if err != nil {
-		panic("no shell step " + name + ": " + err.Error())
-	}
-	return buildspec.Body(b)
+	return buildspec.Step(stepFiles, name)
 }
 
 // steps concatenates the bodies of several steps (a shared function first, then the step

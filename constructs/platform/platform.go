@@ -26,16 +26,12 @@ import (
 	"github.com/golden-pipelines/microservice-pipelines/constructs/internal/cdkutil"
 )
 
+// The platform's steps are the .sh files of steps/, carried as the pipeline's are.
+//
 //go:embed steps/*.sh
 var stepFiles embed.FS
 
-func step(name string) []string {
-	b, err := stepFiles.ReadFile("steps/" + name + ".sh")
-	if err != nil {
-		panic("no shell step " + name + ": " + err.Error())
-	}
-	return buildspec.Body(b)
-}
+func step(name string) []string { return buildspec.Step(stepFiles, name) }
 
 // StackName is the platform pipeline's stack.
 const StackName = "golden-pipelines-platform"
