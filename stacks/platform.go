@@ -3,7 +3,6 @@ package stacks
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -43,11 +42,6 @@ type PlatformConfig struct {
 	Host         string `json:"host"`
 }
 
-var (
-	platformConnectionRE = regexp.MustCompile(`^arn:aws(-[a-z]+)*:(codestar-connections|codeconnections):[a-z0-9-]+:[0-9]{12}:connection/[0-9a-f-]{36}$`)
-	platformRepositoryRE = regexp.MustCompile(`^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)+$`)
-)
-
 // platformConfig reads PlatformContext: nil when it is not set; problems name the key, the
 // field and the fix.
 func platformConfig(app awscdk.App, services []spec.Service) (*PlatformConfig, error) {
@@ -65,13 +59,6 @@ func platformConfig(app awscdk.App, services []spec.Service) (*PlatformConfig, e
 			`write e.g. {"connection": "arn:aws:codeconnections:…", "repository": "acme/golden-pipelines"}`)}
 	}
 	var problems spec.Problems
-	if !platformConnectionRE.MatchString(c.Connection) {
-		problems = append(problems, problem(".connection", fmt.Sprintf("%q is not a CodeConnections connection ARN", c.Connection),
-			"copy the connection's ARN from the Developer Tools console (Settings, Connections)"))
-	}
-	if !platformRepositoryRE.MatchString(c.Repository) {
-		problems = append(problems, problem(".repository", fmt.Sprintf("%q is not owner/name", c.Repository), `write the repository, e.g. "acme/golden-pipelines"`))
-	}
 	if c.Branch == "" {
 		c.Branch = spec.DefaultBranch
 	}
@@ -81,16 +68,21 @@ func platformConfig(app awscdk.App, services []spec.Service) (*PlatformConfig, e
 	if c.ApprovalAbove < 0 {
 		problems = append(problems, problem(".approvalAbove", fmt.Sprintf("%d is below 0", c.ApprovalAbove), "use 1 or more (0 for the default, 10)"))
 	}
-	if c.PullRequests {
-		// The same rules as a service's source: a provider, a host exactly for a server of your
-		// own, and no GitHub Enterprise Server (CloudFormation creates no webhook for it).
-		probe := spec.Service{Name: "platform", Repository: c.Repository, Branch: c.Branch, Lambda: spec.Lambda{Runtime: "nodejs22.x", Handler: "index.handler"},
-			Source: spec.Source{Connection: c.Connection, PullRequests: &c.PullRequests, Provider: c.Provider, Host: c.Host}}
-		if err := probe.WithDefaults().Validate(); err != nil {
-			for _, p := range err.(spec.Problems) {
-				if strings.HasPrefix(p.Field, "source.") {
-					problems = append(problems, problem("."+strings.TrimPrefix(p.Field, "source."), p.What, p.Fix))
-				}
+	if c.Connection == "" {
+		problems = append(problems, problem(".connection", "is missing", "copy the connection's ARN from the Developer Tools console (Settings, Connections)"))
+	}
+	// The repository, branch and connection (with the pull-request check's provider and host)
+	// follow the rules of a service's source, checked by the same validation: owner/name, a
+	// connection ARN, a provider, a host exactly for a server of your own, no GitHub Enterprise
+	// Server for the check (CloudFormation creates no webhook for it).
+	probe := spec.Service{Name: "platform", Repository: c.Repository, Branch: c.Branch, Lambda: spec.Lambda{Runtime: "nodejs22.x", Handler: "index.handler"},
+		Source: spec.Source{Connection: c.Connection, PullRequests: &c.PullRequests, Provider: c.Provider, Host: c.Host}}
+	if err := probe.WithDefaults().Validate(); err != nil && c.Connection != "" {
+		for _, p := range err.(spec.Problems) {
+			if field, ok := strings.CutPrefix(p.Field, "source."); ok {
+				problems = append(problems, problem("."+field, p.What, p.Fix))
+			} else if p.Field == "repository" || p.Field == "branch" {
+				problems = append(problems, problem("."+p.Field, p.What, p.Fix))
 			}
 		}
 	}

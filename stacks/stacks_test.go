@@ -67,7 +67,7 @@ func TestPlatformContextIsChecked(t *testing.T) {
 	_, err := AddServices(app, []spec.Service{svc}, nil)
 	for _, want := range []string{
 		"context golden-pipelines:platform.connection: \"arn:aws:codecommit:eu-west-1:111111111111:x\" is not a CodeConnections connection ARN",
-		"context golden-pipelines:platform.repository: \"golden-pipelines\" is not owner/name",
+		"context golden-pipelines:platform.repository: \"golden-pipelines\" has no owner: with a connection, repository is owner/name",
 		"context golden-pipelines:platform.canaryServices[0]: \"order\" is not a service of the app",
 		"context golden-pipelines:platform.pullRequests: cannot be checked for GitHub Enterprise Server",
 	} {

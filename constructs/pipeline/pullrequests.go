@@ -67,14 +67,11 @@ func (p *MicroservicePipeline) pullRequestCheck() {
 	})
 	filters := []map[string]interface{}{
 		{"Type": "EVENT", "Pattern": spec.PullRequestEvents(svc.Source.Provider)},
-		{"Type": "BASE_REF", "Pattern": fmt.Sprintf("^refs/heads/%s$", regexpQuote(svc.Branch))},
+		{"Type": "BASE_REF", "Pattern": fmt.Sprintf("^refs/heads/%s$", regexp.QuoteMeta(svc.Branch))},
 	}
 	if svc.Source.Folder != "" && filePathProviders[svc.Source.Provider] {
-		filters = append(filters, map[string]interface{}{"Type": "FILE_PATH", "Pattern": "^" + regexpQuote(svc.Source.Folder) + "/"})
+		filters = append(filters, map[string]interface{}{"Type": "FILE_PATH", "Pattern": "^" + regexp.QuoteMeta(svc.Source.Folder) + "/"})
 	}
 	cdkutil.ConnectionWebhook(project, spec.Providers[svc.Source.Provider].SourceType, svc.RepositoryURL(), svc.Source.Connection, filters)
 	p.PullRequestProject = project
 }
-
-// regexpQuote escapes a literal for CodeBuild's webhook patterns (regular expressions).
-func regexpQuote(s string) string { return regexp.QuoteMeta(s) }
